@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Install what a make target needs, only what is missing. Idempotent; safe to run every time.
+#   scripts/deps.sh run      Rust toolchain check, and the webview libraries when a display exists
+#   scripts/deps.sh test     everything the test suite uses (browsers, drivers, namespaces, tools)
+#   scripts/deps.sh bench    what the benchmarks use
+#   scripts/deps.sh bundle   what `cargo tauri build` needs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+group=${1:-run}
+
+say() { printf 'deps: %s\n' "$*" >&2; }
+
+need_cmd() { command -v "$1" >/dev/null 2>&1; }
+
+# Debian packages for the desktop shell (Tauri v2 on Linux) and the test tools.
+DESKTOP_PKGS=(pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev
+  librsvg2-dev libssl-dev libxdo-dev build-essential file)
+TEST_PKGS=(chromium chromium-driver iproute2 webkit2gtk-driver xvfb xauth procps)
+BUNDLE_PKGS=(patchelf squashfs-tools desktop-file-utils)
+
+apt_install() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if ! need_cmd apt-get; then
+    say "please install: ${missing[*]} (no apt-get on this system)"; return 1
+  fi
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if need_cmd sudo; then sudo="sudo"; else say "need root or sudo to install: ${missing[*]}"; return 1; fi
+  fi
+  say "installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+rust() {
+  if ! need_cmd cargo; then
+    say "cargo is missing: install Rust from your distribution (apt install cargo) or rustup"; exit 1
+  fi
+}
+
+cargo_tool() { # binary crate [extra args]
+  local bin=$1 crate=$2; shift 2
+  need_cmd "$bin" || { say "cargo install $crate"; cargo install --locked --quiet "$crate" "$@"; }
+}
+
+npm_deps() {
+  need_cmd npm || apt_install nodejs npm
+  [ -x node_modules/.bin/tsc ] || { say "npm ci"; npm ci --silent --no-audit --no-fund; }
+}
+
+has_display() { [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; }
+
+case $group in
+  run)
+    rust
+    if has_display; then apt_install "${DESKTOP_PKGS[@]}"; fi ;;
+  test)
+    rust
+    apt_install "${DESKTOP_PKGS[@]}" "${TEST_PKGS[@]}"
+    cargo_tool cargo-nextest cargo-nextest
+    cargo_tool tauri-driver tauri-driver
+    npm_deps ;;
+  bench)
+    rust
+    apt_install "${TEST_PKGS[@]}" ;;
+  bundle)
+    rust
+    apt_install "${DESKTOP_PKGS[@]}" "${BUNDLE_PKGS[@]}"
+    npm_deps ;;
+  *) say "unknown group $group"; exit 2 ;;
+esac

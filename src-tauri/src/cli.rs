@@ -1,0 +1,106 @@
+//! The command line: `moim` opens the desktop app (or the headless host where there is no
+//! display or no desktop build), `moim serve` runs the headless host.
+
+use clap::{Parser, Subcommand};
+use tokio::net::TcpListener;
+
+use crate::config::HostConfig;
+use crate::error::HostError;
+use crate::server::Host;
+
+/// moim: video meetings on your local network, no internet and no account needed.
+#[derive(Debug, Parser)]
+#[command(name = "moim", version, about)]
+pub struct Cli {
+    /// What to run; the desktop app by default.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the headless host: signaling, the web UI and mDNS, with no window.
+    Serve(HostConfig),
+    /// Open the desktop app (the default).
+    App(HostConfig),
+}
+
+/// Entry point of the `moim` binary.
+pub fn main() -> anyhow::Result<()> {
+    init_tracing();
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Serve(config)) => run_headless(config),
+        Some(Command::App(config)) => run_app(config),
+        None => run_app(HostConfig::default()),
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("moim=info,warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}
+
+#[cfg(feature = "desktop")]
+fn run_app(config: HostConfig) -> anyhow::Result<()> {
+    if crate::desktop::display_available() {
+        crate::desktop::run(with_data_dir(config))
+    } else {
+        eprintln!("moim: no display found, running the headless host instead");
+        run_headless(config)
+    }
+}
+
+#[cfg(not(feature = "desktop"))]
+fn run_app(config: HostConfig) -> anyhow::Result<()> {
+    eprintln!("moim: built without the desktop shell, running the headless host");
+    run_headless(config)
+}
+
+/// Fill in the platform's data folder when none was given.
+pub fn with_data_dir(mut config: HostConfig) -> HostConfig {
+    config.data_dir = config.resolved_data_dir();
+    config
+}
+
+/// Run `moim serve` until SIGINT or SIGTERM.
+pub fn run_headless(config: HostConfig) -> anyhow::Result<()> {
+    raise_open_file_limit();
+    let config = with_data_dir(config);
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let addr = std::net::SocketAddr::new(config.bind, config.port);
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| HostError::Bind { addr, source })?;
+        let local = listener.local_addr()?;
+        let host = Host::new(config)?;
+        print_urls(&host, local);
+        let shutdown = crate::shutdown::on_signals();
+        host.serve(listener, shutdown).await?;
+        Ok(())
+    })
+}
+
+fn print_urls(host: &Host, local: std::net::SocketAddr) {
+    let name = host.hub().settings().host.name.clone();
+    println!("moim host \"{name}\" is running");
+    for url in crate::net::urls(local, "http") {
+        println!("  {url}");
+    }
+}
+
+/// Each connection is a file descriptor; the default soft limit (often 1024) is far below what
+/// a host can serve.
+fn raise_open_file_limit() {
+    #[cfg(unix)]
+    if let Err(err) = rlimit::increase_nofile_limit(u64::MAX) {
+        tracing::debug!(%err, "could not raise the open file limit");
+    }
+}

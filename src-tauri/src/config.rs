@@ -1,0 +1,184 @@
+//! Host configuration: documented defaults and the one clap struct that `moim serve` parses and
+//! the desktop app fills from its settings.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::protocol::IceServer;
+
+/// The port a host listens on unless told otherwise.
+pub const DEFAULT_PORT: u16 = 7447;
+/// How many peers a room holds by default. Mesh upload grows with N-1, so beyond about eight
+/// people a mesh call stops being pleasant on ordinary laptops.
+pub const DEFAULT_MAX_PEERS_PER_ROOM: usize = 8;
+/// Largest WebSocket frame or message the host reads; larger ones close the socket with 1009.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Largest `signal.data`. An SDP offer for a few tracks is 3 to 10 KiB.
+pub const MAX_SIGNAL_BYTES: usize = 32 * 1024;
+/// Messages queued for one slow client before the host drops it rather than buffer without
+/// bound (a stalled reader must not cost the host memory or delay anyone else).
+pub const OUTBOX_CAPACITY: usize = 512;
+/// tungstenite's default read buffer is 128 KiB per connection; signaling frames are small, and
+/// the buffer grows for the rare large frame, so start small.
+pub const WS_READ_BUFFER_BYTES: usize = 4 * 1024;
+/// How long shutdown waits for sockets to flush their goodbye.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+/// Everything a host needs to run. `moim serve --help` shows it with the env fallbacks.
+#[derive(Debug, Clone, Args)]
+pub struct HostConfig {
+    /// Address to listen on.
+    #[arg(long, env = "MOIM_BIND", default_value = "0.0.0.0")]
+    pub bind: IpAddr,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "MOIM_PORT", default_value_t = DEFAULT_PORT)]
+    pub port: u16,
+    /// This host's name as others see it (default: the machine's host name).
+    #[arg(long, env = "MOIM_NAME")]
+    pub name: Option<String>,
+    /// How many peers one room holds.
+    #[arg(long, env = "MOIM_MAX_PEERS_PER_ROOM", default_value_t = DEFAULT_MAX_PEERS_PER_ROOM,
+          value_parser = parse_capacity)]
+    pub max_peers_per_room: usize,
+    /// How many rooms the host holds at once.
+    #[arg(long, env = "MOIM_MAX_ROOMS", default_value_t = 10_000)]
+    pub max_rooms: usize,
+    /// How many WebSocket connections the host accepts at once (more get HTTP 503).
+    #[arg(long, env = "MOIM_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+    /// Sustained messages per second one connection may send.
+    #[arg(long, env = "MOIM_MSG_RATE", default_value_t = 50)]
+    pub msg_rate: u32,
+    /// Messages one connection may send in a burst.
+    #[arg(long, env = "MOIM_MSG_BURST", default_value_t = 200)]
+    pub msg_burst: u32,
+    /// Another origin allowed to open the WebSocket (repeatable). The host's own origin and the
+    /// Tauri webview origins are always allowed.
+    #[arg(
+        long = "allow-origin",
+        env = "MOIM_ALLOW_ORIGIN",
+        value_delimiter = ','
+    )]
+    pub allow_origins: Vec<String>,
+    /// STUN or TURN URL handed to clients (repeatable). None by default: on a LAN, host
+    /// candidates connect, and an unreachable STUN server only delays ICE.
+    #[arg(long = "ice-server", env = "MOIM_ICE_SERVERS", value_delimiter = ',')]
+    pub ice_servers: Vec<String>,
+    /// User name for the TURN servers.
+    #[arg(long, env = "MOIM_TURN_USERNAME")]
+    pub turn_username: Option<String>,
+    /// Credential for the TURN servers.
+    #[arg(long, env = "MOIM_TURN_CREDENTIAL")]
+    pub turn_credential: Option<String>,
+    /// Do not announce or browse with mDNS.
+    #[arg(long, env = "MOIM_NO_MDNS")]
+    pub no_mdns: bool,
+    /// Network interfaces (names or addresses) mDNS uses; all by default.
+    #[arg(long = "interface", env = "MOIM_INTERFACES", value_delimiter = ',')]
+    pub interfaces: Vec<String>,
+    /// Folder for the host key and the TLS certificate (default: the platform's data folder).
+    #[arg(long, env = "MOIM_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Serve the UI from this folder instead of the files built into the binary.
+    #[arg(long, env = "MOIM_UI_DIR")]
+    pub ui_dir: Option<PathBuf>,
+    /// Seconds between WebSocket pings.
+    #[arg(long, env = "MOIM_PING_INTERVAL", default_value_t = 5.0, hide = true)]
+    pub ping_interval_secs: f64,
+    /// Seconds of silence after which a peer is dropped.
+    #[arg(long, env = "MOIM_IDLE_TIMEOUT", default_value_t = 10.0, hide = true)]
+    pub idle_timeout_secs: f64,
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        Self {
+            bind: IpAddr::from([0, 0, 0, 0]),
+            port: DEFAULT_PORT,
+            name: None,
+            max_peers_per_room: DEFAULT_MAX_PEERS_PER_ROOM,
+            max_rooms: 10_000,
+            max_connections: 4096,
+            msg_rate: 50,
+            msg_burst: 200,
+            allow_origins: Vec::new(),
+            ice_servers: Vec::new(),
+            turn_username: None,
+            turn_credential: None,
+            no_mdns: false,
+            interfaces: Vec::new(),
+            data_dir: None,
+            ui_dir: None,
+            ping_interval_secs: 5.0,
+            idle_timeout_secs: 10.0,
+        }
+    }
+}
+
+impl HostConfig {
+    /// A config for tests and embedding: loopback, any port, no mDNS, a throwaway key.
+    pub fn loopback() -> Self {
+        Self {
+            bind: IpAddr::from([127, 0, 0, 1]),
+            port: 0,
+            no_mdns: true,
+            ..Self::default()
+        }
+    }
+
+    /// The name this host shows: `--name`, else the machine's host name.
+    pub fn host_name(&self) -> String {
+        self.name.clone().unwrap_or_else(machine_name)
+    }
+
+    /// The ICE servers handed to clients.
+    pub fn ice_server_list(&self) -> Vec<IceServer> {
+        if self.ice_servers.is_empty() {
+            return Vec::new();
+        }
+        vec![IceServer {
+            urls: self.ice_servers.clone(),
+            username: self.turn_username.clone(),
+            credential: self.turn_credential.clone(),
+        }]
+    }
+
+    /// The data folder: `--data-dir`, else the platform's (e.g. `~/.local/share/moim`).
+    pub fn resolved_data_dir(&self) -> Option<PathBuf> {
+        self.data_dir
+            .clone()
+            .or_else(|| dirs::data_dir().map(|d| d.join("moim")))
+    }
+
+    /// Ping interval as a duration (bounded so a silly value cannot spin the host).
+    pub fn ping_interval(&self) -> Duration {
+        Duration::from_secs_f64(self.ping_interval_secs.clamp(0.05, 3600.0))
+    }
+
+    /// Idle timeout as a duration.
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.idle_timeout_secs.clamp(0.1, 3600.0))
+    }
+}
+
+/// The machine's host name, or `moim` when it cannot be read.
+pub fn machine_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "moim".to_string())
+}
+
+/// Room capacity from the command line: 2 to 64.
+fn parse_capacity(raw: &str) -> Result<usize, String> {
+    match raw.parse::<usize>() {
+        Ok(n) if (2..=64).contains(&n) => Ok(n),
+        _ => Err("a room holds 2 to 64 peers".to_string()),
+    }
+}

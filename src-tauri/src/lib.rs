@@ -1,0 +1,36 @@
+//! moim (모임, "a gathering"): video meetings on a local network with no internet and no
+//! central server. Every copy of the app carries its own signaling host and announces itself
+//! with mDNS; browsers on the LAN join through a link.
+//!
+//! # Layout
+//! - [`protocol`]: the wire messages (data only), documented in `docs/protocol.md`.
+//! - [`room`]: the hub of rooms and peers; delivers every message to its one target.
+//! - [`signaling`]: the life of one WebSocket (reader, writer, limits, liveness).
+//! - [`server`]: the HTTP side: routes, upgrade checks, serving and graceful shutdown.
+//! - [`assets`]: the web UI from `ui/`, built in.
+//! - [`config`]: defaults and the `moim serve` flags.
+//! - [`token`]: the host key, resume and room tokens.
+//! - [`net`]: this machine's addresses.
+//! - [`shutdown`]: SIGINT/SIGTERM into a cancellation token.
+//! - [`error`]: the host's start-up errors.
+//! - [`cli`]: the `moim` command line.
+//! - `desktop` (feature `desktop`): the Tauri shell around all of the above.
+#![forbid(unsafe_code)]
+
+pub mod assets;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod net;
+pub mod protocol;
+pub mod room;
+pub mod server;
+pub mod shutdown;
+pub mod signaling;
+pub mod token;
+
+#[cfg(feature = "desktop")]
+pub mod desktop;
+
+pub use config::HostConfig;
+pub use server::Host;

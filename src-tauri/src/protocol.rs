@@ -1,0 +1,441 @@
+//! The wire protocol, version 1: every message a client may send and every message the host
+//! sends back. Data only: no I/O and no room logic live here. `docs/protocol.md` is the
+//! human-readable twin of this file; keep them in step.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The protocol version carried in `welcome` and in the mDNS TXT record.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// A peer's id: assigned by the host, never chosen by the client (a `resume` token only proves
+/// a previous assignment).
+pub type PeerId = Uuid;
+
+/// A message from a client. Unknown fields are refused so that typos never pass silently.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum ClientMessage {
+    /// Create a room; the sender is not joined to it.
+    CreateRoom {
+        /// The room's display name.
+        name: String,
+        /// A passcode every joiner must give.
+        #[serde(default)]
+        passcode: Option<String>,
+        /// Whether the room shows in room lists (lobby, mDNS neighbours).
+        #[serde(default = "default_true")]
+        listed: bool,
+    },
+    /// Join a room by id.
+    Join {
+        /// The room id.
+        room: String,
+        /// The joiner's display name.
+        name: String,
+        /// The room's passcode, if it has one.
+        #[serde(default)]
+        passcode: Option<String>,
+        /// Whether the joiner's microphone is on.
+        #[serde(default)]
+        audio: Option<bool>,
+        /// Whether the joiner's camera is on.
+        #[serde(default)]
+        video: Option<bool>,
+        /// Bring the room back if the host lost it (restart), proven by its room token.
+        #[serde(default)]
+        recreate: Option<Recreate>,
+    },
+    /// Leave the current room.
+    Leave {},
+    /// Relay `data` to one peer of the sender's room.
+    Signal {
+        /// The target peer.
+        to: PeerId,
+        /// Opaque payload (the client's own JSON: SDP, candidates); never parsed by the host.
+        data: String,
+    },
+    /// Change the sender's presence (mute, camera, name).
+    Update {
+        /// Microphone on or off.
+        #[serde(default)]
+        audio: Option<bool>,
+        /// Camera on or off.
+        #[serde(default)]
+        video: Option<bool>,
+        /// A new display name.
+        #[serde(default)]
+        name: Option<String>,
+    },
+    /// Ask for the list of listed rooms, optionally kept up to date.
+    ListRooms {
+        /// Push a fresh list after every change.
+        #[serde(default)]
+        watch: bool,
+    },
+    /// Application-level round trip.
+    Ping {
+        /// Echoed back in `pong`.
+        #[serde(default)]
+        nonce: Option<u64>,
+    },
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// What a rejoining member presents to bring back a room its host forgot.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recreate {
+    /// The room's display name.
+    pub name: String,
+    /// The `room_token` received in `existing-peers`.
+    pub token: String,
+}
+
+/// Every message `type` a client may send, for telling `unknown-type` from `bad-message`.
+pub const CLIENT_TYPES: &[&str] = &[
+    "create-room",
+    "join",
+    "leave",
+    "signal",
+    "update",
+    "list-rooms",
+    "ping",
+];
+
+/// A room as others see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomInfo {
+    /// Room id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Head count.
+    pub peers: usize,
+    /// How many peers it holds at most.
+    pub capacity: usize,
+    /// Whether it needs a passcode.
+    pub locked: bool,
+}
+
+/// A peer as the others in its room see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerInfo {
+    /// Peer id.
+    pub id: PeerId,
+    /// Display name.
+    pub name: String,
+    /// Microphone on.
+    pub audio: bool,
+    /// Camera on.
+    pub video: bool,
+}
+
+/// An ICE server handed to clients (the `RTCIceServer` dictionary).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IceServer {
+    /// STUN or TURN URLs.
+    pub urls: Vec<String>,
+    /// TURN user name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// TURN credential.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+}
+
+/// Who this host is, in `welcome`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostInfo {
+    /// The host's display name.
+    pub name: String,
+    /// moim's version.
+    pub version: String,
+}
+
+/// The limits a client should respect, in `welcome`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireLimits {
+    /// Room capacity.
+    pub max_peers_per_room: usize,
+    /// Largest `signal.data`.
+    pub max_signal_bytes: usize,
+    /// Largest frame.
+    pub max_frame_bytes: usize,
+    /// Sustained messages per second.
+    pub msg_rate: u32,
+    /// Messages allowed at once.
+    pub msg_burst: u32,
+}
+
+/// Why a peer left a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LeaveReason {
+    /// It sent `leave`.
+    Left,
+    /// Its socket closed.
+    Closed,
+    /// It stopped answering pings.
+    Timeout,
+    /// A newer socket resumed its id.
+    Replaced,
+}
+
+/// A message from the host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum ServerMessage {
+    /// First frame on every socket.
+    Welcome {
+        /// This socket's peer id.
+        peer_id: PeerId,
+        /// Token for `/ws?resume=`.
+        resume: String,
+        /// [`PROTOCOL_VERSION`].
+        protocol: u32,
+        /// The host.
+        host: HostInfo,
+        /// ICE servers for RTCPeerConnection (none by default on a LAN).
+        ice_servers: Vec<IceServer>,
+        /// Limits.
+        limits: WireLimits,
+    },
+    /// Answer to `create-room`.
+    RoomCreated {
+        /// The new room.
+        room: RoomInfo,
+    },
+    /// Answer to `join`: who is already there.
+    ExistingPeers {
+        /// The room.
+        room: RoomInfo,
+        /// The joiner as the others see it.
+        you: PeerInfo,
+        /// Everyone else in the room.
+        peers: Vec<PeerInfo>,
+        /// Proof of membership, for `recreate` after a host restart.
+        room_token: String,
+    },
+    /// Someone joined the room.
+    PeerJoined {
+        /// The newcomer.
+        peer: PeerInfo,
+    },
+    /// Someone changed presence.
+    PeerUpdated {
+        /// The peer, as it is now.
+        peer: PeerInfo,
+    },
+    /// Someone left the room.
+    PeerLeft {
+        /// Who.
+        peer_id: PeerId,
+        /// Why.
+        reason: LeaveReason,
+    },
+    /// Answer to `leave`.
+    Left {
+        /// The room left.
+        room: String,
+    },
+    /// A relayed signal.
+    Signal {
+        /// The sender, stamped by the host.
+        from: PeerId,
+        /// The payload, as sent.
+        data: String,
+    },
+    /// The listed rooms.
+    Rooms {
+        /// Sorted by name.
+        rooms: Vec<RoomInfo>,
+    },
+    /// Answer to `ping`.
+    Pong {
+        /// The ping's nonce.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        nonce: Option<u64>,
+    },
+    /// Something the client sent was refused.
+    Error(ErrorBody),
+    /// The host is shutting down.
+    Closing {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The body of an `error` message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Machine-readable code.
+    pub code: ErrorCode,
+    /// A sentence for people.
+    pub message: String,
+    /// For `room-full`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<usize>,
+    /// For `too-large`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+    /// For `invalid-field`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// For `unknown-type`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub got: Option<String>,
+}
+
+/// Every error code, as documented in `docs/protocol.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorCode {
+    /// Not a JSON object.
+    BadJson,
+    /// Missing or unknown `type`.
+    UnknownType,
+    /// Missing, unknown or mistyped field.
+    BadMessage,
+    /// A binary frame.
+    BadFrame,
+    /// A field out of bounds.
+    InvalidField,
+    /// `signal.data` too large.
+    TooLarge,
+    /// No such room.
+    NoSuchRoom,
+    /// The room is full.
+    RoomFull,
+    /// Missing or wrong passcode.
+    WrongPasscode,
+    /// A room token that does not match.
+    BadToken,
+    /// Already in a room.
+    AlreadyInRoom,
+    /// Not in a room.
+    NotInRoom,
+    /// Target not in the sender's room.
+    UnknownPeer,
+    /// Too many messages.
+    RateLimited,
+    /// The host holds its maximum of rooms.
+    TooManyRooms,
+}
+
+impl ErrorBody {
+    /// An error with just a code and a sentence.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            capacity: None,
+            limit: None,
+            field: None,
+            got: None,
+        }
+    }
+}
+
+impl ServerMessage {
+    /// Serialize to the text of a frame.
+    pub fn to_json(&self) -> String {
+        // Serializing these types cannot fail: every map key is a string.
+        serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
+    }
+}
+
+/// Decode one text frame, telling apart the three ways it can be wrong.
+pub fn decode(text: &str) -> Result<ClientMessage, ErrorBody> {
+    match serde_json::from_str::<ClientMessage>(text) {
+        Ok(msg) => Ok(msg),
+        Err(err) => Err(classify(text, &err)),
+    }
+}
+
+/// Only on the error path: look at the frame again to give the most useful code.
+fn classify(text: &str, err: &serde_json::Error) -> ErrorBody {
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(_) => return ErrorBody::new(ErrorCode::BadJson, "The message is not valid JSON."),
+    };
+    let Some(obj) = value.as_object() else {
+        return ErrorBody::new(ErrorCode::BadJson, "The message must be a JSON object.");
+    };
+    match obj.get("type").and_then(|t| t.as_str()) {
+        Some(t) if CLIENT_TYPES.contains(&t) => {
+            ErrorBody::new(ErrorCode::BadMessage, format!("Bad `{t}` message: {err}"))
+        }
+        other => {
+            let mut body =
+                ErrorBody::new(ErrorCode::UnknownType, "The message has no known `type`.");
+            body.got = other.map(|s| s.chars().take(64).collect());
+            body
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_every_client_message() {
+        let id = Uuid::new_v4();
+        let cases = [
+            r#"{"type":"create-room","name":"standup"}"#.to_string(),
+            r#"{"type":"join","room":"r","name":"n","passcode":"p","audio":false}"#.to_string(),
+            r#"{"type":"leave"}"#.to_string(),
+            format!(r#"{{"type":"signal","to":"{id}","data":"{{}}"}}"#),
+            r#"{"type":"update","video":false}"#.to_string(),
+            r#"{"type":"list-rooms","watch":true}"#.to_string(),
+            r#"{"type":"ping","nonce":7}"#.to_string(),
+        ];
+        for case in cases {
+            assert!(decode(&case).is_ok(), "{case}");
+        }
+    }
+
+    #[test]
+    fn classifies_bad_frames() {
+        assert_eq!(decode("{nope").unwrap_err().code, ErrorCode::BadJson);
+        assert_eq!(decode("[1]").unwrap_err().code, ErrorCode::BadJson);
+        let e = decode(r#"{"type":"dance"}"#).unwrap_err();
+        assert_eq!(e.code, ErrorCode::UnknownType);
+        assert_eq!(e.got.as_deref(), Some("dance"));
+        assert_eq!(
+            decode(r#"{"x":1}"#).unwrap_err().code,
+            ErrorCode::UnknownType
+        );
+        assert_eq!(
+            decode(r#"{"type":"join","room":"r"}"#).unwrap_err().code,
+            ErrorCode::BadMessage
+        );
+        assert_eq!(
+            decode(r#"{"type":"leave","extra":1}"#).unwrap_err().code,
+            ErrorCode::BadMessage
+        );
+        assert_eq!(
+            decode(r#"{"type":"signal","to":"not-a-uuid","data":""}"#)
+                .unwrap_err()
+                .code,
+            ErrorCode::BadMessage
+        );
+    }
+
+    #[test]
+    fn server_messages_are_tagged_kebab_case() {
+        let msg = ServerMessage::PeerLeft {
+            peer_id: Uuid::nil(),
+            reason: LeaveReason::Timeout,
+        };
+        let json = msg.to_json();
+        assert!(json.contains(r#""type":"peer-left""#), "{json}");
+        assert!(json.contains(r#""reason":"timeout""#), "{json}");
+        let err = ServerMessage::Error(ErrorBody::new(ErrorCode::RoomFull, "full")).to_json();
+        assert!(err.contains(r#""type":"error""#) && err.contains(r#""code":"room-full""#));
+    }
+}

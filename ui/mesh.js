@@ -1,0 +1,363 @@
+// The set of peers of the room I am in: one Peer (peer.js) per remote peer id, kept in step
+// with the host's roster (existing-peers / peer-joined / peer-left), the upload bandwidth
+// budget, and the routing of signals and chat-channel messages. No DOM here.
+//
+// Events:
+//   'peer-added'   (info)            a new remote peer (PeerInfo)
+//   'peer-info'    (info)            its PeerInfo changed (name, audio, video)
+//   'peer-removed' (id)
+//   'peer-state'   (id, state)       connecting|connected|reconnecting|failed
+//   'stream'       (id, MediaStream) its media
+//   'channel-open' (id)              the chat channel to it opened
+//   'data'         (id, msg)         a chat-channel message from it
+//   'size'         (n)               number of people in the room, me included
+
+import { Emitter } from './emitter.js';
+import { Peer } from './peer.js';
+
+/** Total video upload across all peers (bits/s). */
+export const VIDEO_BUDGET_BPS = 2_500_000;
+/** Video upload to any one peer (bits/s). */
+export const VIDEO_PER_PEER_MAX_BPS = 1_500_000;
+/** Audio upload to any one peer (bits/s). */
+export const AUDIO_MAX_BPS = 48_000;
+/** A peer the host dropped while our connection to it still works is kept this long at most. */
+export const AWAY_GRACE_MS = 5 * 60 * 1000;
+/** Signals queued while the host is unreachable (oldest dropped first). */
+export const MAX_QUEUED_SIGNALS = 400;
+
+/** @typedef {{id: string, name: string, audio: boolean, video: boolean}} PeerInfo */
+/** @typedef {import('./peer.js').Caps} Caps */
+
+/**
+ * The largest picture height we send to each peer when there are `others` of them.
+ * @param {number} others
+ */
+export function targetHeight(others) {
+  if (others >= 6) return 240;
+  if (others >= 4) return 360;
+  return Infinity;
+}
+
+/**
+ * The per-peer send caps for a room with `others` remote peers, for a camera track whose
+ * smaller side is `trackHeight` pixels.
+ *   video maxBitrate = min(1.5 Mbps, 2.5 Mbps / others)
+ *   scaleResolutionDownBy so the picture is ≤ 360p with ≥ 4 others, ≤ 240p with ≥ 6 others
+ *   audio maxBitrate = 48 kbps
+ * @param {number} others
+ * @param {number} [trackHeight]
+ * @returns {{audio: Caps, video: Caps}}
+ */
+export function capsFor(others, trackHeight = 720) {
+  const n = Math.max(1, others);
+  const maxBitrate = Math.floor(Math.min(VIDEO_PER_PEER_MAX_BPS, VIDEO_BUDGET_BPS / n));
+  const target = targetHeight(n);
+  const h = trackHeight > 0 ? trackHeight : 720;
+  const scale = Number.isFinite(target) && h > target ? Math.ceil((h / target) * 100) / 100 : 1;
+  return {
+    audio: { maxBitrate: AUDIO_MAX_BPS },
+    video: { maxBitrate, scaleResolutionDownBy: scale },
+  };
+}
+
+export class Mesh extends Emitter {
+  /**
+   * @param {object} opts
+   * @param {(to: string, data: string) => boolean} opts.sendSignal false when it could not be sent
+   * @param {boolean} [opts.webrtc] false in a browser without RTCPeerConnection (presence only)
+   */
+  constructor({ sendSignal, webrtc = true }) {
+    super();
+    this.sendSignalRaw = sendSignal;
+    this.webrtc = webrtc;
+    /** @type {string|null} */
+    this.localId = null;
+    /** @type {RTCIceServer[]} */
+    this.iceServers = [];
+    /** @type {Map<string, PeerInfo>} */
+    this.infos = new Map();
+    /** @type {Map<string, Peer>} */
+    this.peers = new Map();
+    /** ids the host says left while our connection to them still worked */
+    /** @type {Map<string, ReturnType<typeof setTimeout>>} */
+    this.away = new Map();
+    /** @type {{audio: MediaStreamTrack|null, video: MediaStreamTrack|null}} */
+    this.tracks = { audio: null, video: null };
+    /** @type {{to: string, data: string}[]} */
+    this.queue = [];
+    /** whether signals can go out now (in the room, socket up) */
+    this.online = false;
+  }
+
+  /** Number of people in the room, me included. */
+  get size() {
+    return this.infos.size + 1;
+  }
+
+  /**
+   * Entered a room (first `existing-peers`), or re-entered it after a reconnection (then the
+   * connections to peers still listed are kept, the others closed).
+   * @param {string} localId
+   * @param {RTCIceServer[]} iceServers
+   * @param {PeerInfo[]} peers
+   */
+  enter(localId, iceServers, peers) {
+    if (this.localId && this.localId !== localId) this.closeAll();
+    this.localId = localId;
+    this.iceServers = iceServers || [];
+    const listed = new Set(peers.map((p) => p.id));
+    for (const id of [...this.infos.keys()]) {
+      // not listed: gone, unless our connection to it still works (after a host restart the
+      // others come back one by one; a peer that is really gone is dropped when its
+      // connection dies or it says bye, see left())
+      if (!listed.has(id)) this.left(id, 'closed');
+    }
+    for (const info of peers) this.join(info);
+    this.online = true;
+    this._flushQueue();
+    for (const peer of this.peers.values()) peer.resume();
+    this.emit('size', this.size);
+  }
+
+  /** The socket dropped: signals are queued until enter() is called again. */
+  offline() {
+    this.online = false;
+  }
+
+  /**
+   * `peer-joined` (or a peer listed in existing-peers). An id we already know keeps its
+   * connection: no second RTCPeerConnection is ever made for the same id.
+   * @param {PeerInfo} info
+   */
+  join(info) {
+    if (!info || info.id === this.localId) return;
+    const t = this.away.get(info.id);
+    if (t) {
+      clearTimeout(t);
+      this.away.delete(info.id);
+    }
+    const known = this.infos.has(info.id);
+    this.infos.set(info.id, { ...info });
+    if (known) {
+      this.emit('peer-info', this.infos.get(info.id));
+    } else {
+      this.emit('peer-added', this.infos.get(info.id));
+      this._ensurePeer(info.id);
+      this._recap();
+    }
+  }
+
+  /** @param {PeerInfo} info */
+  updated(info) {
+    if (!info || !this.infos.has(info.id)) return;
+    this.infos.set(info.id, { ...info });
+    this.emit('peer-info', this.infos.get(info.id));
+  }
+
+  /**
+   * `peer-left`. A peer that left on purpose goes at once; one whose socket dropped but whose
+   * media still flows to us is kept until its connection dies or it comes back.
+   * @param {string} id
+   * @param {string} reason
+   */
+  left(id, reason) {
+    const peer = this.peers.get(id);
+    if (reason !== 'left' && peer && peer.state === 'connected') {
+      if (!this.away.has(id)) {
+        this.away.set(
+          id,
+          setTimeout(() => this.remove(id), AWAY_GRACE_MS),
+        );
+      }
+      return;
+    }
+    this.remove(id);
+  }
+
+  /** @param {string} id */
+  remove(id) {
+    const t = this.away.get(id);
+    if (t) clearTimeout(t);
+    this.away.delete(id);
+    const peer = this.peers.get(id);
+    if (peer) {
+      this.peers.delete(id);
+      peer.close();
+    }
+    this.queue = this.queue.filter((q) => q.to !== id);
+    if (this.infos.delete(id)) {
+      this.emit('peer-removed', id);
+      this._recap();
+    }
+  }
+
+  /** Leave the room: close every connection. */
+  closeAll() {
+    for (const peer of this.peers.values()) peer.sendData({ t: 'bye' });
+    for (const id of [...this.infos.keys()]) this.remove(id);
+    for (const peer of this.peers.values()) peer.close();
+    this.peers.clear();
+    this.queue = [];
+    this.online = false;
+    this.localId = null;
+  }
+
+  /**
+   * A `signal` from the host.
+   * @param {string} from
+   * @param {string} data
+   */
+  signal(from, data) {
+    let msg;
+    try {
+      msg = JSON.parse(data);
+    } catch {
+      return;
+    }
+    if (!msg || typeof msg !== 'object') return;
+    if (!this.webrtc) {
+      if (msg.description && msg.description.type === 'offer') {
+        this._sendSignal(from, JSON.stringify({ unsupported: true }));
+      }
+      return;
+    }
+    if (from === this.localId) return;
+    if (!this.infos.has(from)) {
+      // a signal can only come from a member of our room; we may just not have heard yet
+      this.infos.set(from, { id: from, name: '', audio: false, video: false });
+      this.emit('peer-added', this.infos.get(from));
+      this._recap();
+    }
+    let peer = this.peers.get(from) || this._ensurePeer(from);
+    if (!peer) return;
+    if (msg.r && msg.r !== peer.session) return; // meant for a connection we no longer have
+    if (msg.s && peer.remoteSession && msg.s !== peer.remoteSession) {
+      // the other side rebuilt its connection (it reloaded its state or dropped ours): follow
+      peer = this._replacePeer(from);
+    }
+    peer.handle(msg);
+  }
+
+  /**
+   * The local track of `kind` changed (device switch, camera turned on): replaceTrack on every
+   * connection, no renegotiation of the mesh.
+   * @param {'audio'|'video'} kind
+   * @param {MediaStreamTrack|null} track
+   */
+  setTrack(kind, track) {
+    this.tracks[kind] = track;
+    for (const peer of this.peers.values()) peer.setTrack(kind, track);
+    if (kind === 'video') this._recap();
+  }
+
+  /**
+   * Send a chat-channel message to everyone; returns how many got it.
+   * @param {any} msg
+   */
+  broadcast(msg) {
+    let n = 0;
+    for (const peer of this.peers.values()) if (peer.sendData(msg)) n += 1;
+    return n;
+  }
+
+  /**
+   * @param {string} id
+   * @param {any} msg
+   */
+  sendTo(id, msg) {
+    return this.peers.get(id)?.sendData(msg) || false;
+  }
+
+  /** The caps for the current room size and camera. */
+  caps() {
+    const s = this.tracks.video?.getSettings?.() || {};
+    const h = s.width && s.height ? Math.min(s.width, s.height) : 720;
+    return capsFor(this.infos.size, h);
+  }
+
+  /** Re-apply the bandwidth budget to every sender (room size or camera changed). */
+  _recap() {
+    const caps = this.caps();
+    for (const peer of this.peers.values()) peer.setCaps(caps);
+    this.emit('size', this.size);
+  }
+
+  /** @param {string} id */
+  _ensurePeer(id) {
+    if (!this.webrtc || !this.localId) return null;
+    const existing = this.peers.get(id);
+    if (existing) return existing;
+    const peer = new Peer({
+      localId: this.localId,
+      remoteId: id,
+      iceServers: this.iceServers,
+      sendSignal: (data) => {
+        if (this.peers.get(id) === peer) this._sendSignal(id, data);
+      },
+      tracks: this.tracks,
+      caps: this.caps(),
+    });
+    this.peers.set(id, peer);
+    peer.on('state', (state) => {
+      if (this.peers.get(id) !== peer) return;
+      if (this.away.has(id) && (state === 'failed' || state === 'closed')) {
+        this.remove(id);
+        return;
+      }
+      this.emit('peer-state', id, state);
+    });
+    peer.on('track', (stream) => {
+      if (this.peers.get(id) === peer) this.emit('stream', id, stream);
+    });
+    peer.on('channel', () => {
+      if (this.peers.get(id) === peer) this.emit('channel-open', id);
+    });
+    peer.on('channel-close', () => {
+      if (this.peers.get(id) === peer && this.away.has(id)) this.remove(id);
+    });
+    peer.on('message', (msg) => {
+      if (this.peers.get(id) !== peer) return;
+      if (msg && msg.t === 'bye') {
+        // it is closing this connection on purpose (left, or lost its id): do not wait
+        this.remove(id);
+        return;
+      }
+      this.emit('data', id, msg);
+    });
+    peer.on('broken', () => {
+      // a description could not be applied: start over with a fresh connection
+      if (this.peers.get(id) === peer) this._replacePeer(id);
+    });
+    this.emit('peer-state', id, peer.state);
+    return peer;
+  }
+
+  /** @param {string} id */
+  _replacePeer(id) {
+    const old = this.peers.get(id);
+    if (old) {
+      this.peers.delete(id);
+      old.close();
+    }
+    return this._ensurePeer(id);
+  }
+
+  /**
+   * @param {string} to
+   * @param {string} data
+   */
+  _sendSignal(to, data) {
+    if (this.online && this.sendSignalRaw(to, data)) return;
+    this.queue.push({ to, data });
+    if (this.queue.length > MAX_QUEUED_SIGNALS) this.queue.shift();
+  }
+
+  _flushQueue() {
+    const q = this.queue;
+    this.queue = [];
+    for (const { to, data } of q) {
+      if (this.infos.has(to)) this._sendSignal(to, data);
+    }
+  }
+}

@@ -1,0 +1,444 @@
+// One RTCPeerConnection to one remote peer, carrying both directions, with the "perfect
+// negotiation" pattern (W3C WebRTC 1.0 §10.7, webrtc/samples perfect-negotiation):
+//
+// * polite = my peer id > their peer id (string comparison), so exactly one side of each pair
+//   yields (rolls back) when both make an offer at once;
+// * only the impolite side adds the audio and video transceivers; the polite side adopts the
+//   ones the offer created, so glare can never leave two m-lines of a kind;
+// * the chat channel is `negotiated: true, id: 0`, the same channel on both sides, so glare
+//   cannot duplicate it (the polite side creates it once it applied the first offer);
+// * trickle ICE; ICE restart via restartIce() on `failed`, and on `disconnected` lasting > 3 s;
+// * every signal carries the sender's session id `s` (one per RTCPeerConnection) and the
+//   session it is addressed to `r`, so a peer that rebuilt its connection is noticed, and
+//   stale messages for an old connection are dropped (see mesh.js).
+//
+// signal.data (opaque to the host) is this module's JSON:
+//   {"s": "...", "r": "..."|null, "description": RTCSessionDescriptionInit}
+//   {"s": "...", "r": "...", "candidate": RTCIceCandidateInit}
+//   {"unsupported": true}            sent by a client without WebRTC
+//
+// Events:
+//   'state'   (state)  'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed'
+//   'track'   (MediaStream)  the remote stream changed (a track was added)
+//   'channel' (RTCDataChannel) the chat channel opened
+//   'message' (any)    a JSON message on the chat channel
+//   'channel-close'    the chat channel closed (the other side closed its connection)
+//   'negotiated'       signaling state became stable
+
+import { Emitter } from './emitter.js';
+
+/** How long `disconnected` may last before an ICE restart. */
+export const DISCONNECTED_GRACE_MS = 3000;
+/** Until the first connection, a lost offer or answer is made good this often. */
+export const KICK_EVERY_MS = 4000;
+/** While failed, restart again this often. */
+export const FAILED_RETRY_MS = 5000;
+
+/** @typedef {'audio'|'video'} Kind */
+/** @typedef {{maxBitrate: number, scaleResolutionDownBy?: number}} Caps */
+
+/** A random id that does not need a secure context. */
+export function randomId() {
+  const b = new Uint8Array(12);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Perfect negotiation's politeness rule.
+ * @param {string} localId
+ * @param {string} remoteId
+ */
+export function isPolite(localId, remoteId) {
+  return localId > remoteId;
+}
+
+export class Peer extends Emitter {
+  /**
+   * @param {object} opts
+   * @param {string} opts.localId
+   * @param {string} opts.remoteId
+   * @param {RTCIceServer[]} opts.iceServers
+   * @param {(data: string) => void} opts.sendSignal
+   * @param {{audio: MediaStreamTrack|null, video: MediaStreamTrack|null}} opts.tracks local tracks to send
+   * @param {{audio: Caps, video: Caps}} opts.caps
+   */
+  constructor({ localId, remoteId, iceServers, sendSignal, tracks, caps }) {
+    super();
+    this.localId = localId;
+    this.remoteId = remoteId;
+    this.polite = isPolite(localId, remoteId);
+    this.session = randomId();
+    /** @type {string|null} the remote RTCPeerConnection's session id, once heard */
+    this.remoteSession = null;
+    this.sendSignal = sendSignal;
+    this.tracks = { ...tracks };
+    this.caps = caps;
+    /** @type {'connecting'|'connected'|'reconnecting'|'failed'|'closed'} */
+    this.state = 'connecting';
+    this.everConnected = false;
+    this.closed = false;
+    this.makingOffer = false;
+    this.ignoreOffer = false;
+    this.isSettingRemoteAnswerPending = false;
+    /** serialises incoming signals */
+    this.chain = Promise.resolve();
+    /** @type {ReturnType<typeof setTimeout>|null} */
+    this.restartTimer = null;
+    this.stream = new MediaStream();
+
+    this.pc = new RTCPeerConnection({ iceServers: iceServers || [] });
+    const pc = this.pc;
+
+    if (!this.polite) {
+      for (const kind of /** @type {Kind[]} */ (['audio', 'video'])) {
+        const track = this.tracks[kind];
+        pc.addTransceiver(track || kind, { direction: track ? 'sendrecv' : 'recvonly' });
+      }
+    }
+    /** @type {RTCDataChannel|null} */
+    this.channel = null;
+    // The impolite side opens the chat channel at once (its first offer carries it); the polite
+    // side only once it has applied that offer: a channel created before would be closed by the
+    // rollback of a colliding offer of its own.
+    if (!this.polite) this._openChannel();
+
+    pc.onnegotiationneeded = () => this._negotiate();
+    pc.onicecandidate = ({ candidate }) => {
+      if (candidate) this._send({ candidate: candidate.toJSON() });
+    };
+    pc.ontrack = ({ track }) => {
+      if (!this.stream.getTracks().includes(track)) {
+        for (const old of this.stream.getTracks()) {
+          if (old.kind === track.kind) this.stream.removeTrack(old);
+        }
+        this.stream.addTrack(track);
+      }
+      this.emit('track', this.stream);
+    };
+    pc.onconnectionstatechange = () => this._onConnectionState();
+    this.kickTimer = setInterval(() => this._kick(), KICK_EVERY_MS);
+    pc.oniceconnectionstatechange = () => {
+      if (pc.iceConnectionState === 'failed') this._onConnectionState();
+    };
+    pc.onsignalingstatechange = () => {
+      if (pc.signalingState === 'stable') {
+        this.applyCaps();
+        this.emit('negotiated');
+      }
+    };
+  }
+
+  /** The transceiver carrying `kind`, if negotiated or added. @param {Kind} kind */
+  transceiver(kind) {
+    return this.pc
+      .getTransceivers()
+      .find((t) => t.currentDirection !== 'stopped' && t.direction !== 'stopped' && t.receiver.track?.kind === kind);
+  }
+
+  /**
+   * Send `track` (or nothing) for `kind`. Uses replaceTrack, so no renegotiation unless the
+   * transceiver has to turn from recvonly to sendrecv (the first time a device appears).
+   * @param {Kind} kind
+   * @param {MediaStreamTrack|null} track
+   */
+  async setTrack(kind, track) {
+    this.tracks[kind] = track;
+    if (this.closed) return;
+    const t = this.transceiver(kind);
+    if (!t) return; // the polite side before the first offer: adopted in _adopt()
+    await this._attach(t, kind);
+  }
+
+  /** @param {RTCRtpTransceiver} t @param {Kind} kind */
+  async _attach(t, kind) {
+    const track = this.tracks[kind];
+    try {
+      if (t.sender.track !== track) await t.sender.replaceTrack(track);
+    } catch (err) {
+      console.warn('moim: replaceTrack failed', err);
+    }
+    if (track && t.direction === 'recvonly') t.direction = 'sendrecv';
+    if (kind === 'video') this.applyCaps();
+  }
+
+  _openChannel() {
+    if (this.channel || this.closed) return;
+    this.channel = this.pc.createDataChannel('chat', { negotiated: true, id: 0, ordered: true });
+    this._wireChannel(this.channel);
+  }
+
+  /** The polite side: after an offer created transceivers, send our tracks on them. */
+  async _adopt() {
+    this._openChannel();
+    for (const kind of /** @type {Kind[]} */ (['audio', 'video'])) {
+      const t = this.transceiver(kind);
+      if (!t) continue;
+      const track = this.tracks[kind];
+      if (t.sender.track !== track) {
+        try {
+          await t.sender.replaceTrack(track);
+        } catch (err) {
+          console.warn('moim: replaceTrack failed', err);
+        }
+      }
+      const want = track ? 'sendrecv' : 'recvonly';
+      if (t.direction !== want && !(want === 'recvonly' && t.direction === 'sendrecv')) t.direction = want;
+    }
+  }
+
+  /**
+   * New bitrate/resolution caps (the room size changed).
+   * @param {{audio: Caps, video: Caps}} caps
+   */
+  setCaps(caps) {
+    this.caps = caps;
+    this.applyCaps();
+  }
+
+  /** Apply the caps with RTCRtpSender.setParameters (needs negotiated encodings). */
+  applyCaps() {
+    this.capsChain = (this.capsChain || Promise.resolve()).then(() => this._applyCaps());
+    return this.capsChain;
+  }
+
+  async _applyCaps() {
+    if (this.closed) return;
+    for (const kind of /** @type {Kind[]} */ (['audio', 'video'])) {
+      const t = this.transceiver(kind);
+      if (!t) continue;
+      const params = t.sender.getParameters();
+      if (!params.encodings || params.encodings.length === 0) continue;
+      const cap = this.caps[kind];
+      let changed = false;
+      for (const enc of params.encodings) {
+        if (enc.maxBitrate !== cap.maxBitrate) {
+          enc.maxBitrate = cap.maxBitrate;
+          changed = true;
+        }
+        if (kind === 'video') {
+          const scale = cap.scaleResolutionDownBy || 1;
+          if (enc.scaleResolutionDownBy !== scale) {
+            enc.scaleResolutionDownBy = scale;
+            changed = true;
+          }
+        }
+      }
+      if (!changed) continue;
+      try {
+        await t.sender.setParameters(params);
+      } catch (err) {
+        console.debug('moim: setParameters deferred', err);
+      }
+    }
+  }
+
+  /** @param {object} body */
+  _send(body) {
+    if (this.closed) return;
+    this.sendSignal(JSON.stringify({ s: this.session, r: this.remoteSession, ...body }));
+  }
+
+  async _negotiate() {
+    if (this.closed) return;
+    try {
+      this.makingOffer = true;
+      await this.pc.setLocalDescription();
+      this._send({ description: this.pc.localDescription.toJSON() });
+    } catch (err) {
+      console.warn('moim: making an offer failed', err);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  /**
+   * An incoming signal (already parsed and checked by the mesh).
+   * @param {any} msg
+   * @returns {Promise<void>}
+   */
+  handle(msg) {
+    this.chain = this.chain.then(() => this._handle(msg)).catch((err) => {
+      console.warn('moim: signal from', this.remoteId, 'failed', err);
+      this.emit('broken', err);
+    });
+    return this.chain;
+  }
+
+  /** @param {any} msg */
+  async _handle(msg) {
+    if (this.closed) return;
+    if (msg.s && !this.remoteSession) this.remoteSession = msg.s;
+    if (msg.unsupported) {
+      this._setState('failed');
+      this.unsupported = true;
+      return;
+    }
+    const pc = this.pc;
+    if (msg.description) {
+      const description = msg.description;
+      // an answer when we have no offer out is stale (e.g. a re-sent offer was answered twice)
+      if (description.type === 'answer' && pc.signalingState === 'stable') return;
+      const readyForOffer =
+        !this.makingOffer && (pc.signalingState === 'stable' || this.isSettingRemoteAnswerPending);
+      const offerCollision = description.type === 'offer' && !readyForOffer;
+      this.ignoreOffer = !this.polite && offerCollision;
+      if (this.ignoreOffer) return;
+      this.isSettingRemoteAnswerPending = description.type === 'answer';
+      try {
+        await pc.setRemoteDescription(description); // rolls back our offer if needed
+      } finally {
+        this.isSettingRemoteAnswerPending = false;
+      }
+      if (description.type === 'offer') {
+        await this._adopt();
+        await pc.setLocalDescription();
+        this._send({ description: pc.localDescription.toJSON() });
+      }
+    } else if (msg.candidate) {
+      try {
+        await pc.addIceCandidate(msg.candidate);
+      } catch (err) {
+        if (!this.ignoreOffer) console.debug('moim: candidate refused', err);
+      }
+    }
+  }
+
+  /** Restart ICE now (both sides may; perfect negotiation resolves the glare). */
+  restartIce() {
+    if (this.closed || this.unsupported) return;
+    try {
+      this.pc.restartIce();
+    } catch (err) {
+      console.warn('moim: restartIce failed', err);
+    }
+  }
+
+  /**
+   * After the signaling socket came back: if an offer of ours may have been lost, send it
+   * again; if the connection is not up, restart ICE.
+   */
+  resume() {
+    if (this.closed || this.unsupported) return;
+    const pc = this.pc;
+    if (pc.signalingState === 'have-local-offer' && pc.localDescription) {
+      this._send({ description: pc.localDescription.toJSON() });
+    } else if (pc.connectionState !== 'connected') {
+      this.restartIce();
+    }
+  }
+
+  /**
+   * Until connected for the first time: if our offer got no answer (lost while the socket was
+   * down, or the host refused it as the other side was not in the room yet), send it again; if
+   * nothing was ever negotiated, offer.
+   */
+  _kick() {
+    const pc = this.pc;
+    if (this.closed || this.everConnected || this.unsupported) {
+      clearInterval(this.kickTimer);
+      return;
+    }
+    if (this.makingOffer || pc.connectionState === 'connecting') return;
+    if (pc.signalingState === 'have-local-offer' && pc.localDescription) {
+      this._send({ description: pc.localDescription.toJSON() });
+    } else if (pc.signalingState === 'stable' && !pc.remoteDescription && !this.polite) {
+      this._negotiate();
+    }
+  }
+
+  _onConnectionState() {
+    const pc = this.pc;
+    const cs = pc.connectionState;
+    if (this.restartTimer) {
+      clearTimeout(this.restartTimer);
+      this.restartTimer = null;
+    }
+    if (cs === 'connected') {
+      this.everConnected = true;
+      this._setState('connected');
+    } else if (cs === 'disconnected') {
+      this._setState('reconnecting');
+      this.restartTimer = setTimeout(() => {
+        this.restartTimer = null;
+        if (pc.connectionState === 'disconnected' || pc.connectionState === 'failed') {
+          this.restartIce();
+          this._retryWhileDown();
+        }
+      }, DISCONNECTED_GRACE_MS);
+    } else if (cs === 'failed' || pc.iceConnectionState === 'failed') {
+      this._setState('failed');
+      this.restartIce();
+      this._retryWhileDown();
+    } else if (cs === 'closed') {
+      this._setState('closed');
+    } else {
+      this._setState(this.everConnected ? 'reconnecting' : 'connecting');
+    }
+  }
+
+  /** Keep restarting ICE every few seconds while the connection is down. */
+  _retryWhileDown() {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      const cs = this.pc.connectionState;
+      if (this.closed || cs === 'connected') return;
+      if (cs === 'failed' || cs === 'disconnected') this.restartIce();
+      this._retryWhileDown();
+    }, FAILED_RETRY_MS);
+  }
+
+  /** @param {Peer['state']} state */
+  _setState(state) {
+    if (this.state === state) return;
+    this.state = state;
+    this.emit('state', state);
+  }
+
+  /** @param {RTCDataChannel} ch */
+  _wireChannel(ch) {
+    ch.onopen = () => this.emit('channel', ch);
+    ch.onclose = () => {
+      if (!this.closed) this.emit('channel-close');
+    };
+    ch.onmessage = (ev) => {
+      if (typeof ev.data !== 'string' || ev.data.length > 256 * 1024) return;
+      let msg;
+      try {
+        msg = JSON.parse(ev.data);
+      } catch {
+        return;
+      }
+      this.emit('message', msg);
+    };
+  }
+
+  /**
+   * Send a JSON message on the chat channel; false if it is not open.
+   * @param {any} msg
+   */
+  sendData(msg) {
+    if (!this.channel || this.channel.readyState !== 'open') return false;
+    try {
+      this.channel.send(JSON.stringify(msg));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    clearInterval(this.kickTimer);
+    try {
+      this.pc.close();
+    } catch {
+      /* already closed */
+    }
+    this.state = 'closed';
+    this.emit('state', 'closed');
+  }
+}

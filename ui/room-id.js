@@ -1,0 +1,95 @@
+// Room ids and join links: what a person types or pastes, turned into a room id
+// (docs/protocol.md: 16 Crockford base32 characters in four groups, lower case).
+
+/** Crockford base32 as the host writes it: 0-9 a-z without i l o u. */
+const ALPHABET = /^[0-9abcdefghjkmnpqrstvwxyz]+$/;
+
+/**
+ * Normalise what a person typed or pasted: an id (any case, spaces, with or without dashes) or
+ * a full link `.../j/<id>` (with `#p=<passcode>` optionally). Returns `{id, passcode}`, id ''
+ * when nothing usable was given.
+ * @param {string} input
+ * @returns {{id: string, passcode: string}}
+ */
+export function parseJoinInput(input) {
+  let s = String(input || '').trim();
+  let passcode = '';
+  const hash = s.indexOf('#');
+  if (hash >= 0) {
+    passcode = passcodeFromFragment(s.slice(hash));
+    s = s.slice(0, hash);
+  }
+  const j = s.search(/\/j\//i);
+  if (j >= 0) s = s.slice(j + 3);
+  s = s.split(/[?/]/)[0];
+  try {
+    s = decodeURIComponent(s);
+  } catch {
+    /* keep as is */
+  }
+  return { id: normalizeRoomId(s), passcode };
+}
+
+/**
+ * Lower-case, drop spaces; Crockford's look-alikes (o → 0, i and l → 1) are mapped since the
+ * alphabet never contains them; a 16-character id without dashes gets its dashes back.
+ * @param {string} s
+ */
+export function normalizeRoomId(s) {
+  let id = String(s || '').trim().toLowerCase().replace(/\s+/g, '');
+  const bare = id.replace(/-/g, '').replace(/o/g, '0').replace(/[il]/g, '1');
+  if (bare.length === 16 && ALPHABET.test(bare)) {
+    id = bare.match(/.{4}/g).join('-');
+  }
+  return id;
+}
+
+/**
+ * The passcode in a `#p=<passcode>` fragment, or ''.
+ * @param {string} fragment
+ */
+export function passcodeFromFragment(fragment) {
+  const f = String(fragment || '').replace(/^#/, '');
+  for (const part of f.split('&')) {
+    if (part.startsWith('p=')) {
+      try {
+        return decodeURIComponent(part.slice(2));
+      } catch {
+        return part.slice(2);
+      }
+    }
+  }
+  return '';
+}
+
+/**
+ * The room id of a `/j/<id>` path, or null.
+ * @param {string} pathname
+ */
+export function roomFromPath(pathname) {
+  const m = /^\/j\/([^/]+)\/?$/.exec(pathname || '');
+  return m ? normalizeRoomId(decodeURIComponent(m[1])) : null;
+}
+
+/**
+ * The link that opens the pre-join screen of a room; with the passcode in the fragment if given
+ * (the fragment never reaches the host).
+ * @param {string} origin e.g. http://192.168.1.20:7272
+ * @param {string} roomId
+ * @param {string} [passcode]
+ */
+export function joinLink(origin, roomId, passcode) {
+  const base = `${String(origin).replace(/\/+$/, '')}/j/${encodeURIComponent(roomId)}`;
+  return passcode ? `${base}#p=${encodeURIComponent(passcode)}` : base;
+}
+
+/**
+ * Up to two initials of a display name, for the camera-off placeholder.
+ * @param {string} name
+ */
+export function initials(name) {
+  const parts = String(name || '').trim().split(/\s+/).filter(Boolean);
+  if (!parts.length) return '?';
+  const chars = parts.length === 1 ? [...parts[0]].slice(0, 2) : [[...parts[0]][0], [...parts[parts.length - 1]][0]];
+  return chars.join('').toUpperCase();
+}

@@ -1,0 +1,258 @@
+// The WebSocket to the host (docs/protocol.md): one socket, JSON frames, automatic reconnection
+// with backoff and the resume token, an outgoing rate limiter that stays under the host's
+// `limits`, and an application-level ping as a watchdog. No DOM here.
+//
+// Events:
+//   'status'   ({state: 'connecting'|'open'|'reconnecting', attempt, delay, code?})
+//   'welcome'  (msg, {resumed: boolean, first: boolean})   after every (re)connection
+//   'closing'  (msg)                                         the host announced a shutdown
+//   '<type>'   (msg)                                         every server frame, by its `type`
+//   'message'  (msg)                                         every server frame
+
+import { Emitter } from './emitter.js';
+
+/** Reconnection backoff: 250 ms doubling to 2 s, forever. */
+export const BACKOFF_MIN_MS = 250;
+export const BACKOFF_MAX_MS = 2000;
+/** How often an application `ping` is sent while connected. */
+export const PING_EVERY_MS = 5000;
+/** A socket from which nothing arrived for this long is considered dead and is replaced. */
+export const SILENCE_LIMIT_MS = 15000;
+
+/**
+ * @typedef {{max_peers_per_room?: number, max_signal_bytes?: number, max_frame_bytes?: number,
+ *   msg_rate?: number, msg_burst?: number}} Limits
+ * @typedef {{type: string, [key: string]: any}} Frame
+ */
+
+/**
+ * The delay before reconnection attempt number `attempt` (0-based).
+ * @param {number} attempt
+ */
+export function backoffDelay(attempt) {
+  return Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(attempt, 16));
+}
+
+/**
+ * The WebSocket URL of the host that served this page (or of `base`, an http(s) origin).
+ * @param {string} [base]
+ */
+export function wsUrlFor(base) {
+  const url = new URL('/ws', base || location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.search = '';
+  url.hash = '';
+  return url.toString();
+}
+
+export class Signaling extends Emitter {
+  /** @param {string} url the `/ws` URL */
+  constructor(url) {
+    super();
+    this.url = url;
+    /** @type {WebSocket|null} */
+    this.ws = null;
+    /** @type {string|null} */
+    this.peerId = null;
+    /** @type {string|null} */
+    this.resumeToken = null;
+    /** @type {Frame|null} the last welcome */
+    this.welcome = null;
+    /** @type {Limits} */
+    this.limits = {};
+    this.attempt = 0;
+    this.stopped = true;
+    /** true once a welcome arrived on the current socket */
+    this.ready = false;
+    this.welcomes = 0;
+    /** @type {Frame[]} frames waiting for the rate limiter */
+    this.outbox = [];
+    this.tokens = 8;
+    this.lastRefill = Date.now();
+    this.lastReceived = 0;
+    /** @type {ReturnType<typeof setTimeout>|null} */
+    this.retryTimer = null;
+    /** @type {ReturnType<typeof setTimeout>|null} */
+    this.flushTimer = null;
+    /** @type {ReturnType<typeof setInterval>|null} */
+    this.pingTimer = null;
+    this.nonce = 0;
+  }
+
+  /** Open the socket (and keep it open until stop()). */
+  start() {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this._open();
+  }
+
+  /** Close for good (no reconnection). */
+  stop() {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this._teardown();
+  }
+
+  /** Whether frames can be sent now (socket open and welcomed). */
+  get connected() {
+    return this.ready && this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  /**
+   * Queue a frame for sending. Frames are paced to stay under the host's rate limit; returns
+   * false (and drops the frame) when the socket is not connected.
+   * @param {Frame} frame
+   */
+  send(frame) {
+    if (!this.connected) return false;
+    this.outbox.push(frame);
+    this._flush();
+    return true;
+  }
+
+  _open() {
+    this._teardown();
+    const url = new URL(this.url);
+    if (this.resumeToken) url.searchParams.set('resume', this.resumeToken);
+    this.emit('status', { state: this.welcomes ? 'reconnecting' : 'connecting', attempt: this.attempt, delay: 0 });
+    /** @type {WebSocket} */
+    let ws;
+    try {
+      ws = new WebSocket(url.toString());
+    } catch (err) {
+      console.warn('moim: cannot open the socket', err);
+      this._scheduleRetry(0);
+      return;
+    }
+    this.ws = ws;
+    this.ready = false;
+    ws.onmessage = (ev) => {
+      if (ws !== this.ws) return;
+      this.lastReceived = Date.now();
+      if (typeof ev.data !== 'string') return;
+      /** @type {Frame} */
+      let msg;
+      try {
+        msg = JSON.parse(ev.data);
+      } catch {
+        console.warn('moim: bad frame from host', ev.data);
+        return;
+      }
+      if (!msg || typeof msg.type !== 'string') return;
+      this._receive(msg);
+    };
+    ws.onclose = (ev) => {
+      if (ws !== this.ws) return;
+      this._teardown();
+      this._scheduleRetry(ev.code);
+    };
+    ws.onerror = () => {
+      /* followed by close */
+    };
+  }
+
+  /** @param {Frame} msg */
+  _receive(msg) {
+    if (msg.type === 'welcome') {
+      const resumed = this.peerId !== null && msg.peer_id === this.peerId;
+      const first = this.welcomes === 0;
+      this.welcomes += 1;
+      this.peerId = msg.peer_id;
+      this.resumeToken = msg.resume;
+      this.welcome = msg;
+      this.limits = msg.limits || {};
+      this.tokens = this._burst();
+      this.lastRefill = Date.now();
+      this.attempt = 0;
+      this.ready = true;
+      this._startPing();
+      this.emit('status', { state: 'open', attempt: 0, delay: 0 });
+      this.emit('welcome', msg, { resumed, first });
+      this.emit('message', msg);
+      return;
+    }
+    if (msg.type === 'pong') return;
+    this.emit(msg.type, msg);
+    this.emit('message', msg);
+  }
+
+  /** @param {number} code the WebSocket close code, 0 if it never opened */
+  _scheduleRetry(code) {
+    if (this.stopped) return;
+    const delay = backoffDelay(this.attempt);
+    this.attempt += 1;
+    this.emit('status', { state: 'reconnecting', attempt: this.attempt, delay, code });
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.stopped) this._open();
+    }, delay);
+  }
+
+  _teardown() {
+    this.ready = false;
+    this.outbox = [];
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.pingTimer = null;
+    this.flushTimer = null;
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) {
+      ws.onmessage = ws.onclose = ws.onerror = null;
+      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) {
+        try {
+          ws.close(1000);
+        } catch {
+          /* already closing */
+        }
+      }
+    }
+  }
+
+  _startPing() {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.pingTimer = setInterval(() => {
+      if (Date.now() - this.lastReceived > SILENCE_LIMIT_MS) {
+        console.warn('moim: no word from the host for a while, reconnecting');
+        this._teardown();
+        this._scheduleRetry(0);
+        return;
+      }
+      this.nonce += 1;
+      this.send({ type: 'ping', nonce: this.nonce });
+    }, PING_EVERY_MS);
+  }
+
+  /** The burst we allow ourselves: 80 % of the host's, at least 1. */
+  _burst() {
+    const b = this.limits.msg_burst;
+    return typeof b === 'number' && b > 0 ? Math.max(1, Math.floor(b * 0.8)) : 16;
+  }
+
+  /** Messages per second we allow ourselves: 80 % of the host's sustained rate. */
+  _rate() {
+    const r = this.limits.msg_rate;
+    return typeof r === 'number' && r > 0 ? Math.max(0.5, r * 0.8) : 10;
+  }
+
+  _flush() {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    const now = Date.now();
+    this.tokens = Math.min(this._burst(), this.tokens + ((now - this.lastRefill) / 1000) * this._rate());
+    this.lastRefill = now;
+    while (this.outbox.length && this.tokens >= 1) {
+      const frame = this.outbox.shift();
+      this.tokens -= 1;
+      ws.send(JSON.stringify(frame));
+    }
+    if (this.outbox.length && !this.flushTimer) {
+      const wait = Math.ceil(((1 - this.tokens) / this._rate()) * 1000) + 5;
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = null;
+        this._flush();
+      }, wait);
+    }
+  }
+}
