@@ -11,6 +11,7 @@
 //! - [`config`]: defaults and the `moim serve` flags.
 //! - [`token`]: the host key, resume and room tokens.
 //! - [`net`]: this machine's addresses.
+//! - [`qr`]: QR codes for join links, drawn locally.
 //! - [`shutdown`]: SIGINT/SIGTERM into a cancellation token.
 //! - [`error`]: the host's start-up errors.
 //! - [`cli`]: the `moim` command line.
@@ -23,6 +24,7 @@ pub mod config;
 pub mod error;
 pub mod net;
 pub mod protocol;
+pub mod qr;
 pub mod room;
 pub mod server;
 pub mod shutdown;

@@ -109,6 +109,7 @@ impl Host {
             .route("/healthz", get(health))
             .route("/api/rooms", get(rooms))
             .route("/api/info", get(info))
+            .route("/api/qr.svg", get(qr_svg))
             .route("/", get(index))
             .route("/j/{room}", get(join_page))
             .route("/{*path}", get(asset))
@@ -285,6 +286,38 @@ async fn info(State(host): State<Host>) -> impl IntoResponse {
         "protocol": PROTOCOL_VERSION,
         "limits": settings.limits,
     }))
+}
+
+#[derive(Debug, Deserialize)]
+struct QrQuery {
+    text: String,
+}
+
+/// Longest text a QR code is made for (a join link with a fingerprint is about 150).
+const MAX_QR_TEXT: usize = 1024;
+
+/// A QR code for `text` (a join link), drawn here so nothing leaves the LAN.
+async fn qr_svg(Query(q): Query<QrQuery>) -> Response {
+    if q.text.is_empty() || q.text.len() > MAX_QR_TEXT {
+        return (StatusCode::BAD_REQUEST, "text must have 1 to 1024 bytes").into_response();
+    }
+    match crate::qr::svg(&q.text) {
+        Some(svg) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("image/svg+xml"),
+                ),
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("max-age=3600"),
+                ),
+            ],
+            svg,
+        )
+            .into_response(),
+        None => (StatusCode::BAD_REQUEST, "text too long for a QR code").into_response(),
+    }
 }
 
 async fn index(State(host): State<Host>) -> Response {
