@@ -15,6 +15,7 @@
 // signal.data (opaque to the host) is this module's JSON:
 //   {"s": "...", "r": "..."|null, "description": RTCSessionDescriptionInit}
 //   {"s": "...", "r": "...", "candidate": RTCIceCandidateInit}
+//   {"s": "...", "r": null, "hello": true}  the polite side's first word (it makes no offer)
 //   {"unsupported": true}            sent by a client without WebRTC
 //
 // Events:
@@ -102,6 +103,9 @@ export class Peer extends Emitter {
     // side only once it has applied that offer: a channel created before would be closed by the
     // rollback of a colliding offer of its own.
     if (!this.polite) this._openChannel();
+    // The polite side makes no offer of its own at first; it says hello so that a peer still
+    // holding an older connection to us notices the new session and starts afresh (mesh.js).
+    else queueMicrotask(() => this._send({ hello: true }));
 
     pc.onnegotiationneeded = () => this._negotiate();
     pc.onicecandidate = ({ candidate }) => {
@@ -269,6 +273,7 @@ export class Peer extends Emitter {
   async _handle(msg) {
     if (this.closed) return;
     if (msg.s && !this.remoteSession) this.remoteSession = msg.s;
+    if (msg.hello) return;
     if (msg.unsupported) {
       this._setState('failed');
       this.unsupported = true;
@@ -342,8 +347,9 @@ export class Peer extends Emitter {
     if (this.makingOffer || pc.connectionState === 'connecting') return;
     if (pc.signalingState === 'have-local-offer' && pc.localDescription) {
       this._send({ description: pc.localDescription.toJSON() });
-    } else if (pc.signalingState === 'stable' && !pc.remoteDescription && !this.polite) {
-      this._negotiate();
+    } else if (pc.signalingState === 'stable' && !pc.remoteDescription) {
+      if (this.polite) this._send({ hello: true });
+      else this._negotiate();
     }
   }
 

@@ -1,0 +1,75 @@
+// Unit tests of the client's pure parts: `node --test ui/test/` (no browser needed).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { parseJoinInput, normalizeRoomId, joinLink, roomFromPath, initials } from '../room-id.js';
+import { capsFor } from '../mesh.js';
+import { readReport, kbps } from '../stats.js';
+import { Chat, validMessage } from '../chat.js';
+import { backoffDelay } from '../signaling.js';
+import { isPolite } from '../peer.js';
+
+test('room ids and links are normalised', () => {
+  assert.equal(normalizeRoomId('  K3F9-X2MQ-7TVD-PA4H '), 'k3f9-x2mq-7tvd-pa4h');
+  assert.equal(normalizeRoomId('k3f9x2mq7tvdpa4h'), 'k3f9-x2mq-7tvd-pa4h');
+  assert.equal(normalizeRoomId('k3f9-x2mq-7tvd-pa4O'), 'k3f9-x2mq-7tvd-pa40');
+  assert.deepEqual(parseJoinInput('http://10.0.0.5:7272/j/K3F9-X2MQ-7TVD-PA4H#p=se%20same'), { id: 'k3f9-x2mq-7tvd-pa4h', passcode: 'se same' });
+  assert.deepEqual(parseJoinInput('https://h/j/k3f9-x2mq-7tvd-pa4h/?name=x'), { id: 'k3f9-x2mq-7tvd-pa4h', passcode: '' });
+  assert.equal(roomFromPath('/j/k3f9-x2mq-7tvd-pa4h'), 'k3f9-x2mq-7tvd-pa4h');
+  assert.equal(roomFromPath('/'), null);
+  assert.equal(joinLink('http://h:1/', 'abcd', 'p w'), 'http://h:1/j/abcd#p=p%20w');
+  assert.equal(initials('Kim Min-jun'), 'KM');
+  assert.equal(initials(''), '?');
+});
+
+test('bandwidth budget: ≤ 2.5 Mbps of video in total, ≤ 360p with 4 others, ≤ 240p with 6', () => {
+  assert.equal(capsFor(1).video.maxBitrate, 1_500_000);
+  assert.equal(capsFor(1).video.scaleResolutionDownBy, 1);
+  assert.equal(capsFor(2).video.maxBitrate, 1_250_000);
+  for (let n = 1; n <= 12; n += 1) {
+    const c = capsFor(n, 720);
+    assert.ok(c.video.maxBitrate * n <= 2_500_000);
+    assert.equal(c.audio.maxBitrate, 48_000);
+    const h = 720 / c.video.scaleResolutionDownBy;
+    if (n >= 6) assert.ok(h <= 240, `n=${n} h=${h}`);
+    else if (n >= 4) assert.ok(h <= 360, `n=${n} h=${h}`);
+  }
+  assert.equal(capsFor(4, 480).video.scaleResolutionDownBy, 1.34);
+});
+
+test('stats: rtt of the selected pair, bytes in and out', () => {
+  const r = new Map([
+    ['t', { type: 'transport', selectedCandidatePairId: 'p1' }],
+    ['p1', { id: 'p1', type: 'candidate-pair', currentRoundTripTime: 0.012 }],
+    ['i', { type: 'inbound-rtp', bytesReceived: 1000 }],
+    ['o', { type: 'outbound-rtp', bytesSent: 500 }],
+    ['o2', { type: 'outbound-rtp', bytesSent: 500 }],
+  ]);
+  assert.deepEqual(readReport(r), { rttMs: 12, bytesIn: 1000, bytesOut: 1000 });
+  assert.equal(kbps(0, 250_000, 2000), 1000);
+});
+
+test('chat: ids deduplicate, history merges in time order, junk is refused', () => {
+  /** @type {any[]} */
+  const sent = [];
+  const chat = new Chat({ broadcast: (m) => (sent.push(m), 1), sendTo: () => true });
+  const got = [];
+  chat.on('message', (m) => got.push(m.text));
+  chat.send('Me', ' hi ');
+  const m = { t: 'chat', id: 'x1', name: 'Ana', time: 5, text: 'old' };
+  chat.receive('p', m);
+  chat.receive('q', m);
+  chat.receive('q', { t: 'history', messages: [m, { id: 'x2', name: 'Bo', time: 6, text: 'older too' }] });
+  assert.deepEqual(got, ['hi', 'old', 'older too']);
+  assert.deepEqual(chat.messages.map((x) => x.text), ['old', 'older too', 'hi']);
+  assert.equal(sent[0].text, 'hi');
+  assert.equal(validMessage({ id: 'a', name: 'n', time: 1, text: '   ' }), null);
+  assert.equal(validMessage({ id: 'a', name: 'n', time: 'x', text: 't' }), null);
+});
+
+test('reconnection backoff: 250 ms doubling to 2 s', () => {
+  assert.deepEqual([0, 1, 2, 3, 4, 10].map(backoffDelay), [250, 500, 1000, 2000, 2000, 2000]);
+});
+
+test('exactly one side of a pair is polite', () => {
+  assert.notEqual(isPolite('a', 'b'), isPolite('b', 'a'));
+});
