@@ -28,8 +28,12 @@ pub enum Command {
 
 /// Entry point of the `moim` binary.
 pub fn main() -> anyhow::Result<()> {
-    init_tracing();
-    let cli = Cli::parse();
+    // `moim moim://join/<room>` is how the desktop opens a deep link, and WebKitWebDriver starts
+    // the app with `--automation`: neither is for clap.
+    let cli = Cli::parse_from(
+        std::env::args_os().filter(|a| !is_deep_link(a) && a.as_os_str() != "--automation"),
+    );
+    init_tracing(!matches!(cli.command, Some(Command::Serve(_))));
     match cli.command {
         Some(Command::Serve(config)) => run_headless(config),
         Some(Command::App(config)) => run_app(config),
@@ -37,13 +41,45 @@ pub fn main() -> anyhow::Result<()> {
     }
 }
 
-fn init_tracing() {
+fn is_deep_link(arg: &std::ffi::OsString) -> bool {
+    arg.to_str().is_some_and(|a| a.starts_with("moim://"))
+}
+
+/// Logs go to the console; the desktop app also writes them to its log folder.
+fn init_tracing(app: bool) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     use tracing_subscriber::EnvFilter;
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("moim=info,warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
+    let console = tracing_subscriber::fmt::layer().with_target(false);
+    #[cfg(feature = "desktop")]
+    let file = app
+        .then(crate::desktop::log_dir)
+        .flatten()
+        .and_then(|dir| {
+            tracing_appender::rolling::Builder::new()
+                .rotation(tracing_appender::rolling::Rotation::DAILY)
+                .filename_prefix("moim")
+                .filename_suffix("log")
+                .max_log_files(7)
+                .build(dir)
+                .ok()
+        })
+        .map(|writer| {
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(writer)
+        });
+    #[cfg(not(feature = "desktop"))]
+    let file: Option<tracing_subscriber::layer::Identity> = {
+        let _ = app;
+        None
+    };
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(console)
+        .with(file)
         .try_init();
 }
 
@@ -81,18 +117,26 @@ pub fn run_headless(config: HostConfig) -> anyhow::Result<()> {
             .map_err(|source| HostError::Bind { addr, source })?;
         let local = listener.local_addr()?;
         let host = Host::new(config)?;
-        print_urls(&host, local);
         let shutdown = crate::shutdown::on_signals();
-        host.serve(listener, shutdown).await?;
+        let serving = tokio::spawn(host.clone().serve(listener, shutdown));
+        print_urls(&host, local);
+        serving.await??;
         Ok(())
     })
 }
 
 fn print_urls(host: &Host, local: std::net::SocketAddr) {
-    let name = host.hub().settings().host.name.clone();
+    let name = &host.hub().settings().host.name;
     println!("moim host \"{name}\" is running");
-    for url in crate::net::urls(local, "http") {
-        println!("  {url}");
+    println!("  on this machine: http://127.0.0.1:{}/", local.port());
+    if !local.ip().is_loopback() {
+        for url in host.lan_urls() {
+            println!("  on the LAN:      {url}");
+        }
+    }
+    if let Some(tls) = host.tls() {
+        println!("  certificate SHA-256 fingerprint (guests compare it with their browser's):");
+        println!("    {}", tls.fingerprint);
     }
 }
 

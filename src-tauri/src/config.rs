@@ -82,6 +82,20 @@ pub struct HostConfig {
     /// Folder for the host key and the TLS certificate (default: the platform's data folder).
     #[arg(long, env = "MOIM_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Serve plain HTTP only, with no certificate (guests on the LAN then get no camera or
+    /// microphone: browsers allow those only on HTTPS or localhost).
+    #[arg(long, env = "MOIM_NO_TLS")]
+    pub no_tls: bool,
+    /// Also answer plain HTTP from the LAN (by default plain HTTP is for this machine only, and
+    /// LAN browsers are sent to HTTPS).
+    #[arg(long, env = "MOIM_LAN_HTTP")]
+    pub lan_http: bool,
+    /// A PEM certificate (chain) to serve instead of the self-signed one.
+    #[arg(long, env = "MOIM_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of `--tls-cert`.
+    #[arg(long, env = "MOIM_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Serve the UI from this folder instead of the files built into the binary.
     #[arg(long, env = "MOIM_UI_DIR")]
     pub ui_dir: Option<PathBuf>,
@@ -111,6 +125,10 @@ impl Default for HostConfig {
             no_mdns: false,
             interfaces: Vec::new(),
             data_dir: None,
+            no_tls: false,
+            lan_http: false,
+            tls_cert: None,
+            tls_key: None,
             ui_dir: None,
             ping_interval_secs: 5.0,
             idle_timeout_secs: 10.0,

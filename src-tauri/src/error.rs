@@ -14,6 +14,9 @@ pub enum HostError {
         /// What went wrong.
         source: std::io::Error,
     },
+    /// The TLS certificate could not be loaded or made.
+    #[error("TLS: {0}")]
+    Tls(#[from] crate::tls::TlsError),
     /// The listening socket could not be opened.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

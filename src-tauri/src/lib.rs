@@ -4,11 +4,13 @@
 //!
 //! # Layout
 //! - [`protocol`]: the wire messages (data only), documented in `docs/protocol.md`.
+//! - [`remote`]: asking another moim host, over HTTPS pinned to its fingerprint.
 //! - [`room`]: the hub of rooms and peers; delivers every message to its one target.
 //! - [`signaling`]: the life of one WebSocket (reader, writer, limits, liveness).
 //! - [`server`]: the HTTP side: routes, upgrade checks, serving and graceful shutdown.
 //! - [`assets`]: the web UI from `ui/`, built in.
 //! - [`config`]: defaults and the `moim serve` flags.
+//! - [`tls`]: the host's certificate and its fingerprint, for HTTPS on the LAN.
 //! - [`token`]: the host key, resume and room tokens.
 //! - [`net`]: this machine's addresses.
 //! - [`qr`]: QR codes for join links, drawn locally.
@@ -25,10 +27,12 @@ pub mod error;
 pub mod net;
 pub mod protocol;
 pub mod qr;
+pub mod remote;
 pub mod room;
 pub mod server;
 pub mod shutdown;
 pub mod signaling;
+pub mod tls;
 pub mod token;
 
 #[cfg(feature = "desktop")]

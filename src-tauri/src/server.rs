@@ -5,17 +5,18 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use futures_util::StreamExt;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde::Deserialize;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -26,6 +27,7 @@ use crate::error::HostError;
 use crate::protocol::PROTOCOL_VERSION;
 use crate::room::{Hub, HubSettings};
 use crate::signaling::{self, SocketParams};
+use crate::tls::TlsIdentity;
 use crate::token::HostKey;
 
 /// Origins of Tauri webviews on the platforms Tauri supports.
@@ -34,6 +36,9 @@ pub const TAURI_ORIGINS: &[&str] = &[
     "http://tauri.localhost",
     "https://tauri.localhost",
 ];
+
+/// How long a new connection may take to send its first byte and finish a TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The page policy: nothing from elsewhere, no inline script.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
@@ -53,6 +58,8 @@ struct Inner {
     params: SocketParams,
     connections: AtomicUsize,
     sockets: TaskTracker,
+    tls: Option<TlsIdentity>,
+    port: AtomicUsize,
 }
 
 impl std::fmt::Debug for Host {
@@ -74,11 +81,22 @@ impl Host {
             })?,
             None => HostKey::random(),
         };
-        Ok(Self::with_key(config, key))
+        let tls = if config.no_tls {
+            None
+        } else if let (Some(cert), Some(key)) = (&config.tls_cert, &config.tls_key) {
+            Some(TlsIdentity::from_files(cert, key)?)
+        } else {
+            let names = crate::tls::default_names(&config.host_name());
+            Some(match &config.data_dir {
+                Some(dir) => TlsIdentity::load_or_create(dir, &names)?,
+                None => TlsIdentity::ephemeral(&names)?,
+            })
+        };
+        Ok(Self::with_parts(config, key, tls))
     }
 
-    /// A host with a given key (tests, embedding).
-    pub fn with_key(config: HostConfig, key: HostKey) -> Self {
+    /// A host with a given key and certificate (tests, embedding).
+    pub fn with_parts(config: HostConfig, key: HostKey, tls: Option<TlsIdentity>) -> Self {
         let hub = Arc::new(Hub::new(HubSettings::from_config(&config), key));
         Self {
             inner: Arc::new(Inner {
@@ -88,6 +106,8 @@ impl Host {
                 config,
                 connections: AtomicUsize::new(0),
                 sockets: TaskTracker::new(),
+                tls,
+                port: AtomicUsize::new(0),
             }),
         }
     }
@@ -95,6 +115,34 @@ impl Host {
     /// The rooms and peers.
     pub fn hub(&self) -> &Arc<Hub> {
         &self.inner.hub
+    }
+
+    /// The certificate served to LAN browsers, if HTTPS is on.
+    pub fn tls(&self) -> Option<&TlsIdentity> {
+        self.inner.tls.as_ref()
+    }
+
+    /// The port this host serves on (set once it listens).
+    pub fn port(&self) -> u16 {
+        self.inner.port.load(Ordering::Acquire) as u16
+    }
+
+    /// The URLs guests on the LAN open: HTTPS when it is on.
+    pub fn lan_urls(&self) -> Vec<String> {
+        let port = self.port();
+        let scheme = if self.inner.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        match self.inner.config.bind {
+            ip if ip.is_loopback() => vec![format!("http://{ip}:{port}/")],
+            ip if !ip.is_unspecified() => vec![format!("{scheme}://{ip}:{port}/")],
+            _ => crate::net::lan_addrs()
+                .into_iter()
+                .map(|ip| format!("{scheme}://{}/", SocketAddr::new(ip, port)))
+                .collect(),
+        }
     }
 
     /// The configuration this host runs with.
@@ -126,36 +174,159 @@ impl Host {
 
     /// Serve on `listener` until `shutdown` fires; then tell every peer the host is closing,
     /// close their sockets, and wait (briefly) for the goodbyes to be written.
+    ///
+    /// One port speaks both HTTPS and plain HTTP: the first byte of a connection tells a TLS
+    /// handshake from a plain request. Plain HTTP is answered for this machine (the app's own
+    /// window and the browser hand-off use `http://127.0.0.1`), and, with `--lan-http`, for
+    /// the LAN; other plain requests are redirected to HTTPS.
     pub async fn serve(
         self,
         listener: TcpListener,
         shutdown: CancellationToken,
     ) -> std::io::Result<()> {
         let local = listener.local_addr()?;
-        tracing::info!(addr = %local, "signaling host listening");
+        self.inner
+            .port
+            .store(usize::from(local.port()), Ordering::Release);
+        tracing::info!(addr = %local, tls = self.inner.tls.is_some(), "host listening");
         let lobby = tokio::spawn(lobby_loop(self.inner.hub.clone(), shutdown.clone()));
-        let hub = self.inner.hub.clone();
-        let stop = shutdown.clone();
         let router = self.router();
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            stop.cancelled().await;
-            tracing::info!("shutting down: telling every peer");
-            hub.close_all("shutdown");
-        })
-        .await?;
+        let acceptor = self
+            .inner
+            .tls
+            .as_ref()
+            .map(|id| tokio_rustls::TlsAcceptor::from(id.server_config.clone()));
+        let http = TaskTracker::new();
+        loop {
+            let (stream, peer) = tokio::select! {
+                _ = shutdown.cancelled() => break,
+                accepted = listener.accept() => match accepted {
+                    Ok(pair) => pair,
+                    Err(err) => {
+                        // Out of file descriptors, usually: back off instead of spinning.
+                        tracing::warn!(%err, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+            };
+            let _ = stream.set_nodelay(true);
+            let conn = Connection {
+                router: router.clone(),
+                acceptor: acceptor.clone(),
+                plain_allowed: peer.ip().is_loopback() || self.inner.config.lan_http,
+                peer,
+                shutdown: shutdown.clone(),
+            };
+            http.spawn(conn.serve(stream));
+        }
+        drop(listener);
+        tracing::info!("shutting down: telling every peer");
+        self.inner.hub.close_all("shutdown");
         lobby.abort();
+        http.close();
         self.inner.sockets.close();
-        if tokio::time::timeout(SHUTDOWN_GRACE, self.inner.sockets.wait())
+        let goodbyes = async {
+            http.wait().await;
+            self.inner.sockets.wait().await;
+        };
+        if tokio::time::timeout(SHUTDOWN_GRACE, goodbyes)
             .await
             .is_err()
         {
-            tracing::warn!("some sockets did not close in time");
+            tracing::warn!("some connections did not close in time");
         }
         Ok(())
+    }
+}
+
+/// One accepted TCP connection, before we know whether it speaks TLS.
+struct Connection {
+    router: Router,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
+    plain_allowed: bool,
+    peer: SocketAddr,
+    shutdown: CancellationToken,
+}
+
+impl Connection {
+    async fn serve(self, stream: TcpStream) {
+        let mut first = [0u8; 1];
+        let is_tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, stream.peek(&mut first)).await {
+            Ok(Ok(1)) => first[0] == 0x16, // a TLS record of type handshake
+            _ => return,
+        };
+        match (is_tls, &self.acceptor) {
+            (true, Some(acceptor)) => {
+                let accepted =
+                    tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
+                match accepted {
+                    Ok(Ok(tls)) => self.http(TokioIo::new(tls), false).await,
+                    Ok(Err(err)) => {
+                        tracing::debug!(peer = %self.peer, %err, "TLS handshake failed")
+                    }
+                    Err(_) => tracing::debug!(peer = %self.peer, "TLS handshake timed out"),
+                }
+            }
+            (true, None) => {}
+            (false, _) => {
+                let redirect = !self.plain_allowed && self.acceptor.is_some();
+                self.http(TokioIo::new(stream), redirect).await
+            }
+        }
+    }
+
+    async fn http<I>(self, io: I, redirect_to_https: bool)
+    where
+        I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    {
+        use tower::ServiceExt;
+        let peer = self.peer;
+        let router = self.router;
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                let router = router.clone();
+                async move {
+                    if redirect_to_https {
+                        return Ok(https_redirect(&req));
+                    }
+                    router.oneshot(req.map(axum::body::Body::new)).await
+                }
+            });
+        let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+        let conn = builder.serve_connection_with_upgrades(io, service);
+        tokio::pin!(conn);
+        tokio::select! {
+            res = conn.as_mut() => {
+                if let Err(err) = res {
+                    tracing::debug!(%peer, %err, "HTTP connection ended with an error");
+                }
+            }
+            _ = self.shutdown.cancelled() => {
+                conn.as_mut().graceful_shutdown();
+                let _ = conn.await;
+            }
+        }
+    }
+}
+
+/// Send a plain-HTTP LAN request to the same place over HTTPS.
+fn https_redirect<B>(req: &hyper::Request<B>) -> Response {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    match HeaderValue::from_str(&format!("https://{host}{path}")) {
+        Ok(location) if !host.is_empty() => (
+            StatusCode::PERMANENT_REDIRECT,
+            [(header::LOCATION, location)],
+            "This moim host speaks HTTPS on the LAN.",
+        )
+            .into_response(),
+        _ => (StatusCode::BAD_REQUEST, "Use HTTPS.").into_response(),
     }
 }
 
@@ -280,11 +451,16 @@ async fn rooms(State(host): State<Host>) -> impl IntoResponse {
 
 async fn info(State(host): State<Host>) -> impl IntoResponse {
     let settings = host.inner.hub.settings();
+    let tls = host.inner.tls.as_ref();
     Json(serde_json::json!({
         "name": settings.host.name,
         "version": settings.host.version,
         "protocol": PROTOCOL_VERSION,
         "limits": settings.limits,
+        "tls": tls.is_some(),
+        "fingerprint": tls.map(|t| t.fingerprint.hex()),
+        "fingerprint_display": tls.map(|t| t.fingerprint.to_string()),
+        "lan_urls": host.lan_urls(),
     }))
 }
 
