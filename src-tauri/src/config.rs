@@ -24,6 +24,12 @@ pub const OUTBOX_CAPACITY: usize = 512;
 /// tungstenite's default read buffer is 128 KiB per connection; signaling frames are small, and
 /// the buffer grows for the rare large frame, so start small.
 pub const WS_READ_BUFFER_BYTES: usize = 4 * 1024;
+/// Frames already queued for a socket are written together, up to this many bytes per write:
+/// under load one `send` system call carries several frames instead of one each (the kernel's
+/// loopback/TCP path is most of a relay's cost). An idle socket's buffer stays empty.
+pub const WS_WRITE_BUFFER_BYTES: usize = 8 * 1024;
+/// At most this many queued frames go into one flush, so one busy socket cannot starve others.
+pub const WRITE_BATCH_FRAMES: usize = 32;
 /// How long shutdown waits for sockets to flush their goodbye.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use crate::config::HostConfig;
+use crate::config::{HostConfig, WRITE_BATCH_FRAMES};
 use crate::protocol::{decode, ErrorBody, ErrorCode, LeaveReason, ServerMessage};
 use crate::room::{text, Connection, Hub, Outgoing};
 
@@ -258,19 +258,38 @@ async fn write_loop<W>(
     loop {
         tokio::select! {
             biased;
-            out = inbox.recv() => match out {
-                Some(Outgoing::Text(frame)) => {
-                    if sink.send(Message::Text(frame)).await.is_err() {
-                        break;
+            out = inbox.recv() => {
+                // Whatever else is already queued goes out in the same flush: under load one
+                // system call carries several frames. Nothing waits for more to arrive.
+                let mut next = out;
+                let mut batch = 0;
+                let closed = loop {
+                    match next {
+                        Some(Outgoing::Text(frame)) => {
+                            if sink.feed(Message::Text(frame)).await.is_err() {
+                                break true;
+                            }
+                        }
+                        Some(Outgoing::Close(code, reason)) => {
+                            let frame = CloseFrame { code, reason: reason.into() };
+                            let _ = sink.send(Message::Close(Some(frame))).await;
+                            break true;
+                        }
+                        None => break true,
                     }
-                }
-                Some(Outgoing::Close(code, reason)) => {
-                    let frame = CloseFrame { code, reason: reason.into() };
-                    let _ = sink.send(Message::Close(Some(frame))).await;
+                    batch += 1;
+                    if batch == WRITE_BATCH_FRAMES {
+                        break false;
+                    }
+                    match inbox.try_recv() {
+                        Ok(more) => next = Some(more),
+                        Err(_) => break false,
+                    }
+                };
+                if closed || sink.flush().await.is_err() {
                     break;
                 }
-                None => break,
-            },
+            }
             _ = kill.cancelled() => break,
             _ = ping.tick() => {
                 if sink.send(Message::Ping(Default::default())).await.is_err() {
