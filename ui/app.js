@@ -8,7 +8,7 @@ import { Media } from './media.js';
 import { Chat } from './chat.js';
 import { Stats } from './stats.js';
 import { SpeakingDetector } from './speaking.js';
-import { joinLink, parseJoinInput, passcodeFromFragment, roomFromPath } from './room-id.js';
+import { fingerprintFromFragment, formatFingerprint, joinLink, parseJoinInput, passcodeFromFragment, roomFromPath } from './room-id.js';
 import { Banner } from './view/banner.js';
 import { LobbyView } from './view/lobby.js';
 import { MeetingView } from './view/meeting.js';
@@ -40,8 +40,10 @@ const config = /** @type {any} */ (window).moimConfig || {};
 const webrtc = typeof RTCPeerConnection !== 'undefined';
 const params = new URLSearchParams(location.search);
 const base = config.base || location.origin;
+/** Another host's id when this page joins a room there through this host (see docs/discovery.md). */
+const via = params.get('via');
 
-const sig = new Signaling(wsUrlFor(base));
+const sig = new Signaling(wsUrlFor(base, via));
 const media = new Media();
 const mesh = new Mesh({ sendSignal: (to, data) => sig.send({ type: 'signal', to, data }), webrtc });
 const chat = new Chat({ broadcast: (m) => mesh.broadcast(m), sendTo: (id, m) => mesh.sendTo(id, m) });
@@ -61,6 +63,8 @@ const banner = new Banner();
  * @property {PeerInfo|null} you
  * @property {{audio: boolean, video: boolean}|null} sent what the host last heard about my media
  * @property {string} selfUrl this host's address for others (from /api/hosts)
+ * @property {string} selfFingerprint this host's certificate fingerprint (hex), '' without HTTPS
+ * @property {HostInfo[]} hosts the hosts of the LAN, from the last /api/hosts
  * @property {boolean} autojoin
  * @property {boolean} mediaReady
  */
@@ -77,6 +81,8 @@ const state = {
   you: null,
   sent: null,
   selfUrl: '',
+  selfFingerprint: '',
+  hosts: [],
   autojoin: false,
   mediaReady: false,
 };
@@ -148,7 +154,9 @@ const lobby = new LobbyView({
       join(room.id, '');
       return;
     }
-    const url = new URL(joinLink(host.url, room.id));
+    // Stay on this origin: this host relays the signaling to the other one.
+    const url = new URL(joinLink(base, room.id));
+    url.searchParams.set('via', host.id);
     if (state.name) url.searchParams.set('name', state.name);
     location.href = url.toString();
   },
@@ -565,14 +573,32 @@ stats.on('stats', (all) => {
 
 // ---------------------------------------------------------------- join link
 
+/** The link guests on the LAN open: the meeting's own host, its fingerprint and passcode. */
 function meetingUrl() {
   if (!state.room && !state.prejoinRoom) return location.href;
-  const origin = state.selfUrl && /^(localhost|127\.|\[::1\])/.test(location.hostname) ? state.selfUrl : base;
-  return joinLink(origin, state.room?.id || state.prejoinRoom, state.room?.passcode || '');
+  const roomId = state.room?.id || state.prejoinRoom;
+  const passcode = state.room?.passcode || '';
+  const remote = via ? state.hosts.find((h) => h.id === via) : null;
+  if (remote && remote.url) return joinLink(remote.url, roomId, passcode, remote.fingerprint || '');
+  const local = /^(localhost|127\.|\[::1\])/.test(location.hostname);
+  const origin = state.selfUrl && local ? state.selfUrl : base;
+  const fp = state.selfFingerprint || fingerprintFromFragment(location.hash);
+  return joinLink(origin, roomId, passcode, origin.startsWith('https:') ? fp : '');
+}
+
+/** Show the invitation: the link, its QR code (drawn by the host) and the fingerprint. */
+function showInvite(url) {
+  const dialog = /** @type {HTMLDialogElement} */ (byId('invite'));
+  byId('invite-link').textContent = url;
+  /** @type {HTMLImageElement} */ (byId('invite-qr')).src = `/api/qr.svg?text=${encodeURIComponent(url)}`;
+  const fp = fingerprintFromFragment(new URL(url).hash);
+  byId('invite-fp').textContent = fp ? formatFingerprint(fp) : 'none (plain HTTP)';
+  if (!dialog.open) dialog.showModal?.();
 }
 
 async function copyLink() {
   const url = meetingUrl();
+  showInvite(url);
   let ok = false;
   try {
     await navigator.clipboard.writeText(url);
@@ -618,6 +644,8 @@ async function pollHosts() {
       const hosts = Array.isArray(body.hosts) ? body.hosts : [];
       const self = hosts.find((h) => h.self);
       if (self && self.url) state.selfUrl = self.url.replace(/\/+$/, '');
+      if (self) state.selfFingerprint = self.fingerprint || '';
+      state.hosts = hosts;
       if (state.mode === 'lobby') lobby.renderHosts(hosts);
     }
   } catch {
@@ -641,6 +669,7 @@ function route() {
     state.prejoinPasscode = passcodeFromFragment(location.hash);
     const known = state.rooms.find((r) => r.id === roomId);
     lobby.showPrejoin(roomId, known?.name);
+    checkFingerprint();
   } else {
     state.mode = 'lobby';
     state.prejoinRoom = '';
@@ -651,6 +680,43 @@ function route() {
 }
 
 window.addEventListener('popstate', () => route());
+
+// ---------------------------------------------------------------- certificate check
+
+/**
+ * On HTTPS, show guests the fingerprint their invitation carries and the one this host says it
+ * has, with how to compare it with what the browser shows: the host's certificate is
+ * self-signed, so the browser warned, and this is how a person knows it is the right host.
+ */
+async function checkFingerprint() {
+  const box = byId('prejoin-fp');
+  if (location.protocol !== 'https:') {
+    box.hidden = true;
+    return;
+  }
+  const fromLink = fingerprintFromFragment(location.hash);
+  let fromHost = '';
+  try {
+    const info = await (await fetch('/api/info', { cache: 'no-store' })).json();
+    fromHost = String(info.fingerprint || '');
+  } catch {
+    /* shown as unknown */
+  }
+  const shown = fromLink || fromHost;
+  byId('prejoin-fp-value').textContent = shown ? formatFingerprint(shown) : 'unknown';
+  const verdict = byId('prejoin-fp-verdict');
+  if (fromLink && fromHost && fromLink !== fromHost) {
+    verdict.textContent = 'This does NOT match the certificate this host reports. Do not join: ask the person who invited you for a new link.';
+    verdict.dataset.match = 'no';
+  } else if (fromLink && fromHost) {
+    verdict.textContent = 'It matches the certificate this host reports.';
+    verdict.dataset.match = 'yes';
+  } else {
+    verdict.textContent = '';
+    delete verdict.dataset.match;
+  }
+  box.hidden = false;
+}
 
 // ---------------------------------------------------------------- no WebRTC
 

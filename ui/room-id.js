@@ -77,10 +77,35 @@ export function roomFromPath(pathname) {
  * @param {string} origin e.g. http://192.168.1.20:7272
  * @param {string} roomId
  * @param {string} [passcode]
+ * @param {string} [fingerprint] the host certificate's SHA-256 (hex), for guests to compare
  */
-export function joinLink(origin, roomId, passcode) {
+export function joinLink(origin, roomId, passcode, fingerprint) {
   const base = `${String(origin).replace(/\/+$/, '')}/j/${encodeURIComponent(roomId)}`;
-  return passcode ? `${base}#p=${encodeURIComponent(passcode)}` : base;
+  const frag = [];
+  if (fingerprint) frag.push(`fp=${encodeURIComponent(fingerprint)}`);
+  if (passcode) frag.push(`p=${encodeURIComponent(passcode)}`);
+  return frag.length ? `${base}#${frag.join('&')}` : base;
+}
+
+/**
+ * The certificate fingerprint a join link carries in its fragment (`#fp=<64 hex>`), or ''.
+ * @param {string} fragment
+ */
+export function fingerprintFromFragment(fragment) {
+  const f = String(fragment || '').replace(/^#/, '');
+  for (const part of f.split('&')) {
+    const [k, v] = part.split('=');
+    if (k === 'fp' && /^[0-9a-fA-F]{64}$/.test(v || '')) return v.toLowerCase();
+  }
+  return '';
+}
+
+/**
+ * `ab12cd…` as browsers show it: `AB:12:CD:…`.
+ * @param {string} hex
+ */
+export function formatFingerprint(hex) {
+  return (String(hex).toUpperCase().match(/../g) || []).join(':');
 }
 
 /**

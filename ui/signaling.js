@@ -35,13 +35,16 @@ export function backoffDelay(attempt) {
 
 /**
  * The WebSocket URL of the host that served this page (or of `base`, an http(s) origin).
+ * With `via` (another host's id from /api/hosts) this host relays the socket to that host.
  * @param {string} [base]
+ * @param {string|null} [via]
  */
-export function wsUrlFor(base) {
+export function wsUrlFor(base, via) {
   const url = new URL('/ws', base || location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   url.search = '';
   url.hash = '';
+  if (via && /^[0-9a-f]{16}$/.test(via)) url.searchParams.set('via', via);
   return url.toString();
 }
 

@@ -9,7 +9,9 @@
 //! - [`signaling`]: the life of one WebSocket (reader, writer, limits, liveness).
 //! - [`server`]: the HTTP side: routes, upgrade checks, serving and graceful shutdown.
 //! - [`assets`]: the web UI from `ui/`, built in.
+//! - [`bridge`]: joining a room on another host through this one.
 //! - [`config`]: defaults and the `moim serve` flags.
+//! - [`discovery`]: mDNS announcing and browsing; the live list of hosts on the LAN.
 //! - [`tls`]: the host's certificate and its fingerprint, for HTTPS on the LAN.
 //! - [`token`]: the host key, resume and room tokens.
 //! - [`net`]: this machine's addresses.
@@ -21,8 +23,10 @@
 #![forbid(unsafe_code)]
 
 pub mod assets;
+pub mod bridge;
 pub mod cli;
 pub mod config;
+pub mod discovery;
 pub mod error;
 pub mod net;
 pub mod protocol;

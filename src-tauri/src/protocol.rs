@@ -324,6 +324,8 @@ pub enum ErrorCode {
     RateLimited,
     /// The host holds its maximum of rooms.
     TooManyRooms,
+    /// A room on another host was asked for through this one, and that host cannot be reached.
+    HostUnreachable,
 }
 
 impl ErrorBody {

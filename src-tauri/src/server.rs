@@ -22,7 +22,10 @@ use tokio_util::task::TaskTracker;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::assets::Assets;
-use crate::config::{HostConfig, MAX_FRAME_BYTES, SHUTDOWN_GRACE, WS_READ_BUFFER_BYTES};
+use crate::config::{
+    HostConfig, MAX_FRAME_BYTES, SHUTDOWN_GRACE, WS_READ_BUFFER_BYTES, WS_WRITE_BUFFER_BYTES,
+};
+use crate::discovery::{Discovery, HostEntry};
 use crate::error::HostError;
 use crate::protocol::PROTOCOL_VERSION;
 use crate::room::{Hub, HubSettings};
@@ -60,6 +63,8 @@ struct Inner {
     sockets: TaskTracker,
     tls: Option<TlsIdentity>,
     port: AtomicUsize,
+    host_id: String,
+    discovery: parking_lot::RwLock<Option<Arc<Discovery>>>,
 }
 
 impl std::fmt::Debug for Host {
@@ -97,6 +102,7 @@ impl Host {
 
     /// A host with a given key and certificate (tests, embedding).
     pub fn with_parts(config: HostConfig, key: HostKey, tls: Option<TlsIdentity>) -> Self {
+        let host_id = key.host_id();
         let hub = Arc::new(Hub::new(HubSettings::from_config(&config), key));
         Self {
             inner: Arc::new(Inner {
@@ -108,6 +114,8 @@ impl Host {
                 sockets: TaskTracker::new(),
                 tls,
                 port: AtomicUsize::new(0),
+                host_id,
+                discovery: parking_lot::RwLock::new(None),
             }),
         }
     }
@@ -120,6 +128,31 @@ impl Host {
     /// The certificate served to LAN browsers, if HTTPS is on.
     pub fn tls(&self) -> Option<&TlsIdentity> {
         self.inner.tls.as_ref()
+    }
+
+    /// The mDNS discovery, while the host serves with it on.
+    pub fn discovery(&self) -> Option<Arc<Discovery>> {
+        self.inner.discovery.read().clone()
+    }
+
+    /// Every host of the LAN with its rooms: this one first, then those mDNS found.
+    pub fn hosts(&self) -> Vec<HostEntry> {
+        match self.discovery() {
+            Some(d) => d.hosts(),
+            None => vec![HostEntry {
+                id: self.host_id(),
+                name: self.inner.hub.settings().host.name.clone(),
+                is_self: true,
+                url: self.lan_urls().into_iter().next().unwrap_or_default(),
+                fingerprint: self.inner.tls.as_ref().map(|t| t.fingerprint.hex()),
+                rooms: self.inner.hub.rooms(),
+            }],
+        }
+    }
+
+    /// This host's stable id on the LAN.
+    pub fn host_id(&self) -> String {
+        self.inner.host_id.clone()
     }
 
     /// The port this host serves on (set once it listens).
@@ -157,6 +190,7 @@ impl Host {
             .route("/healthz", get(health))
             .route("/api/rooms", get(rooms))
             .route("/api/info", get(info))
+            .route("/api/hosts", get(hosts))
             .route("/api/qr.svg", get(qr_svg))
             .route("/", get(index))
             .route("/j/{room}", get(join_page))
@@ -190,6 +224,11 @@ impl Host {
             .store(usize::from(local.port()), Ordering::Release);
         tracing::info!(addr = %local, tls = self.inner.tls.is_some(), "host listening");
         let lobby = tokio::spawn(lobby_loop(self.inner.hub.clone(), shutdown.clone()));
+        let mdns = (!self.inner.config.no_mdns).then(|| {
+            let discovery = Discovery::new(self.clone());
+            *self.inner.discovery.write() = Some(discovery.clone());
+            discovery.start(shutdown.clone())
+        });
         let router = self.router();
         let acceptor = self
             .inner
@@ -224,6 +263,12 @@ impl Host {
         tracing::info!("shutting down: telling every peer");
         self.inner.hub.close_all("shutdown");
         lobby.abort();
+        if let Some(mdns) = mdns {
+            // Unregistering sends the goodbye that removes this host from the others' lists.
+            let _ = tokio::time::timeout(SHUTDOWN_GRACE, mdns).await;
+        }
+        // The discovery holds the host; drop it so nothing outlives the serve.
+        self.inner.discovery.write().take();
         http.close();
         self.inner.sockets.close();
         let goodbyes = async {
@@ -393,6 +438,8 @@ impl Host {
 #[derive(Debug, Deserialize)]
 struct WsQuery {
     resume: Option<String>,
+    /// The id of another host on the LAN whose room this socket joins (see [`crate::bridge`]).
+    via: Option<String>,
 }
 
 async fn ws_upgrade(
@@ -418,8 +465,21 @@ async fn ws_upgrade(
             .into_response();
     };
     let tracker = host.inner.sockets.clone();
+    if let Some(via) = query.via.filter(|id| *id != host.inner.host_id) {
+        let route = host.discovery().and_then(|d| d.route(&via));
+        let (addrs, fingerprint) = route.unwrap_or_default();
+        return ws
+            .max_message_size(MAX_FRAME_BYTES)
+            .max_frame_size(MAX_FRAME_BYTES)
+            .on_upgrade(move |socket| {
+                tracker.track_future(async move {
+                    let _slot = slot;
+                    crate::bridge::run(socket, addrs, fingerprint, query.resume).await;
+                })
+            });
+    }
     ws.read_buffer_size(WS_READ_BUFFER_BYTES)
-        .write_buffer_size(0)
+        .write_buffer_size(WS_WRITE_BUFFER_BYTES)
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket| {
@@ -494,6 +554,13 @@ async fn qr_svg(Query(q): Query<QrQuery>) -> Response {
             .into_response(),
         None => (StatusCode::BAD_REQUEST, "text too long for a QR code").into_response(),
     }
+}
+
+async fn hosts(State(host): State<Host>) -> impl IntoResponse {
+    Json(serde_json::json!({
+        "mdns": host.discovery().is_some(),
+        "hosts": host.hosts(),
+    }))
 }
 
 async fn index(State(host): State<Host>) -> Response {

@@ -76,6 +76,14 @@ impl HostKey {
         .then_some(peer)
     }
 
+    /// This host's stable id on the LAN (16 hex digits), derived from the key so it survives
+    /// restarts without revealing anything about the key.
+    pub fn host_id(&self) -> String {
+        let mac = self.mac("host-id", "");
+        let bytes = URL_SAFE_NO_PAD.decode(mac).unwrap_or_default();
+        bytes.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    }
+
     /// The token that proves membership of a room.
     pub fn room_token(&self, room: &str) -> String {
         self.mac("room", room)

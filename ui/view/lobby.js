@@ -8,7 +8,7 @@ import { initials } from '../room-id.js';
 
 /**
  * @typedef {{id: string, name: string, peers: number, capacity: number, locked: boolean}} RoomInfo
- * @typedef {{id: string, name: string, url: string, self: boolean, rooms: RoomInfo[]}} HostInfo
+ * @typedef {{id: string, name: string, url: string, self: boolean, fingerprint?: string|null, rooms: RoomInfo[]}} HostInfo
  * @typedef {{deviceId: string, label: string}} Device
  */
 
