@@ -44,6 +44,7 @@ const base = config.base || location.origin;
 const via = params.get('via');
 
 const sig = new Signaling(wsUrlFor(base, via));
+if (params.get('transport') === 'sse') sig.useSse();
 const media = new Media();
 const mesh = new Mesh({ sendSignal: (to, data) => sig.send({ type: 'signal', to, data }), webrtc });
 const chat = new Chat({ broadcast: (m) => mesh.broadcast(m), sendTo: (id, m) => mesh.sendTo(id, m) });
@@ -749,6 +750,10 @@ function announceNoWebRTC(url) {
         video: i.video,
       })),
     };
+  },
+  /** 'websocket' or 'sse': the signaling transport in use. */
+  transport() {
+    return sig.transport;
   },
   pcStates() {
     return Object.fromEntries([...mesh.peers].map(([id, p]) => [id, p.pc.connectionState]));

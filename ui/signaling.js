@@ -10,6 +10,11 @@
 //   'message'  (msg)                                         every server frame
 
 import { Emitter } from './emitter.js';
+import { SseSocket } from './sse.js';
+
+/** After this many WebSockets that never opened in a row, try server-sent events. */
+export const WS_FAILURES_BEFORE_SSE = 2;
+const OPEN = 1;
 
 /** Reconnection backoff: 250 ms doubling to 2 s, forever. */
 export const BACKOFF_MIN_MS = 250;
@@ -53,7 +58,7 @@ export class Signaling extends Emitter {
   constructor(url) {
     super();
     this.url = url;
-    /** @type {WebSocket|null} */
+    /** @type {WebSocket|SseSocket|null} */
     this.ws = null;
     /** @type {string|null} */
     this.peerId = null;
@@ -80,6 +85,17 @@ export class Signaling extends Emitter {
     /** @type {ReturnType<typeof setInterval>|null} */
     this.pingTimer = null;
     this.nonce = 0;
+    /** @type {'websocket'|'sse'} the transport in use; `?transport=sse` forces the fallback */
+    this.transport = typeof WebSocket === 'function' ? 'websocket' : 'sse';
+    /** WebSockets that closed without ever opening, in a row */
+    this.wsFailures = 0;
+    /** once a WebSocket has opened, a failure is a network problem, not a refused transport */
+    this.wsWorked = false;
+  }
+
+  /** Use server-sent events + POST from now on. */
+  useSse() {
+    this.transport = 'sse';
   }
 
   /** Open the socket (and keep it open until stop()). */
@@ -98,7 +114,7 @@ export class Signaling extends Emitter {
 
   /** Whether frames can be sent now (socket open and welcomed). */
   get connected() {
-    return this.ready && this.ws?.readyState === WebSocket.OPEN;
+    return this.ready && this.ws?.readyState === OPEN;
   }
 
   /**
@@ -118,17 +134,33 @@ export class Signaling extends Emitter {
     const url = new URL(this.url);
     if (this.resumeToken) url.searchParams.set('resume', this.resumeToken);
     this.emit('status', { state: this.welcomes ? 'reconnecting' : 'connecting', attempt: this.attempt, delay: 0 });
-    /** @type {WebSocket} */
+    /** @type {WebSocket|SseSocket} */
     let ws;
+    let opened = false;
     try {
-      ws = new WebSocket(url.toString());
+      if (this.transport === 'websocket') {
+        ws = new WebSocket(url.toString());
+      } else {
+        const events = new URL('/events', url);
+        events.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+        events.search = url.search;
+        ws = new SseSocket(events.toString());
+      }
     } catch (err) {
-      console.warn('moim: cannot open the socket', err);
+      console.warn(`moim: cannot open the ${this.transport} transport`, err);
+      if (this.transport === 'websocket') this.useSse();
       this._scheduleRetry(0);
       return;
     }
     this.ws = ws;
     this.ready = false;
+    ws.onopen = () => {
+      opened = true;
+      if (this.transport === 'websocket') {
+        this.wsWorked = true;
+        this.wsFailures = 0;
+      }
+    };
     ws.onmessage = (ev) => {
       if (ws !== this.ws) return;
       this.lastReceived = Date.now();
@@ -146,6 +178,13 @@ export class Signaling extends Emitter {
     };
     ws.onclose = (ev) => {
       if (ws !== this.ws) return;
+      if (!opened && this.transport === 'websocket' && !this.wsWorked) {
+        this.wsFailures += 1;
+        if (this.wsFailures >= WS_FAILURES_BEFORE_SSE) {
+          console.warn('moim: the WebSocket will not open here; using server-sent events');
+          this.useSse();
+        }
+      }
       this._teardown();
       this._scheduleRetry(ev.code);
     };
@@ -202,8 +241,8 @@ export class Signaling extends Emitter {
     const ws = this.ws;
     this.ws = null;
     if (ws) {
-      ws.onmessage = ws.onclose = ws.onerror = null;
-      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) {
+      ws.onmessage = ws.onclose = ws.onerror = ws.onopen = null;
+      if (ws.readyState === OPEN || ws.readyState === 0) {
         try {
           ws.close(1000);
         } catch {

@@ -7,6 +7,8 @@
 //! - [`remote`]: asking another moim host, over HTTPS pinned to its fingerprint.
 //! - [`room`]: the hub of rooms and peers; delivers every message to its one target.
 //! - [`signaling`]: the life of one WebSocket (reader, writer, limits, liveness).
+//! - [`sse`]: the same session over server-sent events and POST, for browsers that refuse the
+//!   WebSocket.
 //! - [`server`]: the HTTP side: routes, upgrade checks, serving and graceful shutdown.
 //! - [`assets`]: the web UI from `ui/`, built in.
 //! - [`bridge`]: joining a room on another host through this one.
@@ -36,6 +38,7 @@ pub mod room;
 pub mod server;
 pub mod shutdown;
 pub mod signaling;
+pub mod sse;
 pub mod tls;
 pub mod token;
 

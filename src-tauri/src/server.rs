@@ -65,6 +65,7 @@ struct Inner {
     port: AtomicUsize,
     host_id: String,
     discovery: parking_lot::RwLock<Option<Arc<Discovery>>>,
+    sessions: Arc<crate::sse::Sessions>,
 }
 
 impl std::fmt::Debug for Host {
@@ -116,6 +117,7 @@ impl Host {
                 port: AtomicUsize::new(0),
                 host_id,
                 discovery: parking_lot::RwLock::new(None),
+                sessions: Arc::default(),
             }),
         }
     }
@@ -187,6 +189,12 @@ impl Host {
     pub fn router(&self) -> Router {
         Router::new()
             .route("/ws", get(ws_upgrade))
+            .route("/events", get(events))
+            .route(
+                "/events/{session}",
+                axum::routing::post(post_event)
+                    .layer(axum::extract::DefaultBodyLimit::max(MAX_FRAME_BYTES)),
+            )
             .route("/healthz", get(health))
             .route("/api/rooms", get(rooms))
             .route("/api/info", get(info))
@@ -491,6 +499,55 @@ async fn ws_upgrade(
                 signaling::run(hub, conn, sink, stream, host.inner.params).await;
             })
         })
+}
+
+/// The event-stream transport (see [`crate::sse`]): the same checks as the WebSocket.
+async fn events(
+    State(host): State<Host>,
+    headers: HeaderMap,
+    Query(query): Query<WsQuery>,
+) -> Response {
+    if !host.origin_allowed(&headers) {
+        return (
+            StatusCode::FORBIDDEN,
+            "This origin may not use this moim host.",
+        )
+            .into_response();
+    }
+    let Some(slot) = host.take_slot() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "This moim host is full; try again later.",
+        )
+            .into_response();
+    };
+    let hub = host.inner.hub.clone();
+    let conn = hub.connect(query.resume.as_deref());
+    let sse = host
+        .inner
+        .sessions
+        .open(hub, conn, host.inner.params, move || drop(slot));
+    let mut resp = sse.into_response();
+    // Tell reverse proxies not to buffer the stream.
+    resp.headers_mut()
+        .insert("x-accel-buffering", HeaderValue::from_static("no"));
+    resp
+}
+
+async fn post_event(
+    State(host): State<Host>,
+    headers: HeaderMap,
+    Path(session): Path<String>,
+    body: String,
+) -> Response {
+    if !host.origin_allowed(&headers) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    match host.inner.sessions.post(&host.inner.hub, &session, &body) {
+        crate::sse::PostOutcome::Accepted => StatusCode::NO_CONTENT.into_response(),
+        crate::sse::PostOutcome::Unknown => StatusCode::NOT_FOUND.into_response(),
+        crate::sse::PostOutcome::Flooded => StatusCode::TOO_MANY_REQUESTS.into_response(),
+    }
 }
 
 async fn health(State(host): State<Host>) -> impl IntoResponse {

@@ -70,7 +70,7 @@ impl ReadError for axum::Error {
 
 /// A token bucket: `burst` at once, refilled at `rate` per second.
 #[derive(Debug)]
-struct Bucket {
+pub(crate) struct Bucket {
     tokens: f64,
     rate: f64,
     burst: f64,
@@ -78,7 +78,7 @@ struct Bucket {
 }
 
 impl Bucket {
-    fn new(rate: u32, burst: u32) -> Self {
+    pub(crate) fn new(rate: u32, burst: u32) -> Self {
         Self {
             tokens: f64::from(burst),
             rate: f64::from(rate),
@@ -87,7 +87,7 @@ impl Bucket {
         }
     }
 
-    fn take(&mut self) -> bool {
+    pub(crate) fn take(&mut self) -> bool {
         let now = Instant::now();
         let refill = now.duration_since(self.last).as_secs_f64() * self.rate;
         self.tokens = (self.tokens + refill).min(self.burst);
@@ -210,14 +210,7 @@ where
                 if !bucket.take() {
                     return (flooded(outbox), Linger::Drain);
                 }
-                match decode(frame.as_str()) {
-                    Ok(msg) => {
-                        if let Err(err) = hub.handle(peer_id, msg) {
-                            reply(err);
-                        }
-                    }
-                    Err(err) => reply(err),
-                }
+                dispatch(hub, peer_id, frame.as_str(), outbox);
             }
             Message::Binary(_) => {
                 if !bucket.take() {
@@ -234,7 +227,23 @@ where
     }
 }
 
-fn flooded(outbox: &tokio::sync::mpsc::Sender<Outgoing>) -> LeaveReason {
+/// Decode one text frame and act on it; any error goes back to the sender's own outbox, so it
+/// arrives in order with everything else.
+pub(crate) fn dispatch(
+    hub: &Hub,
+    peer_id: crate::protocol::PeerId,
+    text: &str,
+    outbox: &tokio::sync::mpsc::Sender<Outgoing>,
+) {
+    let result = decode(text).and_then(|msg| hub.handle(peer_id, msg));
+    if let Err(body) = result {
+        let _ = outbox.try_send(Outgoing::Text(crate::room::text(&ServerMessage::Error(
+            body,
+        ))));
+    }
+}
+
+pub(crate) fn flooded(outbox: &tokio::sync::mpsc::Sender<Outgoing>) -> LeaveReason {
     tracing::warn!("message flood: closing the socket");
     let body = ErrorBody::new(
         ErrorCode::RateLimited,

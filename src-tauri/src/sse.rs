@@ -1,0 +1,192 @@
+//! Signaling without WebSocket, over plain HTTPS: server-sent events down, `POST` up. Safari
+//! (iOS and macOS) refuses a WebSocket to a host whose self-signed certificate the person
+//! accepted for the page; an EventSource and `fetch` on the same origin go through. The client
+//! picks this transport by itself when the WebSocket will not open.
+//!
+//! ```text
+//! GET  /events?resume=<token>   text/event-stream: first `event: session` with
+//!                               {"session": "<id>"}, then one `data:` per server message,
+//!                               `event: close` with {"code", "reason"} before the host ends it
+//! POST /events/<session>        one client message as the body; 204, or 404 (no such session),
+//!                               413 (over 64 KiB), 429 (flood: the session is closed)
+//! ```
+//!
+//! A session is the same hub peer as a socket: same messages, limits and resume tokens. It ends
+//! when the event stream does (the browser closed it, or a keep-alive write failed).
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use parking_lot::Mutex;
+use rand::RngCore;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::protocol::{LeaveReason, PeerId};
+use crate::room::{Connection, Hub, Outgoing};
+use crate::signaling::{dispatch, flooded, Bucket, SocketParams};
+
+/// Comment lines sent this often keep proxies from closing the stream, and reveal a client that
+/// went away (the write fails).
+pub const KEEP_ALIVE: Duration = Duration::from_secs(5);
+
+struct Session {
+    peer_id: PeerId,
+    outbox: mpsc::Sender<Outgoing>,
+    bucket: Mutex<Bucket>,
+}
+
+/// The open event-stream sessions of one host.
+#[derive(Default)]
+pub struct Sessions {
+    map: Mutex<HashMap<String, Arc<Session>>>,
+}
+
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sessions")
+            .field("open", &self.map.lock().len())
+            .finish()
+    }
+}
+
+/// What `POST /events/<session>` answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostOutcome {
+    /// Handled (any protocol error went to the event stream).
+    Accepted,
+    /// No such session.
+    Unknown,
+    /// Flooding: the session is being closed.
+    Flooded,
+}
+
+impl Sessions {
+    /// Open a session for `conn` and return the event stream that carries it. `on_end` runs
+    /// when the stream is dropped.
+    pub fn open(
+        self: &Arc<Self>,
+        hub: Arc<Hub>,
+        conn: Connection,
+        params: SocketParams,
+        on_end: impl FnOnce() + Send + 'static,
+    ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+        let mut raw = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut raw);
+        let id: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+        let Connection {
+            peer_id,
+            generation,
+            outbox,
+            inbox,
+            kill,
+        } = conn;
+        let session = Arc::new(Session {
+            peer_id,
+            outbox,
+            bucket: Mutex::new(Bucket::new(params.msg_rate, params.msg_burst)),
+        });
+        self.map.lock().insert(id.clone(), session);
+        tracing::debug!(peer = %peer_id, "event-stream session opened");
+        let guard = EndGuard {
+            sessions: self.clone(),
+            id: id.clone(),
+            hub,
+            peer_id,
+            generation,
+            on_end: Some(Box::new(on_end)),
+        };
+        let first = Event::default()
+            .event("session")
+            .data(format!(r#"{{"session":"{id}"}}"#));
+        let state = StreamState {
+            first: Some(first),
+            inbox,
+            kill,
+            done: false,
+            _guard: guard,
+        };
+        let stream = futures_util::stream::unfold(state, |mut st| async move {
+            if st.done {
+                return None;
+            }
+            if let Some(first) = st.first.take() {
+                return Some((Ok(first), st));
+            }
+            let next = tokio::select! {
+                biased;
+                out = st.inbox.recv() => out,
+                _ = st.kill.cancelled() => None,
+            };
+            let event = match next {
+                Some(Outgoing::Text(text)) => Event::default().data(text.as_str()),
+                Some(Outgoing::Close(code, reason)) => {
+                    st.done = true;
+                    Event::default()
+                        .event("close")
+                        .data(format!(r#"{{"code":{code},"reason":"{reason}"}}"#))
+                }
+                None => return None,
+            };
+            Some((Ok(event), st))
+        });
+        Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+    }
+
+    /// Handle one posted message for `session`.
+    pub fn post(&self, hub: &Hub, session: &str, body: &str) -> PostOutcome {
+        let Some(s) = self.map.lock().get(session).cloned() else {
+            return PostOutcome::Unknown;
+        };
+        if !s.bucket.lock().take() {
+            flooded(&s.outbox);
+            return PostOutcome::Flooded;
+        }
+        dispatch(hub, s.peer_id, body, &s.outbox);
+        PostOutcome::Accepted
+    }
+
+    /// How many sessions are open.
+    pub fn len(&self) -> usize {
+        self.map.lock().len()
+    }
+
+    /// Whether none is open.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+struct StreamState {
+    first: Option<Event>,
+    inbox: mpsc::Receiver<Outgoing>,
+    kill: CancellationToken,
+    done: bool,
+    _guard: EndGuard,
+}
+
+/// Ends the session when its event stream is dropped, however that happens.
+struct EndGuard {
+    sessions: Arc<Sessions>,
+    id: String,
+    hub: Arc<Hub>,
+    peer_id: PeerId,
+    generation: u64,
+    on_end: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl Drop for EndGuard {
+    fn drop(&mut self) {
+        self.sessions.map.lock().remove(&self.id);
+        self.hub
+            .disconnect(self.peer_id, self.generation, LeaveReason::Closed);
+        tracing::debug!(peer = %self.peer_id, "event-stream session ended");
+        if let Some(f) = self.on_end.take() {
+            f();
+        }
+    }
+}
