@@ -486,7 +486,7 @@ impl Hub {
             }
         }
         if !rejoin {
-            tracing::info!(room = %room_id, %peer, "peer joined");
+            tracing::debug!(room = %room_id, %peer, "peer joined");
             self.rooms_changed(state);
         }
         Ok(())
@@ -556,7 +556,7 @@ impl Hub {
                 self.send_locked(state, *id, frame.clone());
             }
         }
-        tracing::info!(room = %room_id, %peer, ?reason, "peer left");
+        tracing::debug!(room = %room_id, %peer, ?reason, "peer left");
         self.rooms_changed(state);
     }
 

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Run every benchmark on 127.0.0.1 and rewrite docs/benchmarks.md with the figures.
+# `make bench` builds the release binaries first and then runs this.
+#
+#   MOIM_BENCH_RUNS=3         runs of each 1,000-peer measurement (the report gives medians)
+#   MOIM_BENCH_PACE_SECS=15   length of the paced relay phase
+#   MOIM_BENCH_SAT_SECS=10    length of the saturation window (after a 2 s warm-up)
+#   MOIM_BENCH_BIG=1          also run 10,000 peers (2,500 rooms × 4); 0 skips it
+#   MOIM_BENCH_OUT=docs/benchmarks.md
+#
+# Only loopback is loaded; every process this starts is stopped by its own pid.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+HOST_BIN=target/release/moim
+BENCH=target/release/moim-bench
+RUNS=${MOIM_BENCH_RUNS:-3}
+PACE=${MOIM_BENCH_PACE_SECS:-15}
+SAT=${MOIM_BENCH_SAT_SECS:-10}
+BIG=${MOIM_BENCH_BIG:-1}
+OUT=${MOIM_BENCH_OUT:-docs/benchmarks.md}
+
+for b in "$HOST_BIN" "$BENCH"; do
+  [ -x "$b" ] || { echo "bench: $b is missing; run: cargo build --release --no-default-features --bins" >&2; exit 1; }
+done
+
+results=$(mktemp -d -t moim-bench.XXXXXX)
+trap 'rm -rf "$results"' EXIT
+commands=$results/commands.txt
+status=0
+
+# Record a command line once (without its --json file), then run it.
+bench() {
+  local name=$1; shift
+  local line="$BENCH $*"
+  grep -qxF -- "$line" "$commands" 2>/dev/null || echo "$line" >>"$commands"
+  echo "bench: $name" >&2
+  "$BENCH" "$@" --json "$results/$name.json" || { echo "bench: $name FAILED" >&2; status=1; }
+}
+
+echo "# make bench = cargo build --release --no-default-features --bins, then scripts/bench.sh:" >"$commands"
+bench footprint footprint --host-bin "$HOST_BIN" --runs 5
+
+one_k=(--rooms 250 --peers 4 --pace-rate 1000 --pace-secs "$PACE" --sat-warmup-secs 2 --sat-secs "$SAT" --window 16)
+small=(--rooms 250 --peers 4 --pace-secs 0 --sat-warmup-secs 2 --sat-secs "$SAT" --window 16 --sat-mix candidates)
+echo "# $RUNS runs each, host and echo floor in turn:" >>"$commands"
+for i in $(seq "$RUNS"); do
+  bench "host-1k-$i" run --target host --host-bin "$HOST_BIN" "${one_k[@]}"
+  bench "echo-1k-$i" run --target echo "${one_k[@]}"
+done
+for i in $(seq "$RUNS"); do
+  bench "host-1k-small-$i" run --target host --host-bin "$HOST_BIN" "${small[@]}"
+  bench "echo-1k-small-$i" run --target echo "${small[@]}"
+done
+if [ "$BIG" != 0 ]; then
+  echo "# 10,000 peers, once:" >>"$commands"
+  bench host-10k-1 run --target host --host-bin "$HOST_BIN" --rooms 2500 --peers 4 \
+    --pace-rate 1000 --pace-secs 10 --sat-warmup-secs 2 --sat-secs 5 --window 4 --connect-parallel 128
+fi
+
+commit=$(GIT_OPTIONAL_LOCKS=0 git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(GIT_OPTIONAL_LOCKS=0 git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+  commit="$commit + uncommitted changes"
+fi
+"$BENCH" report --dir "$results" --out "$OUT" --date "$(date -u '+%Y-%m-%d %H:%M UTC')" --commit "$commit"
+echo "bench: wrote $OUT" >&2
+exit "$status"

@@ -1,0 +1,88 @@
+//! The load generator checks itself: a tiny `moim-bench run` against a host started here, and
+//! one against the echo floor, must account for every signal (sent = received per pair, each
+//! at exactly its target, intact, in order). Correctness only; speed is `make bench`'s job.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+use serde_json::Value;
+
+/// Run moim-bench with `args` plus short phases; return its JSON result.
+fn bench(args: &[&str]) -> Value {
+    let json = std::env::temp_dir().join(format!(
+        "moim-bench-smoke-{}-{}.json",
+        std::process::id(),
+        rand_nonce()
+    ));
+    let out = Command::new(env!("CARGO_BIN_EXE_moim-bench"))
+        .arg("run")
+        .args(args)
+        .args(["--rooms", "3", "--peers", "4"])
+        .args(["--pace-rate", "200", "--pace-secs", "1"])
+        .args([
+            "--sat-warmup-secs",
+            "0.2",
+            "--sat-secs",
+            "1",
+            "--window",
+            "8",
+        ])
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .expect("moim-bench runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "moim-bench failed:\n{stdout}\n{stderr}"
+    );
+    let result: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("result file")).expect("JSON");
+    let _ = std::fs::remove_file(&json);
+    result
+}
+
+fn assert_every_signal_arrived(r: &Value) {
+    let sent = r["sent"].as_u64().unwrap();
+    // Burst: 12 peers × 3 room-mates × 5 signals; paced: 200; saturation: at least a window.
+    assert!(sent >= 180 + 200 + 12 * 8, "too few signals: {r}");
+    assert_eq!(r["received"], sent, "{r}");
+    for field in [
+        "lost",
+        "misdelivered",
+        "corrupt",
+        "out_of_order",
+        "errors",
+        "unexpected_closes",
+    ] {
+        assert_eq!(r[field], 0, "{field}: {r}");
+    }
+    assert!(r["paced"]["samples"].as_u64().unwrap() >= 200, "{r}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_run_against_a_host_loses_nothing() {
+    let host = start_host(test_config()).await;
+    let url = host.ws_url();
+    let pid = std::process::id().to_string();
+    let r = tokio::task::spawn_blocking(move || {
+        bench(&["--target", "host", "--url", &url, "--pid", &pid])
+    })
+    .await
+    .unwrap();
+    assert_every_signal_arrived(&r);
+    assert_eq!(r["join"]["samples"], 12, "every peer joined: {r}");
+    assert!(r["rss_joined_kib"].as_u64().is_some(), "RSS read: {r}");
+    assert_eq!(host.host.hub().stats().connections, 0, "all closed again");
+    host.stop().await;
+}
+
+#[test]
+fn bench_run_against_the_echo_floor_loses_nothing() {
+    let r = bench(&["--target", "echo"]);
+    assert_every_signal_arrived(&r);
+    assert!(r["join"].is_null(), "no rooms on the echo: {r}");
+}
