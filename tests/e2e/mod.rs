@@ -1,0 +1,975 @@
+//! The end-to-end harness: real Chromium driven through chromedriver (WebDriver), against the
+//! real `moim` binary, all inside Linux network namespaces that the tests create and delete.
+//!
+//! # Layout
+//! - [`e2e_test!`] declares a test. Run normally, it creates a private namespace, re-runs this
+//!   same test binary inside it (`ip netns exec`, with [`ENV_NETNS`] set), waits for it and
+//!   deletes the namespace (also on panic). Run inside, it executes the body.
+//! - [`Netns`] / [`Lan`]: one namespace with a veth `eth0` and a default route into it (Chromium
+//!   gathers no ICE candidates without a route), or several "hosts" on one private bridge.
+//! - [`Host`]: `moim serve` on the namespace's loopback; SIGTERM and restart on the same port.
+//! - [`Driver`] / [`Browser`]: one chromedriver per test, one WebDriver session per browser,
+//!   each with its own profile; [`Browser::wait_until`] polls a JS condition and, on timeout,
+//!   fails with the page's `window.moim.state()` and its console errors.
+//!
+//! Nothing here sends a packet outside the namespaces: pages are opened on `127.0.0.1`, the
+//! host binds `127.0.0.1`, mDNS is off, and the namespaces' only links lead to each other.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use futures_util::{SinkExt, StreamExt};
+use rustix::process::{kill_process, Pid, Signal};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
+
+/// Set (to the namespace's name) in the re-executed test process.
+pub const ENV_NETNS: &str = "MOIM_E2E_NETNS";
+/// The scratch folder the outer process made for the test (removed by it afterwards).
+pub const ENV_DIR: &str = "MOIM_E2E_DIR";
+/// `MOIM_E2E_SKIP=1`: on a machine that cannot make namespaces, report the tests as skipped
+/// instead of failing them.
+pub const ENV_SKIP: &str = "MOIM_E2E_SKIP";
+
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// Every browser gets exactly these flags, plus its own `--user-data-dir`.
+pub const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+];
+
+/// A whole test (inside its namespace) may take this long before the outer process kills it.
+pub const TEST_DEADLINE: Duration = Duration::from_secs(240);
+/// Default for [`Browser::wait_until`]: generous, a guard against hanging, not a speed claim.
+pub const WAIT: Duration = Duration::from_secs(30);
+/// One WebDriver command may take this long (a hung browser fails the test, not the deadline).
+pub const COMMAND: Duration = Duration::from_secs(20);
+/// How often conditions are polled.
+pub const POLL: Duration = Duration::from_millis(100);
+
+/// Declare an end-to-end test: `e2e_test!(async fn name() { ... });`
+#[macro_export]
+macro_rules! e2e_test {
+    ($(#[$meta:meta])* async fn $name:ident() $body:block) => {
+        $(#[$meta])*
+        #[test]
+        fn $name() {
+            $crate::e2e::run(stringify!($name), || async move $body);
+        }
+    };
+}
+
+/// Run `body` inside a fresh network namespace (see the module docs).
+pub fn run<F, Fut>(test: &str, body: F)
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    if std::env::var_os(ENV_NETNS).is_some() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        step(&format!(
+            "{test} starts in namespace {}",
+            std::env::var(ENV_NETNS).unwrap_or_default()
+        ));
+        rt.block_on(body());
+        step(&format!("{test} done"));
+        return;
+    }
+    if let Err(why) = preflight() {
+        if std::env::var(ENV_SKIP).as_deref() == Ok("1") {
+            println!("e2e test {test} SKIPPED ({ENV_SKIP}=1): {why}");
+            return;
+        }
+        panic!(
+            "end-to-end tests need root, iproute2, chromium and chromedriver: {why}\n\
+             (install them with `scripts/deps.sh test`, run as root, or set {ENV_SKIP}=1 to skip)"
+        );
+    }
+    let ns = Netns::single().expect("create a network namespace");
+    // the test's files (profiles, logs, host data) live here; removed once everything that
+    // could write to them is gone
+    let dir = std::env::temp_dir().join(&ns.name);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    let outcome = ns.run_self(test, TEST_DEADLINE, &dir);
+    drop(ns);
+    if let Err(e) = std::fs::remove_dir_all(&dir) {
+        eprintln!("e2e: could not remove {}: {e}", dir.display());
+    }
+    match outcome {
+        Ok(status) => assert!(
+            status.success(),
+            "{test} failed inside its namespace ({status}); its output is above"
+        ),
+        Err(e) => panic!("{test}: {e}"),
+    }
+}
+
+/// Why this machine cannot run the end-to-end tests, if it cannot.
+fn preflight() -> Result<(), String> {
+    if !rustix::process::geteuid().is_root() {
+        return Err("not running as root (network namespaces need it)".into());
+    }
+    match Command::new("ip").arg("-V").output() {
+        Ok(o) if o.status.success() => {}
+        _ => return Err("the `ip` command (iproute2) is missing".into()),
+    }
+    for bin in [CHROMIUM, CHROMEDRIVER] {
+        if !Path::new(bin).exists() {
+            return Err(format!("{bin} is missing"));
+        }
+    }
+    Ok(())
+}
+
+/// Log a step of a scenario with the time since the test started, so a failure's output tells
+/// where it was and how long each part took.
+pub fn step(what: &str) {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    let t = START.get_or_init(Instant::now).elapsed();
+    println!("[{:>6.1}s] {what}", t.as_secs_f64());
+}
+
+// ------------------------------------------------------------------------- namespaces
+
+static NEXT_NS: AtomicU32 = AtomicU32::new(0);
+
+/// A unique namespace name for this process: `moim-e2e-<pid>-<n><suffix>`.
+fn ns_name(suffix: &str) -> String {
+    let n = NEXT_NS.fetch_add(1, Ordering::Relaxed);
+    format!("moim-e2e-{}-{n}{suffix}", std::process::id())
+}
+
+/// Run `ip args…`, failing with its stderr.
+fn ip(args: &[&str]) -> Result<(), String> {
+    let out = Command::new("ip")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("ip {}: {e}", args.join(" ")))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "ip {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+/// A network namespace this process created; deleted on drop, after every process still
+/// inside it (all started by the test) is killed by PID.
+pub struct Netns {
+    pub name: String,
+}
+
+impl Netns {
+    fn add(name: String) -> Result<Netns, String> {
+        ip(&["netns", "add", &name])?;
+        let ns = Netns { name };
+        ip(&["-n", &ns.name, "link", "set", "lo", "up"])?;
+        Ok(ns)
+    }
+
+    /// A namespace alone: `lo`, and a veth pair `eth0` (10.78.0.1/24, default route) ↔ `eth0p`,
+    /// both inside it, so WebRTC has an interface with a route but nothing leaves.
+    pub fn single() -> Result<Netns, String> {
+        let ns = Netns::add(ns_name(""))?;
+        let n = ns.name.as_str();
+        ip(&[
+            "-n", n, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0p",
+        ])?;
+        ip(&["-n", n, "addr", "add", "10.78.0.1/24", "dev", "eth0"])?;
+        ip(&["-n", n, "link", "set", "eth0p", "up"])?;
+        ip(&["-n", n, "link", "set", "eth0", "multicast", "on", "up"])?;
+        ip(&["-n", n, "route", "add", "224.0.0.0/4", "dev", "eth0"])?;
+        ip(&["-n", n, "route", "add", "default", "dev", "eth0"])?;
+        Ok(ns)
+    }
+
+    /// `program` to be run inside this namespace.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &self.name]).arg(program);
+        cmd
+    }
+
+    /// The PIDs of the processes in this namespace.
+    pub fn pids(&self) -> Vec<i32> {
+        Command::new("ip")
+            .args(["netns", "pids", &self.name])
+            .output()
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .split_whitespace()
+                    .filter_map(|p| p.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Re-run this test binary's test `test` inside the namespace; its output is forwarded
+    /// through `print!` so the test harness captures it like any test output.
+    pub fn run_self(
+        &self,
+        test: &str,
+        deadline: Duration,
+        dir: &Path,
+    ) -> Result<ExitStatus, String> {
+        let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+        let mut child = self
+            .command(exe)
+            .args([
+                "--exact",
+                test,
+                "--include-ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(ENV_NETNS, &self.name)
+            .env(ENV_DIR, dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("spawn the test in {}: {e}", self.name))?;
+        let out = forward(child.stdout.take().unwrap());
+        let err = forward(child.stderr.take().unwrap());
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+                break Ok(status);
+            }
+            if started.elapsed() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break Err(format!(
+                    "did not finish within {deadline:?}; killed (its output is above)"
+                ));
+            }
+            std::thread::sleep(POLL);
+        };
+        // whatever the test left running in the namespace goes now, so the pipes close
+        self.kill_all();
+        for h in [out, err] {
+            let _ = h.join();
+        }
+        status
+    }
+
+    /// SIGKILL every process in the namespace (each one was started by the test), by PID.
+    fn kill_all(&self) {
+        for _ in 0..20 {
+            let pids = self.pids();
+            if pids.is_empty() {
+                return;
+            }
+            for pid in pids {
+                if pid as u32 != std::process::id() {
+                    signal(pid, Signal::KILL);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        self.kill_all();
+        if let Err(e) = ip(&["netns", "del", &self.name]) {
+            eprintln!("e2e: could not delete namespace {}: {e}", self.name);
+        }
+    }
+}
+
+/// Copy a child's pipe into this test's captured output, line by line.
+fn forward(pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            match line {
+                Ok(l) => println!("  | {l}"),
+                Err(_) => break,
+            }
+        }
+    })
+}
+
+/// Several namespace "hosts" on one private bridge (for tests that need a LAN: discovery,
+/// peers on different machines). Host k (1-based) is namespace `…-h<k>` with `eth0` =
+/// 10.77.<subnet>.k/24, multicast on, a default route; the bridge lives in its own namespace.
+/// Nothing is connected to the machine's real interfaces.
+pub struct Lan {
+    pub subnet: u8,
+    pub hosts: Vec<Netns>,
+    bridge: Netns,
+}
+
+impl Lan {
+    pub fn new(n: usize) -> Result<Lan, String> {
+        assert!((1..=250).contains(&n), "1..=250 hosts");
+        let base = ns_name("");
+        let subnet = (std::process::id() % 200) as u8 + 1;
+        let bridge = Netns::add(format!("{base}-lan"))?;
+        ip(&["-n", &bridge.name, "link", "add", "br0", "type", "bridge"])?;
+        ip(&["-n", &bridge.name, "link", "set", "br0", "up"])?;
+        let mut lan = Lan {
+            subnet,
+            hosts: Vec::new(),
+            bridge,
+        };
+        for k in 1..=n {
+            let host = Netns::add(format!("{base}-h{k}"))?;
+            let (h, b) = (host.name.clone(), lan.bridge.name.clone());
+            lan.hosts.push(host);
+            let port = format!("p{k}");
+            let addr = format!("{}/24", lan.addr(k));
+            ip(&[
+                "-n", &h, "link", "add", "eth0", "type", "veth", "peer", "name", &port, "netns", &b,
+            ])?;
+            ip(&["-n", &h, "addr", "add", &addr, "dev", "eth0"])?;
+            ip(&["-n", &h, "link", "set", "eth0", "multicast", "on", "up"])?;
+            ip(&["-n", &h, "route", "add", "224.0.0.0/4", "dev", "eth0"])?;
+            ip(&["-n", &h, "route", "add", "default", "dev", "eth0"])?;
+            ip(&["-n", &b, "link", "set", &port, "master", "br0", "up"])?;
+        }
+        Ok(lan)
+    }
+
+    /// Host k's address (1-based).
+    pub fn addr(&self, k: usize) -> String {
+        format!("10.77.{}.{k}", self.subnet)
+    }
+
+    /// Host k's namespace (1-based).
+    pub fn host(&self, k: usize) -> &Netns {
+        &self.hosts[k - 1]
+    }
+
+    /// `program` to be run on host k.
+    pub fn command(&self, k: usize, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        self.host(k).command(program)
+    }
+}
+
+// ------------------------------------------------------------------------- processes
+
+/// Send `sig` to `pid`; a process that is already gone is fine.
+pub fn signal(pid: i32, sig: Signal) {
+    if let Some(pid) = Pid::from_raw(pid) {
+        let _ = kill_process(pid, sig);
+    }
+}
+
+/// A child process killed (SIGKILL, by PID) and reaped on drop.
+pub struct Proc {
+    pub child: Child,
+    pub what: String,
+}
+
+impl Proc {
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// Wait up to `limit` for the process to end.
+    pub async fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if let Some(s) = self.exited() {
+                return Some(s);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        None
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if self.exited().is_none() {
+            signal(self.pid(), Signal::KILL);
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// A port nobody listens on now (the namespace is ours alone, so it stays free).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Wait until something accepts TCP connections on 127.0.0.1:`port`.
+async fn wait_listening(port: u16, proc: &mut Proc, log: &Path) {
+    let started = Instant::now();
+    loop {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        if let Some(status) = proc.exited() {
+            panic!(
+                "{} exited ({status}) before listening:\n{}",
+                proc.what,
+                tail(log)
+            );
+        }
+        assert!(
+            started.elapsed() < WAIT,
+            "{} did not listen on port {port}:\n{}",
+            proc.what,
+            tail(log)
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// The last lines of a log file.
+pub fn tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
+/// The `moim` binary serving on this namespace's loopback.
+pub struct Host {
+    pub port: u16,
+    pub data_dir: PathBuf,
+    pub log: PathBuf,
+    pub proc: Proc,
+}
+
+impl Host {
+    /// Start on a free port with a fresh data folder under `dir`.
+    pub async fn start(dir: &Path) -> Host {
+        let data_dir = dir.join("host-data");
+        std::fs::create_dir_all(&data_dir).unwrap();
+        Host::start_on(free_port(), &data_dir, dir).await
+    }
+
+    /// Start on `port` with `data_dir` (a restart keeps both).
+    pub async fn start_on(port: u16, data_dir: &Path, dir: &Path) -> Host {
+        let log = unique_log(dir);
+        let file = std::fs::File::create(&log).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_moim"))
+            .args(["serve", "--no-mdns", "--bind", "127.0.0.1", "--port"])
+            .arg(port.to_string())
+            .arg("--data-dir")
+            .arg(data_dir)
+            .env("RUST_LOG", "moim=debug,info")
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .spawn()
+            .expect("start the moim host");
+        let mut proc = Proc {
+            child,
+            what: "the moim host".into(),
+        };
+        wait_listening(port, &mut proc, &log).await;
+        Host {
+            port,
+            data_dir: data_dir.to_path_buf(),
+            log,
+            proc,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// SIGTERM, and wait for a clean exit.
+    pub async fn terminate(mut self) {
+        signal(self.proc.pid(), Signal::TERM);
+        let status = self.proc.wait_exit(Duration::from_secs(15)).await;
+        let status =
+            status.unwrap_or_else(|| panic!("the host ignored SIGTERM:\n{}", tail(&self.log)));
+        assert!(
+            status.success(),
+            "the host exited with {status}:\n{}",
+            tail(&self.log)
+        );
+    }
+
+    /// A signaling socket, as a native tool would open it.
+    pub async fn socket(&self) -> Ws {
+        let (mut ws, _) =
+            tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{}/ws", self.port))
+                .await
+                .expect("connect to /ws");
+        let welcome = recv_type(&mut ws, "welcome").await;
+        assert_eq!(welcome["protocol"], 1);
+        ws
+    }
+
+    /// Create a room (nobody joins it); returns its id.
+    pub async fn create_room(&self, name: &str) -> String {
+        let mut ws = self.socket().await;
+        send(&mut ws, json!({"type": "create-room", "name": name})).await;
+        let created = recv_type(&mut ws, "room-created").await;
+        created["room"]["id"].as_str().unwrap().to_string()
+    }
+
+    /// The host's own view of the listed rooms.
+    pub async fn rooms(&self) -> Vec<Value> {
+        let mut ws = self.socket().await;
+        send(&mut ws, json!({"type": "list-rooms"})).await;
+        let rooms = recv_type(&mut ws, "rooms").await;
+        rooms["rooms"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+/// `host-<n>.log`: one log per start, so a restart does not overwrite the first run's.
+fn unique_log(dir: &Path) -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    dir.join(format!("host-{}.log", N.fetch_add(1, Ordering::Relaxed)))
+}
+
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+pub async fn send(ws: &mut Ws, msg: Value) {
+    ws.send(Message::text(msg.to_string())).await.expect("send");
+}
+
+/// Read frames until one of type `ty` arrives.
+pub async fn recv_type(ws: &mut Ws, ty: &str) -> Value {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let msg = tokio::time::timeout(left, ws.next())
+            .await
+            .unwrap_or_else(|_| panic!("no {ty} from the host"))
+            .expect("socket closed")
+            .expect("socket error");
+        if let Message::Text(t) = msg {
+            let v: Value = serde_json::from_str(t.as_str()).expect("JSON");
+            if v["type"] == ty {
+                return v;
+            }
+        }
+    }
+}
+
+/// One chromedriver for the test, on this namespace's loopback.
+pub struct Driver {
+    pub port: u16,
+    pub dir: PathBuf,
+    proc: Proc,
+    next: AtomicU32,
+}
+
+impl Driver {
+    pub async fn start(dir: &Path) -> Driver {
+        let port = free_port();
+        let log = dir.join("chromedriver.log");
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .arg(format!("--log-path={}", log.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let mut proc = Proc {
+            child,
+            what: "chromedriver".into(),
+        };
+        wait_listening(port, &mut proc, &log).await;
+        Driver {
+            port,
+            dir: dir.to_path_buf(),
+            proc,
+            next: AtomicU32::new(0),
+        }
+    }
+
+    /// A new browser (its own Chromium, its own profile). `label` names it in failures.
+    pub async fn browser(&self, label: &str) -> Browser {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let profile = self.dir.join(format!("profile-{n}-{label}"));
+        std::fs::create_dir_all(&profile).unwrap();
+        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
+        args.push(format!("--user-data-dir={}", profile.display()));
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": CHROMIUM, "args": args},
+            "goog:loggingPrefs": {"browser": "ALL"},
+        });
+        let caps = caps.as_object().unwrap().clone();
+        let connect = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await;
+        let client = connect.unwrap_or_else(|e| panic!("open browser {label}: {e}"));
+        step(&format!("browser {label} is up"));
+        Browser {
+            client,
+            label: label.to_string(),
+            profile,
+            console: Default::default(),
+        }
+    }
+}
+
+/// `GET /session/{id}/se/log` for the browser console (chromedriver's logging extension).
+#[derive(Debug)]
+struct ConsoleLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for ConsoleLog {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"type":"browser"}"#.into()))
+    }
+}
+
+/// A DevTools protocol command through chromedriver (`goog/cdp/execute`).
+#[derive(Debug)]
+struct Cdp(&'static str, Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({"cmd": self.0, "params": self.1});
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// One browser window.
+pub struct Browser {
+    pub client: Client,
+    pub label: String,
+    profile: PathBuf,
+    /// console lines read so far (reading the log empties it in chromedriver)
+    console: std::sync::Mutex<Vec<String>>,
+}
+
+impl Browser {
+    pub async fn goto(&self, url: &str) {
+        step(&format!("{} opens {url}", self.label));
+        match tokio::time::timeout(WAIT, self.client.goto(url)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => panic!("{}: open {url}: {e}", self.label),
+            Err(_) => panic!("{}: opening {url} took over {WAIT:?}", self.label),
+        }
+    }
+
+    /// Run `body` as the body of a function and return its value (a returned promise is awaited).
+    pub async fn exec(&self, body: &str) -> Result<Value, String> {
+        match tokio::time::timeout(COMMAND, self.client.execute(body, vec![])).await {
+            Ok(r) => r.map_err(|e| e.to_string()),
+            Err(_) => Err(format!("no answer from the browser within {COMMAND:?}")),
+        }
+    }
+
+    /// The value of the JS expression `expr`; fails the test on a script error.
+    pub async fn eval(&self, expr: &str) -> Value {
+        match self.exec(&format!("return ({expr});")).await {
+            Ok(v) => v,
+            Err(e) => panic!(
+                "{}: `{expr}` failed: {e}\n{}",
+                self.label,
+                self.diagnose().await
+            ),
+        }
+    }
+
+    /// Poll the JS condition `cond` until it is truthy; after `limit`, fail with `what`, the
+    /// page's state and console errors. Returns the condition's last value.
+    pub async fn wait_until(&self, what: &str, cond: &str, limit: Duration) -> Value {
+        let started = Instant::now();
+        let script = format!("return ({cond});");
+        let mut last;
+        loop {
+            match self.exec(&script).await {
+                Ok(v) if truthy(&v) => {
+                    step(&format!(
+                        "{}: {what} ({:.1}s)",
+                        self.label,
+                        started.elapsed().as_secs_f64()
+                    ));
+                    return v;
+                }
+                Ok(v) => last = v.to_string(),
+                Err(e) => last = e,
+            }
+            if started.elapsed() > limit {
+                panic!(
+                    "{}: timed out after {limit:?} waiting for {what}\n  condition: {cond}\n  last value: {last}\n{}",
+                    self.label,
+                    self.diagnose().await
+                );
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// `window.moim.state()`.
+    pub async fn state(&self) -> Value {
+        self.eval("window.moim.state()").await
+    }
+
+    /// My peer id (once the host welcomed this page).
+    pub async fn peer_id(&self) -> String {
+        let v = self
+            .wait_until(
+                "a peer id",
+                "window.moim && window.moim.state().peerId",
+                WAIT,
+            )
+            .await;
+        v.as_str().unwrap().to_string()
+    }
+
+    /// Click a visible, enabled element. The click is the DOM's own (`element.click()`, the
+    /// same event a person's click fires): WebDriver's synthesized mouse input waits for the
+    /// renderer's frame pipeline, which on a busy 2-core machine with four video calls took
+    /// over 20 s per click. [`Browser::click_native`] is the WebDriver one.
+    pub async fn click(&self, css: &str) {
+        step(&format!("{} clicks {css}", self.label));
+        let css_js = serde_json::to_string(css).unwrap();
+        let done = self
+            .exec(&format!(
+                "const el = document.querySelector({css_js}); \
+                 if (!el) return 'missing'; if (!el.getClientRects().length) return 'hidden'; \
+                 if (el.disabled) return 'disabled'; el.click(); return 'ok';"
+            ))
+            .await;
+        match done {
+            Ok(v) if v == "ok" => {}
+            other => panic!(
+                "{}: click {css}: {other:?}\n{}",
+                self.label,
+                self.diagnose().await
+            ),
+        }
+    }
+
+    /// Click through WebDriver's pointer input (scroll into view, mouse down and up).
+    pub async fn click_native(&self, css: &str) {
+        step(&format!("{} clicks {css} (WebDriver input)", self.label));
+        let act = async {
+            let el = self.client.find(Locator::Css(css)).await?;
+            el.click().await
+        };
+        match tokio::time::timeout(WAIT, act).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => panic!(
+                "{}: click {css}: {e}\n{}",
+                self.label,
+                self.diagnose().await
+            ),
+            Err(_) => panic!("{}: clicking {css} took over {WAIT:?}", self.label),
+        }
+    }
+
+    /// Make the page's viewport exactly `width`×`height` CSS pixels (for screenshots). A
+    /// headless window cannot grow past its virtual screen, so this overrides the metrics
+    /// through the DevTools protocol.
+    pub async fn set_viewport(&self, width: u32, height: u32) {
+        let params =
+            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false});
+        let cmd = Cdp("Emulation.setDeviceMetricsOverride", params);
+        match tokio::time::timeout(COMMAND, self.client.issue_cmd(cmd)).await {
+            Ok(Ok(_)) => {}
+            other => panic!("{}: set the viewport: {other:?}", self.label),
+        }
+        let inner = self.eval("[innerWidth, innerHeight]").await;
+        assert_eq!(inner, json!([width, height]), "{}: viewport", self.label);
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let act = async {
+            let el = self.client.find(Locator::Css(css)).await?;
+            el.clear().await?;
+            el.send_keys(text).await
+        };
+        match tokio::time::timeout(COMMAND, act).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => panic!(
+                "{}: type into {css}: {e}\n{}",
+                self.label,
+                self.diagnose().await
+            ),
+            Err(_) => panic!("{}: typing into {css} took over {COMMAND:?}", self.label),
+        }
+    }
+
+    /// Set a text field's value as a paste would (one `input` event). Typing key by key
+    /// through WebDriver is slow on a busy machine; the form is still submitted by a real click.
+    pub async fn set_value(&self, css: &str, text: &str) {
+        let (css_js, text_js) = (
+            serde_json::to_string(css).unwrap(),
+            serde_json::to_string(text).unwrap(),
+        );
+        let done = self
+            .eval(&format!(
+                "(() => {{ const el = document.querySelector({css_js}); if (!el) return false; \
+                 el.value = {text_js}; el.dispatchEvent(new Event('input', {{bubbles: true}})); return true; }})()"
+            ))
+            .await;
+        assert_eq!(done, true, "{}: no {css}", self.label);
+    }
+
+    /// Everything that helps explain a failure: the URL, the app's state, the banner, the
+    /// connections' states and the console's warnings and errors.
+    pub async fn diagnose(&self) -> String {
+        let url = match tokio::time::timeout(COMMAND, self.client.current_url()).await {
+            Ok(Ok(u)) => u.to_string(),
+            _ => "(no answer)".into(),
+        };
+        let state = self
+            .exec(
+                "return JSON.stringify({state: window.moim && window.moim.state(), \
+                 pcs: window.moim && window.moim.pcStates(), \
+                 banner: (document.getElementById('banner-text') || {}).textContent, \
+                 view: document.body.dataset.view, \
+                 tiles: [...document.querySelectorAll('.tile')].map(t => ({...t.dataset, \
+                   w: t.querySelector('video').videoWidth, t: t.querySelector('video').currentTime}))}, null, 1);",
+            )
+            .await
+            .map(|v| v.as_str().unwrap_or_default().to_string())
+            .unwrap_or_else(|e| format!("(state unavailable: {e})"));
+        let console = self.console_errors().await.join("\n    ");
+        format!(
+            "--- {} at {url}\n  moim: {state}\n  console warnings/errors:\n    {console}",
+            self.label
+        )
+    }
+
+    /// The console's warnings and errors so far.
+    pub async fn console_errors(&self) -> Vec<String> {
+        if let Ok(Ok(Value::Array(entries))) =
+            tokio::time::timeout(COMMAND, self.client.issue_cmd(ConsoleLog)).await
+        {
+            let mut seen = self.console.lock().unwrap();
+            for e in entries {
+                let level = e["level"].as_str().unwrap_or_default();
+                if level == "SEVERE" || level == "WARNING" {
+                    seen.push(format!(
+                        "{level} {}",
+                        e["message"].as_str().unwrap_or_default()
+                    ));
+                }
+            }
+        }
+        self.console.lock().unwrap().clone()
+    }
+
+    /// The PIDs of this browser's Chromium processes: those whose command line holds this
+    /// browser's own `--user-data-dir` (unique per browser).
+    pub fn pids(&self) -> Vec<i32> {
+        let flag = format!("--user-data-dir={}", self.profile.display());
+        let mut pids = Vec::new();
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+                continue;
+            };
+            let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+                continue;
+            };
+            if cmdline.split(|b| *b == 0).any(|arg| arg == flag.as_bytes()) {
+                pids.push(pid);
+            }
+        }
+        pids
+    }
+
+    /// SIGKILL this browser's processes (a crash, a power cut): nothing gets to say goodbye.
+    pub fn kill(&self) {
+        let pids = self.pids();
+        assert!(
+            !pids.is_empty(),
+            "{}: no Chromium processes found",
+            self.label
+        );
+        for pid in pids {
+            signal(pid, Signal::KILL);
+        }
+    }
+
+    /// End the WebDriver session (closes the browser).
+    pub async fn close(self) {
+        let _ = tokio::time::timeout(COMMAND, self.client.clone().close()).await;
+    }
+}
+
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|x| x != 0.0),
+        Value::String(s) => !s.is_empty(),
+        _ => true,
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // a panicking test cannot await `close`: end its processes by PID
+        for pid in self.pids() {
+            signal(pid, Signal::KILL);
+        }
+    }
+}
+
+/// The test's scratch folder (profiles, logs, host data), made and removed by the outer
+/// process: a test that panics while its browsers still write there leaves nothing behind.
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+pub fn scratch() -> Scratch {
+    let dir = PathBuf::from(std::env::var_os(ENV_DIR).expect("run through e2e_test!"));
+    assert!(dir.is_dir(), "{} is not a folder", dir.display());
+    Scratch(dir)
+}

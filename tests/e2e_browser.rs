@@ -1,0 +1,630 @@
+//! End to end: real headless Chromium (fake camera and microphone) against the UI served by the
+//! real `moim` binary, several browsers in one room, each test inside a network namespace of
+//! its own (see tests/e2e/mod.rs). Run serially:
+//!
+//! ```text
+//! cargo test --no-default-features --test e2e_browser -- --test-threads=1
+//! ```
+
+mod e2e;
+
+use std::time::{Duration, Instant};
+
+use e2e::{Browser, Driver, Host, WAIT};
+use serde_json::Value;
+
+// ------------------------------------------------------------------------- scenario steps
+
+/// The JS for the remote tile of `peer` as seen in a page: its video's size and clock, and
+/// how many live audio tracks it plays.
+fn tile_js(peer: &str) -> String {
+    format!(
+        "(() => {{ const t = document.querySelector('.tile[data-peer-id=\"{peer}\"]'); \
+         if (!t) return null; const v = t.querySelector('video'); const s = v.srcObject; \
+         return {{w: v.videoWidth, t: v.currentTime, audio: s ? s.getAudioTracks() \
+         .filter(a => a.readyState === 'live').length : 0, dataset: {{...t.dataset}}}}; }})()"
+    )
+}
+
+/// The number of audio packets received from `peer` so far (a promise, awaited by WebDriver).
+fn audio_packets_js(peer: &str) -> String {
+    format!(
+        "(async () => {{ const p = window.moim.mesh.peers.get('{peer}'); if (!p) return 0; \
+         const stats = await p.pc.getStats(); let n = 0; \
+         stats.forEach(r => {{ if (r.type === 'inbound-rtp' && r.kind === 'audio') n += r.packetsReceived; }}); \
+         return n; }})()"
+    )
+}
+
+/// Open the meeting page of `room` as `name` with `?autojoin=1` (plus `extra` query), and wait
+/// until the page is in the room. Returns its peer id.
+async fn join(b: &Browser, host: &Host, room: &str, name: &str, extra: &str) -> String {
+    b.goto(&host.url(&format!("/j/{room}?name={name}&autojoin=1{extra}")))
+        .await;
+    b.wait_until(
+        &format!("{name} to be in room {room}"),
+        &format!("window.moim && window.moim.state().mode === 'meeting' && window.moim.state().room === '{room}'"),
+        WAIT,
+    )
+    .await;
+    b.peer_id().await
+}
+
+/// The ids in `ids` except the `i`-th.
+fn others(ids: &[String], i: usize) -> Vec<String> {
+    ids.iter()
+        .enumerate()
+        .filter(|(j, _)| *j != i)
+        .map(|(_, id)| id.clone())
+        .collect()
+}
+
+/// Every browser sees exactly the others (by peer id) and every connection is "connected",
+/// with no extra RTCPeerConnection. The browsers are checked at the same time.
+async fn wait_full_mesh(browsers: &[&Browser], ids: &[String]) {
+    futures_util::future::join_all(browsers.iter().enumerate().map(|(i, b)| async move {
+        let list = serde_json::to_string(&others(ids, i)).unwrap();
+        b.wait_until(
+            &format!("connections to all of {list}, all connected"),
+            &format!(
+                "(() => {{ const want = {list}; const pcs = window.moim.pcStates(); \
+                 const st = window.moim.state(); const seen = st.peers.map(p => p.id).sort(); \
+                 return Object.keys(pcs).length === want.length && want.every(id => pcs[id] === 'connected') \
+                 && JSON.stringify(seen) === JSON.stringify([...want].sort()) \
+                 && st.peers.every(p => p.state === 'connected'); }})()"
+            ),
+            WAIT,
+        )
+        .await;
+    }))
+    .await;
+}
+
+/// `b` shows the video of every one of `peers`: each has a size and its clock moves on (two
+/// reads, the second later than the first by at least half a second of media).
+async fn assert_videos_play(b: &Browser, peers: &[String]) {
+    assert_videos_advance(b, peers, 0.5).await;
+}
+
+/// `b` shows the video of every one of `peers`, each playing on for `secs` seconds of media.
+async fn assert_videos_advance(b: &Browser, peers: &[String], secs: f64) {
+    let list = serde_json::to_string(peers).unwrap();
+    let read = format!(
+        "(() => {{ const out = {{}}; for (const id of {list}) {{ \
+         const v = document.querySelector(`.tile[data-peer-id=\"${{id}}\"] video`); \
+         if (!v || !(v.videoWidth > 0)) return null; out[id] = v.currentTime; }} return out; }})()"
+    );
+    let first = b
+        .wait_until(&format!("the videos of {list} to start"), &format!("(() => {{ const t = {read}; return t && Object.values(t).every(x => x > 0) && t; }})()"), WAIT)
+        .await;
+    b.wait_until(
+        &format!("the videos of {list} to advance"),
+        &format!("(() => {{ const t0 = {first}; const t = {read}; return t && Object.keys(t0).every(id => t[id] > t0[id] + {secs}); }})()"),
+        WAIT,
+    )
+    .await;
+}
+
+/// Every browser plays every other one's video (the browsers are checked at the same time).
+async fn assert_all_videos_play(browsers: &[&Browser], ids: &[String]) {
+    assert_all_videos_advance(browsers, ids, 0.5).await;
+}
+
+/// Every browser plays every other one's video on for `secs` seconds of media.
+async fn assert_all_videos_advance(browsers: &[&Browser], ids: &[String], secs: f64) {
+    futures_util::future::join_all(
+        browsers
+            .iter()
+            .enumerate()
+            .map(|(i, b)| async move { assert_videos_advance(b, &others(ids, i), secs).await }),
+    )
+    .await;
+}
+
+/// `b` shows `peer`'s video playing.
+async fn assert_video_plays(b: &Browser, peer: &str) {
+    assert_videos_play(b, &[peer.to_string()]).await;
+}
+
+/// `b` receives `peer`'s audio: a live audio track on the tile, and packets keep arriving.
+async fn assert_audio_flows(b: &Browser, peer: &str) {
+    b.wait_until(
+        &format!("a live audio track from {peer}"),
+        &format!(
+            "(() => {{ const x = {}; return x && x.audio > 0; }})()",
+            tile_js(peer)
+        ),
+        WAIT,
+    )
+    .await;
+    let packets = audio_packets_js(peer);
+    let n0 = b.eval(&packets).await.as_f64().unwrap_or(0.0);
+    b.wait_until(
+        &format!("audio packets from {peer} beyond {n0}"),
+        &format!("{packets}.then(n => n > {n0} + 10)"),
+        WAIT,
+    )
+    .await;
+}
+
+/// A page in the lobby, connected to the host, with its camera and microphone open.
+async fn open_lobby(b: &Browser, host: &Host, name: &str) {
+    b.goto(&host.url(&format!("/?name={name}"))).await;
+    b.wait_until(
+        "the lobby, connected, with camera and microphone",
+        "window.moim && window.moim.state().mode === 'lobby' && window.moim.signaling.connected \
+         && window.moim.localStream.getTracks().length === 2",
+        WAIT,
+    )
+    .await;
+}
+
+/// Width and height of a PNG, from its IHDR chunk.
+fn png_size(png: &[u8]) -> (u32, u32) {
+    assert_eq!(&png[1..4], b"PNG", "not a PNG");
+    let be = |i: usize| u32::from_be_bytes(png[i..i + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+// ------------------------------------------------------------------------- the scenarios
+
+e2e_test!(
+    /// Issue 3, scenario 1: two people, each sees and hears the other. The room is made
+    /// through the lobby's form, the second person comes in through the join link.
+    async fn two_peers_see_and_hear_each_other() {
+        let dir = e2e::scratch();
+        let host = Host::start(dir.path()).await;
+        let driver = Driver::start(dir.path()).await;
+        let (ada, grace) = tokio::join!(driver.browser("ada"), driver.browser("grace"));
+
+        open_lobby(&ada, &host, "Ada").await;
+        ada.type_into("#create-name", "standup").await;
+        ada.click("#create-btn").await;
+        let room = ada
+            .wait_until(
+                "Ada in her new room",
+                "window.moim.state().mode === 'meeting' && window.moim.state().room",
+                WAIT,
+            )
+            .await;
+        let room = room.as_str().unwrap().to_string();
+        assert_eq!(ada.state().await["roomName"], "standup");
+        let ada_id = ada.peer_id().await;
+        let grace_id = join(&grace, &host, &room, "Grace", "").await;
+
+        wait_full_mesh(&[&ada, &grace], &[ada_id.clone(), grace_id.clone()]).await;
+        for (b, other, name) in [(&ada, &grace_id, "Grace"), (&grace, &ada_id, "Ada")] {
+            assert_video_plays(b, other).await;
+            assert_audio_flows(b, other).await;
+            let tile = b.eval(&tile_js(other)).await;
+            assert_eq!(tile["dataset"]["audio"], "on", "{}", b.label);
+            assert_eq!(tile["dataset"]["video"], "on", "{}", b.label);
+            let shown = b
+                .eval(&format!(
+                    "document.querySelector('.tile[data-peer-id=\"{other}\"] .name').textContent"
+                ))
+                .await;
+            assert_eq!(
+                shown, name,
+                "{}: the tile is labelled with the other's name",
+                b.label
+            );
+        }
+        ada.close().await;
+        grace.close().await;
+    }
+);
+
+e2e_test!(
+    /// Issue 3, scenario 2: four people in one room. All six pairs connect, every browser
+    /// plays the three others, and a chat message reaches the three others with its sender's
+    /// name. Saves docs/screenshots/meeting-4.png.
+    async fn four_peers_full_mesh_and_chat() {
+        let dir = e2e::scratch();
+        let host = Host::start(dir.path()).await;
+        let driver = Driver::start(dir.path()).await;
+        let room = host.create_room("design review").await;
+        let names = ["Ada", "Grace", "Linus", "Barbara"];
+        let browsers =
+            futures_util::future::join_all(names.iter().map(|n| driver.browser(n))).await;
+        let mut ids = Vec::new();
+        for (b, name) in browsers.iter().zip(names) {
+            ids.push(join(b, &host, &room, name, "").await);
+        }
+        let all: Vec<&Browser> = browsers.iter().collect();
+        wait_full_mesh(&all, &ids).await;
+        assert_all_videos_play(&all, &ids).await;
+
+        // chat: from Ada to the three others, with her name
+        let ada = &browsers[0];
+        ada.wait_until(
+            "Ada's chat channels to the three others to open",
+            "[...window.moim.mesh.peers.values()].filter(p => p.channel && p.channel.readyState === 'open').length === 3",
+            WAIT,
+        )
+        .await;
+        ada.click("#chat-toggle").await;
+        let text = "Shall we start? 시작할까요?";
+        ada.set_value("#chat-input", text).await;
+        ada.click("#chat-send").await;
+        let text_js = serde_json::to_string(text).unwrap();
+        for b in &browsers[1..] {
+            let from = b
+                .wait_until(
+                    "Ada's chat message",
+                    &format!(
+                        "[...document.querySelectorAll('#chat-log .msg')] \
+                         .filter(m => m.querySelector('.text').textContent === {text_js}) \
+                         .map(m => m.querySelector('.from').textContent)[0]"
+                    ),
+                    WAIT,
+                )
+                .await;
+            assert_eq!(
+                from, "Ada",
+                "{}: the message carries its sender's name",
+                b.label
+            );
+            let count = b
+                .eval("document.querySelectorAll('#chat-log .msg').length")
+                .await;
+            assert_eq!(count, 1, "{}: exactly one message, no duplicate", b.label);
+        }
+        let mine = ada
+            .eval("[...document.querySelectorAll('#chat-log .msg.mine .text')].map(t => t.textContent)")
+            .await;
+        assert_eq!(
+            mine,
+            serde_json::json!([text]),
+            "the sender sees its own message once"
+        );
+
+        // the screenshot of the meeting, all four pictures playing, chat open
+        ada.set_viewport(1280, 800).await;
+        assert_all_videos_play(&all, &ids).await;
+        let png = ada.client.screenshot().await.expect("screenshot");
+        let size = png_size(&png);
+        let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("meeting-4.png"), &png).unwrap();
+        println!(
+            "saved docs/screenshots/meeting-4.png ({}x{})",
+            size.0, size.1
+        );
+        assert_eq!(size, (1280, 800), "the screenshot's size");
+        for b in browsers {
+            b.close().await;
+        }
+    }
+);
+
+e2e_test!(
+    /// Issue 3, scenario 3: muting and turning the camera off show on the others' tiles (and
+    /// back on); leaving removes only that tile; a browser killed mid-call leaves the others'
+    /// screens within 15 s.
+    async fn mute_camera_leave_and_crash_show_on_the_others() {
+        let dir = e2e::scratch();
+        let host = Host::start(dir.path()).await;
+        let driver = Driver::start(dir.path()).await;
+        let room = host.create_room("status").await;
+        let names = ["Ada", "Grace", "Linus"];
+        let b = futures_util::future::join_all(names.iter().map(|n| driver.browser(n))).await;
+        let mut ids = Vec::new();
+        for (br, name) in b.iter().zip(names) {
+            ids.push(join(br, &host, &room, name, "").await);
+        }
+        let all: Vec<&Browser> = b.iter().collect();
+        wait_full_mesh(&all, &ids).await;
+
+        // Ada mutes, then turns her camera off: the others see it on her tile
+        let ada = &ids[0];
+        for (button, attr) in [("#toggle-mic", "audio"), ("#toggle-cam", "video")] {
+            b[0].click(button).await;
+            for other in &b[1..] {
+                other
+                    .wait_until(
+                        &format!("Ada's tile to show {attr} off"),
+                        &format!("document.querySelector('.tile[data-peer-id=\"{ada}\"]')?.dataset.{attr} === 'off'"),
+                        WAIT,
+                    )
+                    .await;
+            }
+            let own = b[0]
+                .eval(&format!(
+                    "document.querySelector('.tile.local').dataset.{attr}"
+                ))
+                .await;
+            assert_eq!(own, "off", "Ada's own tile shows {attr} off");
+        }
+        let pressed = b[0]
+            .eval("document.getElementById('toggle-mic').getAttribute('aria-pressed')")
+            .await;
+        assert_eq!(pressed, "false");
+        // and back on: the picture comes back too
+        b[0].click("#toggle-mic").await;
+        b[0].click("#toggle-cam").await;
+        for other in &b[1..] {
+            other
+                .wait_until(
+                    "Ada's tile to show audio and video on again",
+                    &format!(
+                        "(() => {{ const t = document.querySelector('.tile[data-peer-id=\"{ada}\"]'); \
+                         return t && t.dataset.audio === 'on' && t.dataset.video === 'on'; }})()"
+                    ),
+                    WAIT,
+                )
+                .await;
+            assert_video_plays(other, ada).await;
+        }
+
+        // Grace leaves: her tile goes from Ada's and Linus's screens, and only hers
+        b[1].click("#leave").await;
+        b[1].wait_until(
+            "Grace back in the lobby",
+            "window.moim.state().mode === 'lobby'",
+            WAIT,
+        )
+        .await;
+        for (me, other) in [(0, 2), (2, 0)] {
+            let tiles = b[me]
+                .wait_until(
+                    "Grace's tile to go",
+                    &format!(
+                        "(() => {{ const ids = [...document.querySelectorAll('.tile:not(.local)')].map(t => t.dataset.peerId); \
+                         return !ids.includes('{grace}') && ids; }})()",
+                        grace = ids[1]
+                    ),
+                    WAIT,
+                )
+                .await;
+            assert_eq!(
+                tiles,
+                serde_json::json!([ids[other]]),
+                "{}: only Grace's tile went",
+                b[me].label
+            );
+            assert_eq!(
+                b[me].state().await["people"],
+                2,
+                "{}: head count",
+                b[me].label
+            );
+        }
+        assert_video_plays(&b[0], &ids[2]).await;
+
+        // Linus's browser dies: gone from Ada's screen within 15 s
+        let linus = ids[2].clone();
+        b[2].kill();
+        let killed = Instant::now();
+        e2e::step("Linus's browser killed");
+        b[0].wait_until(
+            "the killed browser's tile to go (15 s after the kill)",
+            &format!("!document.querySelector('.tile[data-peer-id=\"{linus}\"]')"),
+            Duration::from_secs(15),
+        )
+        .await;
+        println!("the killed browser was gone after {:?}", killed.elapsed());
+        assert_eq!(b[0].state().await["people"], 1, "Ada alone");
+        for br in b {
+            br.close().await;
+        }
+    }
+);
+
+e2e_test!(
+    /// Issue 3, scenario 4: twenty rounds of two people joining the same room at the same
+    /// instant (both clicks scheduled for the same millisecond): every round ends with one
+    /// connected RTCPeerConnection on each side, media flowing.
+    async fn twenty_rounds_of_simultaneous_joins_all_connect() {
+        let dir = e2e::scratch();
+        let host = Host::start(dir.path()).await;
+        let driver = Driver::start(dir.path()).await;
+        let (a, b) = tokio::join!(driver.browser("a"), driver.browser("b"));
+        tokio::join!(open_lobby(&a, &host, "Ann"), open_lobby(&b, &host, "Bob"));
+        for round in 1..=20 {
+            let room = host.create_room(&format!("round {round}")).await;
+            for br in [&a, &b] {
+                br.set_value("#join-id", &room).await;
+            }
+            // one shared instant, 300 ms from now, on the same clock
+            let at = a.eval("Date.now() + 300").await.as_f64().unwrap();
+            let arm = format!(
+                "const at = {at}; setTimeout(() => {{ window.__clickedAt = Date.now(); \
+                 document.getElementById('join-btn').click(); }}, at - Date.now()); return true;"
+            );
+            let (x, y) = tokio::join!(a.exec(&arm), b.exec(&arm));
+            x.unwrap();
+            y.unwrap();
+            let in_room =
+                format!("window.moim.state().room === '{room}' && window.moim.state().peerId");
+            let (ia, ib) = tokio::join!(
+                a.wait_until("in the room", &in_room, WAIT),
+                b.wait_until("in the room", &in_room, WAIT),
+            );
+            let ids = [
+                ia.as_str().unwrap().to_string(),
+                ib.as_str().unwrap().to_string(),
+            ];
+            let skew = (a.eval("window.__clickedAt").await.as_f64().unwrap()
+                - b.eval("window.__clickedAt").await.as_f64().unwrap())
+            .abs();
+            assert!(
+                skew <= 50.0,
+                "round {round}: the two joins were {skew} ms apart"
+            );
+            wait_full_mesh(&[&a, &b], &ids).await;
+            // the connection carries media, not only ICE
+            let (_, _) = tokio::join!(
+                assert_video_plays(&a, &ids[1]),
+                assert_video_plays(&b, &ids[0])
+            );
+            println!("round {round}: connected (joins {skew} ms apart)");
+            tokio::join!(a.click("#leave"), b.click("#leave"));
+            for br in [&a, &b] {
+                br.wait_until(
+                    "the lobby",
+                    "window.moim.state().mode === 'lobby' && !window.moim.state().room",
+                    WAIT,
+                )
+                .await;
+            }
+        }
+        a.close().await;
+        b.close().await;
+    }
+);
+
+e2e_test!(
+    /// Issue 3, scenario 5: someone with no camera and no microphone still sees the others,
+    /// and the others see that person's tile with camera and microphone off.
+    async fn peer_without_camera_or_microphone_still_receives() {
+        let dir = e2e::scratch();
+        let host = Host::start(dir.path()).await;
+        let driver = Driver::start(dir.path()).await;
+        let room = host.create_room("listen in").await;
+        let (a, g, w) = tokio::join!(
+            driver.browser("ada"),
+            driver.browser("grace"),
+            driver.browser("watcher")
+        );
+        let ada = join(&a, &host, &room, "Ada", "").await;
+        let grace = join(&g, &host, &room, "Grace", "").await;
+        let watcher = join(&w, &host, &room, "Watcher", "&cam=0&mic=0").await;
+        let tracks = w.eval("window.moim.localStream.getTracks().length").await;
+        assert_eq!(tracks, 0, "the watcher opened no device");
+        wait_full_mesh(
+            &[&a, &g, &w],
+            &[ada.clone(), grace.clone(), watcher.clone()],
+        )
+        .await;
+        assert_videos_play(&w, &[ada.clone(), grace.clone()]).await;
+        assert_audio_flows(&w, &ada).await;
+        for other in [&a, &g] {
+            let tile = other.eval(&tile_js(&watcher)).await;
+            assert_eq!(
+                tile["dataset"]["video"], "off",
+                "{}: watcher's camera shows off",
+                other.label
+            );
+            assert_eq!(
+                tile["dataset"]["audio"], "off",
+                "{}: watcher's mic shows off",
+                other.label
+            );
+            assert_eq!(
+                tile["w"], 0,
+                "{}: no picture comes from the watcher",
+                other.label
+            );
+        }
+        // the two senders still see each other
+        assert_video_plays(&a, &grace).await;
+        assert_video_plays(&g, &ada).await;
+        for br in [a, g, w] {
+            br.close().await;
+        }
+    }
+);
+
+e2e_test!(
+    /// Issue 3, scenario 6: the host stops (SIGTERM) in the middle of a call. The media between
+    /// the browsers goes on while it is down; started again on the same port and data folder,
+    /// every client is back in the room, with every peer and its own peer id, within 10 s.
+    async fn host_restart_mid_call_keeps_media_and_everyone_returns() {
+        let dir = e2e::scratch();
+        let host = Host::start(dir.path()).await;
+        let (port, data_dir) = (host.port, host.data_dir.clone());
+        let driver = Driver::start(dir.path()).await;
+        let room = host.create_room("resilient").await;
+        let names = ["Ada", "Grace", "Linus"];
+        let b = futures_util::future::join_all(names.iter().map(|n| driver.browser(n))).await;
+        let mut ids = Vec::new();
+        for (br, name) in b.iter().zip(names) {
+            ids.push(join(br, &host, &room, name, "").await);
+        }
+        let all: Vec<&Browser> = b.iter().collect();
+        wait_full_mesh(&all, &ids).await;
+        assert_all_videos_play(&all, &ids).await;
+
+        host.terminate().await;
+        assert!(
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_err(),
+            "the host is down"
+        );
+        // every page notices, and the pictures keep moving meanwhile
+        for br in &b {
+            br.wait_until(
+                "the page to notice the host is gone",
+                "!window.moim.signaling.connected",
+                WAIT,
+            )
+            .await;
+        }
+        // two more seconds of every picture, with no host at all
+        assert_all_videos_advance(&all, &ids, 2.0).await;
+        for br in &b {
+            let pcs = br.eval("Object.values(window.moim.pcStates())").await;
+            assert!(
+                pcs.as_array().unwrap().iter().all(|s| s == "connected"),
+                "{}: connections while the host is down: {pcs}",
+                br.label
+            );
+        }
+        assert!(
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_err(),
+            "the host was down all along"
+        );
+
+        let host = Host::start_on(port, &data_dir, dir.path()).await;
+        let back = Instant::now();
+        for (i, br) in b.iter().enumerate() {
+            let others: Vec<&String> = ids
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, id)| id)
+                .collect();
+            let want = serde_json::to_string(&others).unwrap();
+            let left = Duration::from_secs(10).saturating_sub(back.elapsed());
+            br.wait_until(
+                "back in the room with everyone (10 s after the host's return)",
+                &format!(
+                    "(() => {{ const s = window.moim.state(); return window.moim.signaling.connected \
+                     && s.mode === 'meeting' && s.room === '{room}' && s.peerId === '{me}' \
+                     && JSON.stringify(s.peers.map(p => p.id).sort()) === JSON.stringify({want}.sort()); }})()",
+                    me = ids[i]
+                ),
+                left,
+            )
+            .await;
+        }
+        // the host agrees: the room is back with all three
+        let deadline = Instant::now() + Duration::from_secs(10).saturating_sub(back.elapsed());
+        loop {
+            let rooms = host.rooms().await;
+            let peers = rooms
+                .iter()
+                .find(|r| r["id"] == room.as_str())
+                .map(|r| r["peers"].clone())
+                .unwrap_or(Value::Null);
+            if peers == 3 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the host's view of the room 10 s after its return: {peers} peers (rooms: {rooms:?})"
+            );
+            tokio::time::sleep(e2e::POLL).await;
+        }
+        println!("everyone back {:?} after the host's return", back.elapsed());
+        wait_full_mesh(&all, &ids).await;
+        for br in b {
+            br.close().await;
+        }
+        host.terminate().await;
+    }
+);
