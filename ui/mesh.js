@@ -301,7 +301,10 @@ export class Mesh extends Emitter {
     this.peers.set(id, peer);
     peer.on('state', (state) => {
       if (this.peers.get(id) !== peer) return;
-      if (this.away.has(id) && (state === 'failed' || state === 'closed')) {
+      // The host already said this peer is gone; we kept it only while its media still
+      // flowed. Once the connection falters (a crashed browser: `disconnected` within seconds),
+      // there is nothing to wait for and no one to restart ICE with.
+      if (this.away.has(id) && state !== 'connected') {
         this.remove(id);
         return;
       }
