@@ -43,16 +43,18 @@ lint:
 
 # The browser tests are left to `make e2e`, which runs them one at a time.
 unit:
-	$(CARGO) nextest run $(HEADLESS) --no-fail-fast -E 'not binary(e2e_browser)'
+	$(CARGO) nextest run $(HEADLESS) --no-fail-fast -E 'not binary(e2e_browser) and not binary(e2e_lan)'
 
 fuzz:
 	MOIM_FUZZ_SECS=$${MOIM_FUZZ_SECS:-10} $(CARGO) test $(HEADLESS) --test fuzz_decoder -- --nocapture
 
 # Headless Chromium against the real host, each test inside network namespaces it creates
+# (e2e_lan: browsers on several namespace hosts of a private LAN, with mDNS and HTTPS)
 # (needs root; MOIM_E2E_SKIP=1 reports them as skipped where namespaces cannot be made).
 e2e:
 	$(CARGO) build $(HEADLESS) --bins --tests
 	$(CARGO) test $(HEADLESS) --test e2e_browser -- --test-threads=1
+	$(CARGO) test $(HEADLESS) --test e2e_lan -- --test-threads=1
 
 # The desktop app under tauri-driver and Xvfb, with two Chromium peers, in network namespaces
 # the test creates (needs root).

@@ -14,6 +14,8 @@ import { SseSocket } from './sse.js';
 
 /** After this many WebSockets that never opened in a row, try server-sent events. */
 export const WS_FAILURES_BEFORE_SSE = 2;
+/** `readyState` of an open WebSocket and of an open `SseSocket` (not `WebSocket.OPEN`: a browser
+ * with no usable WebSocket may have no such global). */
 const OPEN = 1;
 
 /** Reconnection backoff: 250 ms doubling to 2 s, forever. */
@@ -280,7 +282,7 @@ export class Signaling extends Emitter {
 
   _flush() {
     const ws = this.ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    if (!ws || ws.readyState !== OPEN) return;
     const now = Date.now();
     this.tokens = Math.min(this._burst(), this.tokens + ((now - this.lastRefill) / 1000) * this._rate());
     this.lastRefill = now;

@@ -29,6 +29,8 @@ use rustix::process::{kill_process, Pid, Signal};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
+pub mod lan;
+
 /// Set (to the namespace's name) in the re-executed test process.
 pub const ENV_NETNS: &str = "MOIM_E2E_NETNS";
 /// The scratch folder the outer process made for the test (removed by it afterwards).
@@ -56,6 +58,14 @@ pub const CHROMIUM_FLAGS: &[&str] = &[
 
 /// A whole test (inside its namespace) may take this long before the outer process kills it.
 pub const TEST_DEADLINE: Duration = Duration::from_secs(240);
+
+/// [`TEST_DEADLINE`], or `MOIM_E2E_DEADLINE_SECS` (benchmarks run longer than tests).
+pub fn test_deadline() -> Duration {
+    std::env::var("MOIM_E2E_DEADLINE_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map_or(TEST_DEADLINE, Duration::from_secs)
+}
 /// Default for [`Browser::wait_until`]: generous, a guard against hanging, not a speed claim.
 pub const WAIT: Duration = Duration::from_secs(30);
 /// One WebDriver command may take this long (a hung browser fails the test, not the deadline).
@@ -110,7 +120,7 @@ where
     // could write to them is gone
     let dir = std::env::temp_dir().join(&ns.name);
     std::fs::create_dir_all(&dir).expect("scratch folder");
-    let outcome = ns.run_self(test, TEST_DEADLINE, &dir);
+    let outcome = ns.run_self(test, test_deadline(), &dir);
     drop(ns);
     if let Err(e) = std::fs::remove_dir_all(&dir) {
         eprintln!("e2e: could not remove {}: {e}", dir.display());
@@ -428,12 +438,14 @@ pub fn free_port() -> u16 {
 
 /// Wait until something accepts TCP connections on 127.0.0.1:`port`.
 async fn wait_listening(port: u16, proc: &mut Proc, log: &Path) {
+    wait_listening_at("127.0.0.1", port, proc, log).await
+}
+
+/// Wait until something accepts TCP connections on `ip`:`port`.
+async fn wait_listening_at(ip: &str, port: u16, proc: &mut Proc, log: &Path) {
     let started = Instant::now();
     loop {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
+        if tokio::net::TcpStream::connect((ip, port)).await.is_ok() {
             return;
         }
         if let Some(status) = proc.exited() {
@@ -584,6 +596,9 @@ pub async fn recv_type(ws: &mut Ws, ty: &str) -> Value {
 /// One chromedriver for the test, on this namespace's loopback.
 pub struct Driver {
     pub port: u16,
+    /// The address the WebDriver client connects to (`127.0.0.1`, or another namespace host's
+    /// bridge address for [`Driver::start_in`]).
+    pub ip: String,
     pub dir: PathBuf,
     proc: Proc,
     next: AtomicU32,
@@ -608,6 +623,40 @@ impl Driver {
         wait_listening(port, &mut proc, &log).await;
         Driver {
             port,
+            ip: "127.0.0.1".into(),
+            dir: dir.to_path_buf(),
+            proc,
+            next: AtomicU32::new(0),
+        }
+    }
+
+    /// A chromedriver on host `k` of the LAN (in its namespace, so its browsers are on that
+    /// machine), reached from host 1 (where the test runs) at `10.77.<subnet>.k`.
+    /// `--allowed-ips` makes chromedriver listen on every interface instead of loopback only,
+    /// and accept WebDriver clients from host 1's address alone.
+    pub async fn start_in(lan: &lan::LanView, k: usize, dir: &Path) -> Driver {
+        let port = free_port();
+        let ip = lan.addr(k).to_string();
+        let log = dir.join(format!("chromedriver-h{k}.log"));
+        let child = lan
+            .command(k, CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .arg(format!("--allowed-ips={}", lan.addr(1)))
+            .arg(format!("--log-path={}", log.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver in the namespace");
+        let mut proc = Proc {
+            child,
+            what: format!("chromedriver on host {k}"),
+        };
+        wait_listening_at(&ip, port, &mut proc, &log).await;
+        step(&format!("chromedriver listens on {ip}:{port} (host {k})"));
+        Driver {
+            port,
+            ip,
             dir: dir.to_path_buf(),
             proc,
             next: AtomicU32::new(0),
@@ -616,10 +665,17 @@ impl Driver {
 
     /// A new browser (its own Chromium, its own profile). `label` names it in failures.
     pub async fn browser(&self, label: &str) -> Browser {
+        let flags: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
+        self.browser_with(label, flags).await
+    }
+
+    /// A new browser with exactly `flags` (plus its own `--user-data-dir`), for the tests that
+    /// need to differ from [`CHROMIUM_FLAGS`] (trusting a certificate, no loopback candidates).
+    pub async fn browser_with(&self, label: &str, flags: Vec<String>) -> Browser {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let profile = self.dir.join(format!("profile-{n}-{label}"));
         std::fs::create_dir_all(&profile).unwrap();
-        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
+        let mut args = flags;
         args.push(format!("--user-data-dir={}", profile.display()));
         let caps = json!({
             "browserName": "chrome",
@@ -629,7 +685,7 @@ impl Driver {
         let caps = caps.as_object().unwrap().clone();
         let connect = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .connect(&format!("http://{}:{}", self.ip, self.port))
             .await;
         let client = connect.unwrap_or_else(|e| panic!("open browser {label}: {e}"));
         step(&format!("browser {label} is up"));
@@ -821,6 +877,14 @@ impl Browser {
         }
         let inner = self.eval("[innerWidth, innerHeight]").await;
         assert_eq!(inner, json!([width, height]), "{}: viewport", self.label);
+    }
+
+    /// A DevTools protocol command (through chromedriver's `goog/cdp/execute`).
+    pub async fn cdp(&self, cmd: &'static str, params: Value) -> Value {
+        match tokio::time::timeout(COMMAND, self.client.issue_cmd(Cdp(cmd, params))).await {
+            Ok(Ok(v)) => v,
+            other => panic!("{}: {cmd}: {other:?}", self.label),
+        }
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {

@@ -1,0 +1,333 @@
+//! A LAN of network namespaces for tests that need several machines (discovery, browsers on
+//! different hosts): [`run_lan`] re-runs a test inside host 1 of a fresh `n`-host [`Lan`], and
+//! the body gets a [`LanView`] that starts `moim serve` (mDNS and HTTPS on, bound to every
+//! interface) in any host's namespace ([`LanView::start_host`]). Everything stays on the
+//! namespaces' private bridge; they are deleted afterwards.
+
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use moim::remote;
+use moim::tls::{Fingerprint, TlsIdentity};
+use serde_json::Value;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::{step, tail, Lan, Proc};
+
+/// Set in the re-run test process: the LAN's namespace names and subnet.
+const ENV_LAN: &str = "MOIM_E2E_LAN";
+/// The port every `moim serve` of the LAN listens on (each in its own namespace).
+pub const PORT: u16 = 7447;
+/// A whole LAN test may take this long before the outer process kills it.
+pub const DEADLINE: Duration = Duration::from_secs(180);
+
+/// Run `body` on host 1 of a fresh `n`-host LAN (see `e2e::run` for the single-host version).
+pub fn run_lan<F, Fut>(test: &str, n: usize, body: F)
+where
+    F: FnOnce(LanView) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    if let Ok(spec) = std::env::var(ENV_LAN) {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(body(LanView::parse(&spec)));
+        return;
+    }
+    if !rustix::process::geteuid().is_root() {
+        if std::env::var(super::ENV_SKIP).as_deref() == Ok("1") {
+            println!("{test} SKIPPED: not root");
+            return;
+        }
+        panic!(
+            "{test} needs root for network namespaces (or {}=1 to skip)",
+            super::ENV_SKIP
+        );
+    }
+    let lan = Lan::new(n).expect("a LAN of namespaces");
+    let names: Vec<String> = lan.hosts.iter().map(|h| h.name.clone()).collect();
+    let spec = format!("{}|{}", names.join(","), lan.subnet);
+    let mut child = lan
+        .command(1, std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            test,
+            "--include-ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(ENV_LAN, spec)
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("re-run the test inside the LAN");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if started.elapsed() > DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    drop(lan); // kills what is left inside, deletes the namespaces
+    match status {
+        Some(s) => assert!(s.success(), "{test} failed inside the LAN ({s})"),
+        None => panic!("{test} did not finish within {DEADLINE:?}"),
+    }
+}
+
+/// The LAN as seen from inside it (the test runs on host 1).
+pub struct LanView {
+    pub names: Vec<String>,
+    pub subnet: u8,
+    pub dir: TempDir,
+}
+
+/// A scratch folder, removed when the test ends.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!("moim-lan-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Default for TempDir {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for TempDir {
+    /// Browsers killed by a failing test may still be writing their profiles here for a
+    /// moment: try again for a while.
+    fn drop(&mut self) {
+        for _ in 0..40 {
+            if std::fs::remove_dir_all(&self.0).is_ok() || !self.0.exists() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        eprintln!("e2e: could not remove {}", self.0.display());
+    }
+}
+
+impl LanView {
+    fn parse(spec: &str) -> Self {
+        let (names, subnet) = spec.split_once('|').unwrap();
+        Self {
+            names: names.split(',').map(str::to_string).collect(),
+            subnet: subnet.parse().unwrap(),
+            dir: TempDir::new(),
+        }
+    }
+
+    /// Host k's address on the bridge (1-based).
+    pub fn addr(&self, k: usize) -> IpAddr {
+        format!("10.77.{}.{k}", self.subnet).parse().unwrap()
+    }
+
+    /// `program` to be run in host k's namespace.
+    pub fn command(&self, k: usize, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &self.names[k - 1]]).arg(program);
+        cmd
+    }
+
+    /// `moim serve` on host k, with mDNS, on all its interfaces.
+    pub async fn start_host(&self, k: usize) -> LanHost {
+        let data = self.dir.path().join(format!("host{k}"));
+        std::fs::create_dir_all(&data).unwrap();
+        let log = self.dir.path().join(format!("host{k}.log"));
+        let file = std::fs::File::create(&log).unwrap();
+        let child = self
+            .command(k, env!("CARGO_BIN_EXE_moim"))
+            .args([
+                "serve",
+                "--port",
+                &PORT.to_string(),
+                "--name",
+                &format!("host{k}"),
+            ])
+            .arg("--data-dir")
+            .arg(&data)
+            .env("RUST_LOG", "moim=debug,info")
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .spawn()
+            .expect("start moim serve");
+        let mut proc = Proc {
+            child,
+            what: format!("host{k}"),
+        };
+        let addr = SocketAddr::new(self.addr(k), PORT);
+        let fp = wait_for(
+            &format!("host{k} to serve HTTPS"),
+            Duration::from_secs(30),
+            || {
+                let ready = proc.exited().is_none();
+                let (data, log) = (data.clone(), log.clone());
+                async move {
+                    assert!(ready, "host exited:\n{}", tail(&log));
+                    let fp = identity_in(&data)?.fingerprint;
+                    remote::get(addr, Some(fp), "/healthz")
+                        .await
+                        .ok()
+                        .map(|_| fp)
+                }
+            },
+        )
+        .await;
+        let info: Value =
+            serde_json::from_slice(&remote::get(addr, Some(fp), "/api/hosts").await.unwrap())
+                .unwrap();
+        let id = info["hosts"][0]["id"].as_str().unwrap().to_string();
+        step(&format!("host{k} ({id}) serves on {addr}"));
+        LanHost {
+            k,
+            addr,
+            fp,
+            id,
+            data,
+            log,
+            proc,
+        }
+    }
+}
+
+/// One `moim serve` of the LAN.
+pub struct LanHost {
+    /// Its host number (namespace k).
+    pub k: usize,
+    pub addr: SocketAddr,
+    pub fp: Fingerprint,
+    pub id: String,
+    pub data: PathBuf,
+    pub log: PathBuf,
+    pub proc: Proc,
+}
+
+impl LanHost {
+    /// A GET over HTTPS pinned to this host's certificate, as JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        let body = remote::get(self.addr, Some(self.fp), path)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {path}: {e}\n{}", self.id, tail(&self.log)));
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    /// This host's `/api/hosts`, over HTTPS pinned to its certificate.
+    pub async fn hosts(&self) -> Vec<Value> {
+        let v = self.get_json("/api/hosts").await;
+        v["hosts"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The entry for host `id` in this host's list, if listed.
+    pub async fn sees(&self, id: &str) -> Option<Value> {
+        self.hosts().await.into_iter().find(|h| h["id"] == id)
+    }
+
+    /// base64 SHA-256 of the certificate's public key, for Chromium's
+    /// `--ignore-certificate-errors-spki-list` (trust this host's self-signed certificate).
+    pub fn spki(&self) -> String {
+        identity_in(&self.data)
+            .and_then(|t| t.spki_sha256)
+            .expect("the host's public key hash")
+    }
+
+    /// A signaling socket over WSS pinned to this host's certificate; `via` joins through it.
+    pub async fn socket(&self, via: Option<&str>) -> Wss {
+        let remote::RemoteStream::Tls(tls) =
+            remote::connect(self.addr, Some(self.fp)).await.unwrap()
+        else {
+            panic!("expected TLS")
+        };
+        let mut url = format!("wss://{}/ws", self.addr);
+        if let Some(id) = via {
+            url.push_str(&format!("?via={id}"));
+        }
+        let (ws, _) = tokio_tungstenite::client_async(url, *tls)
+            .await
+            .expect("wss");
+        Wss(ws)
+    }
+
+    /// Create a listed room (nobody joins it); returns its id.
+    pub async fn create_room(&self, name: &str) -> String {
+        let mut ws = self.socket(None).await;
+        ws.recv("welcome").await;
+        ws.send(serde_json::json!({"type": "create-room", "name": name}))
+            .await;
+        let created = ws.recv("room-created").await;
+        created["room"]["id"].as_str().unwrap().to_string()
+    }
+}
+
+/// A signaling socket to a LAN host, over pinned TLS.
+pub struct Wss(
+    pub tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>,
+);
+
+impl Wss {
+    pub async fn send(&mut self, v: Value) {
+        self.0.send(Message::text(v.to_string())).await.unwrap();
+    }
+
+    /// Read frames until one of type `ty` arrives (20 s at most).
+    pub async fn recv(&mut self, ty: &str) -> Value {
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(20), self.0.next())
+                .await
+                .unwrap_or_else(|_| panic!("no {ty} within 20 s"))
+                .expect("socket open")
+                .expect("socket ok");
+            if let Message::Text(t) = msg {
+                let v: Value = serde_json::from_str(t.as_str()).unwrap();
+                if v["type"] == ty {
+                    return v;
+                }
+            }
+        }
+    }
+}
+
+/// The certificate a host made in its data folder, once it has.
+fn identity_in(data: &Path) -> Option<TlsIdentity> {
+    let (cert, key) = (
+        data.join(moim::tls::CERT_FILE),
+        data.join(moim::tls::KEY_FILE),
+    );
+    TlsIdentity::from_files(&cert, &key).ok()
+}
+
+/// Poll `probe` every 50 ms until it yields a value; fail after `limit`.
+pub async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(started.elapsed() < limit, "waited {limit:?} for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

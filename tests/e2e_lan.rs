@@ -1,0 +1,575 @@
+//! End to end across machines: headless Chromium on several namespace "hosts" of a private LAN
+//! (see tests/e2e/lan.rs), against `moim serve` with mDNS and HTTPS as people run it. A page
+//! joins a room of another host through its own host's lobby (issue 5); a guest without moim
+//! opens a host's HTTPS join link, checks the fingerprint and calls, also with no WebSocket and
+//! with no camera or microphone (issue 6); and every place that shows a host's fingerprint
+//! (mDNS, `/api/info`, the invitation's QR code, the guest's join page) shows the same one.
+//!
+//! The test process runs on host 1; browsers on other hosts come from a chromedriver started in
+//! that host's namespace ([`Driver::start_in`]). Run serially:
+//!
+//! ```text
+//! cargo test --no-default-features --test e2e_lan -- --test-threads=1
+//! ```
+
+mod e2e;
+
+use std::time::Duration;
+
+use e2e::lan::{run_lan, wait_for, LanHost, LanView, PORT};
+use e2e::{step, Browser, Driver, CHROMIUM_FLAGS, WAIT};
+use fantoccini::Locator;
+use serde_json::json;
+
+// ------------------------------------------------------------------------- scenario steps
+
+/// The harness's Chromium flags without `drop`, plus `extra`.
+fn flags(drop: &[&str], extra: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = CHROMIUM_FLAGS
+        .iter()
+        .filter(|f| !drop.contains(f))
+        .map(|f| f.to_string())
+        .collect();
+    out.extend(extra.iter().cloned());
+    out
+}
+
+/// Trust `host`'s self-signed certificate by its public key, as a person who accepted it would.
+fn trusting(host: &LanHost) -> String {
+    format!("--ignore-certificate-errors-spki-list={}", host.spki())
+}
+
+/// The page of a host on this machine (host 1, where the test runs): plain HTTP on loopback.
+fn local_url(path: &str) -> String {
+    format!("http://127.0.0.1:{PORT}{path}")
+}
+
+/// `host`'s HTTPS join link for `room`, with the fingerprint `fp` (hex) in the fragment.
+fn guest_link(host: &LanHost, room: &str, query: &str, fp: &str) -> String {
+    format!("https://{}/j/{room}{query}#fp={fp}", host.addr)
+}
+
+/// Wait until `b`'s page is in `room`; returns its peer id.
+async fn wait_in_room(b: &Browser, room: &str) -> String {
+    b.wait_until(
+        &format!("to be in room {room}"),
+        &format!(
+            "window.moim && window.moim.state().mode === 'meeting' && window.moim.state().room === '{room}'"
+        ),
+        WAIT,
+    )
+    .await;
+    b.peer_id().await
+}
+
+/// Open `url` (a `/j/<room>` page with `autojoin=1`) and wait until the page is in `room`.
+async fn join(b: &Browser, url: &str, room: &str) -> String {
+    b.goto(url).await;
+    wait_in_room(b, room).await
+}
+
+/// `a` and `b` each have exactly one RTCPeerConnection, to the other, connected.
+async fn wait_connected(a: (&Browser, &str), b: (&Browser, &str)) {
+    let check = |other: &str| {
+        format!(
+            "(() => {{ const pcs = window.moim.pcStates(); \
+             return Object.keys(pcs).length === 1 && pcs['{other}'] === 'connected'; }})()"
+        )
+    };
+    let (to_b, to_a) = (check(b.1), check(a.1));
+    tokio::join!(
+        a.0.wait_until("the connection to be up", &to_b, WAIT),
+        b.0.wait_until("the connection to be up", &to_a, WAIT),
+    );
+}
+
+/// `b` plays `peer`'s video: it has a size and its clock moves on by half a second of media.
+async fn assert_video_plays(b: &Browser, peer: &str) {
+    let read = format!(
+        "(() => {{ const v = document.querySelector('.tile[data-peer-id=\"{peer}\"] video'); \
+         return v && v.videoWidth > 0 && v.currentTime > 0 ? v.currentTime : null; }})()"
+    );
+    let t0 = b
+        .wait_until(&format!("{peer}'s video to start"), &read, WAIT)
+        .await;
+    b.wait_until(
+        &format!("{peer}'s video to advance"),
+        &format!("(() => {{ const t = {read}; return t !== null && t > {t0} + 0.5; }})()"),
+        WAIT,
+    )
+    .await;
+}
+
+/// `from` sends `text` in the chat (once its channel to the other is open); `to` shows it
+/// once, under `name`.
+async fn chat(from: &Browser, to: &Browser, name: &str, text: &str) {
+    from.wait_until(
+        "the chat channel to open",
+        "[...window.moim.mesh.peers.values()].some(p => p.channel && p.channel.readyState === 'open')",
+        WAIT,
+    )
+    .await;
+    let open = from
+        .eval("document.getElementById('chat-toggle').getAttribute('aria-expanded')")
+        .await;
+    if open != "true" {
+        from.click("#chat-toggle").await;
+    }
+    from.set_value("#chat-input", text).await;
+    from.click("#chat-send").await;
+    let text_js = serde_json::to_string(text).unwrap();
+    let shown = to
+        .wait_until(
+            &format!("{name}'s chat message"),
+            &format!(
+                "(() => {{ const m = [...document.querySelectorAll('#chat-log .msg')] \
+                 .filter(m => m.querySelector('.text').textContent === {text_js}); \
+                 return m.length && m.map(x => x.querySelector('.from').textContent); }})()"
+            ),
+            WAIT,
+        )
+        .await;
+    assert_eq!(
+        shown,
+        json!([name]),
+        "{}: the message, once, from {name}",
+        to.label
+    );
+}
+
+/// The fingerprint and verdict the pre-join page shows, once it has compared them.
+async fn prejoin_fingerprint(b: &Browser) -> (String, String) {
+    let v = b
+        .wait_until(
+            "the pre-join page to compare the fingerprints",
+            "(() => { const d = document.getElementById('prejoin-fp-verdict').dataset.match; \
+             const box = document.getElementById('prejoin-fp'); \
+             return window.moim && window.moim.state().mode === 'prejoin' && !box.hidden && d \
+             && [document.getElementById('prejoin-fp-value').textContent, d]; })()",
+            WAIT,
+        )
+        .await;
+    (
+        v[0].as_str().unwrap().to_string(),
+        v[1].as_str().unwrap().to_string(),
+    )
+}
+
+/// Issue 6: a guest on host 2 opens host 1's HTTPS join link, checks the fingerprint, joins,
+/// and calls a person on host 1 (video and chat both ways). With `no_websocket`, the guest's
+/// browser has a `WebSocket` that refuses to open (set before any page script runs).
+async fn guest_calls_over_https(lan: LanView, no_websocket: bool) {
+    let dir = lan.dir.path();
+    let a = lan.start_host(1).await;
+    let room = a.create_room("guests welcome").await;
+    let (d1, d2) = tokio::join!(Driver::start(dir), Driver::start_in(&lan, 2, dir));
+    let (hana, gus) = tokio::join!(
+        d1.browser("hana@host1"),
+        d2.browser_with("gus@host2", flags(&[], &[trusting(&a)])),
+    );
+    if no_websocket {
+        gus.cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({"source": "window.WebSocket = function WebSocket() { \
+                   throw new DOMException('WebSockets are disabled here', 'SecurityError'); };"}),
+        )
+        .await;
+    }
+    let hana_id = join(
+        &hana,
+        &local_url(&format!("/j/{room}?name=Hana&autojoin=1")),
+        &room,
+    )
+    .await;
+
+    gus.goto(&guest_link(&a, &room, "?name=Gus", &a.fp.hex()))
+        .await;
+    let (shown, verdict) = prejoin_fingerprint(&gus).await;
+    assert_eq!(
+        shown,
+        a.fp.to_string(),
+        "the fingerprint, as browsers show it"
+    );
+    assert_eq!(verdict, "yes", "the link's fingerprint matches the host's");
+    assert_eq!(gus.eval("window.isSecureContext").await, true);
+    assert_eq!(gus.eval("location.protocol").await, "https:");
+    gus.wait_until(
+        "a live camera track",
+        "window.moim.localStream && window.moim.localStream.getVideoTracks().some(t => t.readyState === 'live')",
+        WAIT,
+    )
+    .await;
+    if no_websocket {
+        assert_eq!(gus.eval("typeof window.WebSocket").await, "function");
+    }
+    gus.click("#prejoin-btn").await;
+    let gus_id = wait_in_room(&gus, &room).await;
+    let transport = if no_websocket { "sse" } else { "websocket" };
+    assert_eq!(
+        gus.eval("window.moim.transport()").await,
+        transport,
+        "the guest's signaling transport"
+    );
+    assert_eq!(hana.eval("window.moim.transport()").await, "websocket");
+
+    wait_connected((&hana, &hana_id), (&gus, &gus_id)).await;
+    tokio::join!(
+        assert_video_plays(&hana, &gus_id),
+        assert_video_plays(&gus, &hana_id)
+    );
+    chat(&gus, &hana, "Gus", "Hello from the other machine 👋").await;
+    chat(&hana, &gus, "Hana", "Loud and clear. 잘 들려요.").await;
+    hana.close().await;
+    gus.close().await;
+}
+
+// ------------------------------------------------------------------------- the scenarios
+
+/// Issue 5: a person on host C opens C's own lobby, sees the room of host A under "Meetings on
+/// this network", clicks it, and is in a call with a person on A: C relays the signaling to A,
+/// the media goes browser to browser across the LAN.
+#[test]
+fn lobby_on_one_host_joins_a_room_on_another() {
+    run_lan(
+        "lobby_on_one_host_joins_a_room_on_another",
+        3,
+        |lan| async move {
+            let dir = lan.dir.path();
+            let (a, c) = tokio::join!(lan.start_host(1), lan.start_host(3));
+            let room = a.create_room("across the hall").await;
+            let (d1, d3) = tokio::join!(Driver::start(dir), Driver::start_in(&lan, 3, dir));
+            let (alice, carol) = tokio::join!(d1.browser("alice@A"), d3.browser("carol@C"));
+            let alice_id = join(
+                &alice,
+                &local_url(&format!("/j/{room}?name=Alice&autojoin=1")),
+                &room,
+            )
+            .await;
+
+            carol.goto(&local_url("/?name=Carol")).await;
+            let entry = format!(
+                "#hosts .host[data-host-id=\"{}\"] li[data-room-id=\"{room}\"] button.join",
+                a.id
+            );
+            carol
+                .wait_until(
+                    "A's room under Meetings on this network",
+                    &format!("document.querySelector('{entry}')"),
+                    WAIT,
+                )
+                .await;
+            let listed = carol
+            .eval(&format!(
+                "document.querySelector('#hosts .host[data-host-id=\"{}\"] li[data-room-id=\"{room}\"] .room-name').textContent",
+                a.id
+            ))
+            .await;
+            assert_eq!(listed, "across the hall");
+            carol.click(&entry).await;
+            let at = carol
+            .wait_until(
+                "the join page of A's room, on C",
+                &format!(
+                    "location.pathname === '/j/{room}' && window.moim && window.moim.state().mode === 'prejoin' \
+                     && location.href"
+                ),
+                WAIT,
+            )
+            .await;
+            let at = url::Url::parse(at.as_str().unwrap()).unwrap();
+            assert_eq!(
+                (at.host_str(), at.port()),
+                (Some("127.0.0.1"), Some(PORT)),
+                "the page stays on C's own origin"
+            );
+            let via: Vec<_> = at.query_pairs().filter(|(k, _)| k == "via").collect();
+            assert_eq!(via.len(), 1, "{at}");
+            assert_eq!(via[0].1, a.id.as_str(), "through C to A");
+            carol.click("#prejoin-btn").await;
+            let carol_id = wait_in_room(&carol, &room).await;
+            assert_eq!(
+                carol.eval("window.moim.signaling.url").await,
+                format!("ws://127.0.0.1:{PORT}/ws?via={}", a.id),
+                "Carol's signaling goes to C, for A"
+            );
+
+            // A itself counts Carol in the room, and C holds no room of that id
+            wait_for("A to count two people", Duration::from_secs(10), || async {
+                let rooms = a.get_json("/api/rooms").await;
+                let n = rooms["rooms"]
+                    .as_array()?
+                    .iter()
+                    .find(|r| r["id"] == room.as_str())?["peers"]
+                    .clone();
+                (n == 2).then_some(())
+            })
+            .await;
+            let c_rooms = c.get_json("/api/rooms").await;
+            assert_eq!(c_rooms["rooms"], json!([]), "C relays; it holds no room");
+
+            wait_connected((&alice, &alice_id), (&carol, &carol_id)).await;
+            tokio::join!(
+                assert_video_plays(&alice, &carol_id),
+                assert_video_plays(&carol, &alice_id)
+            );
+            alice.close().await;
+            carol.close().await;
+        },
+    );
+}
+
+/// Issue 6: a guest on another machine opens the host's HTTPS link (trusting its certificate),
+/// sees the fingerprint checked, has camera and microphone (a secure context), joins, and
+/// calls a person at the host's own machine: video and chat both ways.
+#[test]
+fn guest_over_https_checks_the_fingerprint_and_calls() {
+    run_lan(
+        "guest_over_https_checks_the_fingerprint_and_calls",
+        2,
+        |lan| guest_calls_over_https(lan, false),
+    );
+}
+
+/// Issue 6: the same guest in a browser whose WebSockets never open (as with Safari and a
+/// self-signed certificate): the client switches to server-sent events by itself, and the
+/// call works the same.
+#[test]
+fn guest_without_websocket_falls_back_to_server_sent_events() {
+    run_lan(
+        "guest_without_websocket_falls_back_to_server_sent_events",
+        2,
+        |lan| guest_calls_over_https(lan, true),
+    );
+}
+
+/// Issue 6: a receive-only guest (no camera, no microphone, so no media permission) on
+/// another machine, in a Chrome without `--allow-loopback-in-peer-connection` or the
+/// auto-granted media prompt: Chrome hides its addresses behind `.local` names, and the guest
+/// still receives the picture of the person on the host's machine.
+#[test]
+fn receive_only_guest_behind_mdns_candidates_still_receives() {
+    run_lan(
+        "receive_only_guest_behind_mdns_candidates_still_receives",
+        2,
+        |lan| async move {
+            let dir = lan.dir.path();
+            let a = lan.start_host(1).await;
+            let room = a.create_room("lecture").await;
+            let (d1, d2) = tokio::join!(Driver::start(dir), Driver::start_in(&lan, 2, dir));
+            let guest_flags = flags(
+                &[
+                    "--allow-loopback-in-peer-connection",
+                    // grants camera and microphone, which would reveal the IPs
+                    "--use-fake-ui-for-media-stream",
+                ],
+                &[trusting(&a)],
+            );
+            let (hana, rita) = tokio::join!(
+                d1.browser("hana@host1"),
+                d2.browser_with("rita@host2", guest_flags),
+            );
+            let hana_id = join(
+                &hana,
+                &local_url(&format!("/j/{room}?name=Hana&autojoin=1")),
+                &room,
+            )
+            .await;
+            let rita_id = join(
+                &rita,
+                &guest_link(&a, &room, "?name=Rita&cam=0&mic=0&autojoin=1", &a.fp.hex()),
+                &room,
+            )
+            .await;
+            assert_eq!(
+                rita.eval(
+                    "window.moim.localStream ? window.moim.localStream.getTracks().length : 0"
+                )
+                .await,
+                0,
+                "the guest opened no device"
+            );
+            let permission = rita
+                .eval("navigator.permissions.query({name: 'camera'}).then(p => p.state)")
+                .await;
+            assert_ne!(permission, "granted", "the guest has no camera permission");
+            wait_connected((&hana, &hana_id), (&rita, &rita_id)).await;
+            assert_video_plays(&rita, &hana_id).await;
+
+            // what the guest gave away: only .local names, no address of its own
+            let candidates = rita
+                .wait_until(
+                    "the guest's candidates",
+                    &format!(
+                        "(() => {{ const p = window.moim.mesh.peers.get('{hana_id}'); \
+                         const sdp = p && p.pc.localDescription && p.pc.localDescription.sdp || ''; \
+                         const c = sdp.split('\\r\\n').filter(l => l.startsWith('a=candidate:')); \
+                         return c.length && c; }})()"
+                    ),
+                    WAIT,
+                )
+                .await;
+            let candidates: Vec<&str> = candidates
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap())
+                .collect();
+            step(&format!("the guest's candidates: {candidates:?}"));
+            let guest_ip = lan.addr(2).to_string();
+            for c in &candidates {
+                let address = c.split(' ').nth(4).unwrap_or_default();
+                assert!(
+                    address.ends_with(".local"),
+                    "a candidate with a bare address: {c}"
+                );
+                assert!(!c.contains(&guest_ip), "the guest's address leaked: {c}");
+            }
+            // and the host side never heard the guest's address in signaling either
+            let heard = hana
+                .eval(&format!(
+                    "window.moim.mesh.peers.get('{rita_id}').pc.remoteDescription.sdp"
+                ))
+                .await;
+            assert!(
+                !heard.as_str().unwrap().contains(&guest_ip),
+                "the guest's address in the offer/answer: {heard}"
+            );
+            let pair = hana
+                .eval(&format!(
+                    "window.moim.mesh.peers.get('{rita_id}').pc.getStats().then(s => {{ \
+                     let out = null; s.forEach(r => {{ if (r.type === 'candidate-pair' && r.nominated \
+                     && r.state === 'succeeded') {{ const rc = s.get(r.remoteCandidateId); \
+                     out = rc && rc.candidateType; }} }}); return out; }})"
+                ))
+                .await;
+            step(&format!(
+                "the host side reaches the guest through a {pair} candidate"
+            ));
+            hana.close().await;
+            rita.close().await;
+        },
+    );
+}
+
+/// The fingerprint of host 1 is the same everywhere a person or a host meets it: in what
+/// host 2 learned from mDNS, in host 1's `/api/info`, in the invitation's QR code (decoded
+/// from a screenshot of it), and on the guest's join page; a link with a wrong fingerprint
+/// says so.
+#[test]
+fn the_fingerprint_is_the_same_everywhere() {
+    run_lan(
+        "the_fingerprint_is_the_same_everywhere",
+        2,
+        |lan| async move {
+            let dir = lan.dir.path();
+            let (a, b) = tokio::join!(lan.start_host(1), lan.start_host(2));
+            let room = a.create_room("check the padlock").await;
+            let from_mdns = wait_for("host 2 to list host 1", Duration::from_secs(20), || async {
+                b.sees(&a.id).await
+            })
+            .await["fingerprint"]
+                .as_str()
+                .expect("a fingerprint from mDNS")
+                .to_string();
+            let info = a.get_json("/api/info").await;
+            let from_info = info["fingerprint"].as_str().unwrap().to_string();
+            assert_eq!(info["fingerprint_display"], a.fp.to_string());
+
+            // the invitation of the person on host 1, and its QR code
+            let (d1, d2) = tokio::join!(Driver::start(dir), Driver::start_in(&lan, 2, dir));
+            let (hana, gus) = tokio::join!(
+                d1.browser("hana@host1"),
+                d2.browser_with("gus@host2", flags(&[], &[trusting(&a)])),
+            );
+            join(
+                &hana,
+                &local_url(&format!("/j/{room}?name=Hana&autojoin=1")),
+                &room,
+            )
+            .await;
+            hana.wait_until(
+                "the page to know its LAN address and fingerprint",
+                "window.moim.meetingUrl().includes('#fp=')",
+                WAIT,
+            )
+            .await;
+            hana.click("#copy-link").await;
+            let link = hana
+                .wait_until(
+                    "the invitation with its QR code",
+                    "(() => { const q = document.getElementById('invite-qr'); \
+                 return document.getElementById('invite').open && q.complete && q.naturalWidth > 0 \
+                 && document.getElementById('copy-link').dataset.link; })()",
+                    WAIT,
+                )
+                .await;
+            let png = tokio::time::timeout(e2e::COMMAND, async {
+                hana.client
+                    .find(Locator::Css("#invite-qr"))
+                    .await?
+                    .screenshot()
+                    .await
+            })
+            .await
+            .expect("the screenshot in time")
+            .expect("a screenshot of the QR code");
+            let payload = decode_qr(&png);
+            step(&format!("the QR code says {payload}"));
+            assert_eq!(payload, link, "the QR code holds the copied link");
+            let qr = url::Url::parse(&payload).unwrap();
+            assert_eq!(qr.scheme(), "https");
+            assert_eq!(
+                qr.host_str(),
+                Some(lan.addr(1).to_string().as_str()),
+                "a link for the LAN, not 127.0.0.1"
+            );
+            let from_qr = qr
+                .fragment()
+                .and_then(|f| f.split('&').find_map(|p| p.strip_prefix("fp=")))
+                .expect("#fp= in the QR code")
+                .to_string();
+
+            // the guest who scans it
+            gus.goto(&payload).await;
+            let (shown, verdict) = prejoin_fingerprint(&gus).await;
+            assert_eq!(verdict, "yes");
+            let hex = a.fp.hex();
+            assert_eq!(
+                [&from_mdns, &from_info, &from_qr],
+                [&hex, &hex, &hex],
+                "mDNS, /api/info and the QR code"
+            );
+            assert_eq!(shown, a.fp.to_string(), "the guest's join page");
+            assert_eq!(shown.replace(':', "").to_lowercase(), hex);
+
+            // a link with a wrong fingerprint (one digit off) is called out
+            let mut wrong = hex.clone().into_bytes();
+            wrong[10] = if wrong[10] == b'0' { b'1' } else { b'0' };
+            let wrong = String::from_utf8(wrong).unwrap();
+            gus.goto("about:blank").await;
+            gus.goto(&guest_link(&a, &room, "", &wrong)).await;
+            let (shown, verdict) = prejoin_fingerprint(&gus).await;
+            assert_eq!(verdict, "no", "a wrong fingerprint is called out");
+            assert_eq!(
+                shown.replace(':', "").to_lowercase(),
+                wrong,
+                "the page shows the link's fingerprint"
+            );
+            hana.close().await;
+            gus.close().await;
+        },
+    );
+}
+
+/// The text of the one QR code in a PNG.
+fn decode_qr(png: &[u8]) -> String {
+    let img = image::load_from_memory(png)
+        .expect("a PNG screenshot")
+        .to_luma8();
+    let (w, h) = img.dimensions();
+    let mut prepared = rqrr::PreparedImage::prepare(img);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the {w}x{h} screenshot");
+    let (_meta, text) = grids[0].decode().expect("a readable QR code");
+    text
+}
