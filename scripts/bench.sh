@@ -7,6 +7,7 @@
 #   MOIM_BENCH_SAT_SECS=10    length of the saturation window (after a 2 s warm-up)
 #   MOIM_BENCH_BIG=1          also run 10,000 peers (2,500 rooms × 4); 0 skips it
 #   MOIM_BENCH_OUT=docs/benchmarks.md
+#   MOIM_BENCH_DESKTOP=1      also build the desktop app (release) and measure its idle RSS
 #
 # Only loopback is loaded; every process this starts is stopped by its own pid.
 set -euo pipefail
@@ -56,6 +57,29 @@ if [ "$BIG" != 0 ]; then
   echo "# 10,000 peers, once:" >>"$commands"
   bench host-10k-1 run --target host --host-bin "$HOST_BIN" --rooms 2500 --peers 4 \
     --pace-rate 1000 --pace-secs 10 --sat-warmup-secs 2 --sat-secs 5 --window 4 --connect-parallel 128
+fi
+
+# Beyond loopback: mDNS discovery between two namespace hosts, and call set-up in headless
+# Chromium (both need root for their network namespaces; they are skipped without it).
+if [ "$(id -u)" -eq 0 ]; then
+  line="MOIM_BENCH_OUT=\$results/discovery.json cargo test --no-default-features --test discovery bench_discovery_time -- --ignored"
+  echo "$line" >>"$commands"
+  echo "bench: discovery" >&2
+  MOIM_BENCH_OUT="$results/discovery.json" cargo test -q --no-default-features --test discovery \
+    bench_discovery_time -- --ignored >/dev/null || { echo "bench: discovery FAILED" >&2; status=1; }
+  line="MOIM_E2E_DEADLINE_SECS=1500 MOIM_BENCH_OUT=\$results/call-setup.json cargo test --no-default-features --test e2e_browser bench_call_setup -- --ignored"
+  echo "$line" >>"$commands"
+  echo "bench: call set-up" >&2
+  MOIM_E2E_DEADLINE_SECS=1500 MOIM_BENCH_OUT="$results/call-setup.json" cargo test -q --no-default-features \
+    --test e2e_browser bench_call_setup -- --ignored >/dev/null || { echo "bench: call set-up FAILED" >&2; status=1; }
+else
+  echo "bench: not root, skipping the namespace benchmarks (discovery, call set-up)" >&2
+fi
+# The desktop app's idle RSS (a release build with the desktop shell, under Xvfb, in a network
+# namespace of its own); MOIM_BENCH_DESKTOP=0 skips it.
+if [ "${MOIM_BENCH_DESKTOP:-1}" != 0 ] && [ "$(id -u)" -eq 0 ] && command -v xvfb-run >/dev/null; then
+  echo "bench: desktop idle RSS" >&2
+  scripts/desktop-rss.sh "$results/desktop.json" >>"$commands" || echo "bench: desktop RSS not measured" >&2
 fi
 
 commit=$(GIT_OPTIONAL_LOCKS=0 git rev-parse --short HEAD 2>/dev/null || echo unknown)

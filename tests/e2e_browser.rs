@@ -628,3 +628,106 @@ e2e_test!(
         host.terminate().await;
     }
 );
+
+// ------------------------------------------------------------------------- benchmark
+
+/// Arm a page on a room's pre-join screen: when `#prejoin-btn` is pressed it notes the time,
+/// then notes (polling every 5 ms inside the page) the first remote video frame and the moment
+/// all `want` connections are up.
+fn arm_js(want: usize) -> String {
+    format!(
+        "window.__bench = {{click: 0, firstFrame: 0, allConnected: 0}}; \
+         const tick = () => {{ const now = Date.now(); const b = window.__bench; \
+           if (!b.firstFrame && [...document.querySelectorAll('.tile:not(.local) video')].some(v => v.videoWidth > 0)) b.firstFrame = now; \
+           const up = Object.values(window.moim.pcStates()).filter(s => s === 'connected').length; \
+           if (!b.allConnected && up >= {want}) b.allConnected = now; \
+           if (!(b.firstFrame && b.allConnected)) setTimeout(tick, 5); }}; \
+         document.getElementById('prejoin-btn').addEventListener('click', () => {{ window.__bench.click = Date.now(); tick(); }}, {{once: true}}); \
+         return true;"
+    )
+}
+
+e2e_test!(
+    /// Benchmark (run by `make bench`, ignored by `make test`): call set-up in headless
+    /// Chromium. Two peers: one is already in the room, the other presses join; time to its
+    /// first remote video frame. Four and six peers: all press join at the same moment; time
+    /// until every browser has all its connections up. Ten runs each; prints one JSON line per
+    /// size (and writes them to `$MOIM_BENCH_OUT` when set).
+    #[ignore]
+    async fn bench_call_setup() {
+        let dir = e2e::scratch();
+        let host = Host::start(dir.path()).await;
+        let driver = Driver::start(dir.path()).await;
+        let runs: usize = std::env::var("MOIM_BENCH_CALL_RUNS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(10);
+        let mut lines = Vec::new();
+        for n in [2usize, 4, 6] {
+            let names: Vec<String> = (0..n).map(|i| format!("p{i}")).collect();
+            let browsers =
+                futures_util::future::join_all(names.iter().map(|l| driver.browser(l))).await;
+            let mut times = Vec::new();
+            for run in 0..runs {
+                let room = host.create_room(&format!("bench {n} {run}")).await;
+                // For two peers the first is in the room before the measured one joins.
+                let measured: &[Browser] = if n == 2 {
+                    join(&browsers[0], &host, &room, "p0", "").await;
+                    &browsers[1..]
+                } else {
+                    &browsers[..]
+                };
+                for (b, name) in measured.iter().zip(&names[n - measured.len()..]) {
+                    b.goto(&host.url(&format!("/j/{room}?name={name}"))).await;
+                    b.wait_until(
+                        "the pre-join screen with camera and microphone",
+                        "window.moim && window.moim.signaling.connected && window.moim.localStream \
+                         && window.moim.localStream.getTracks().length === 2 \
+                         && !document.getElementById('prejoin-btn').disabled",
+                        WAIT,
+                    )
+                    .await;
+                    b.exec(&arm_js(n - 1)).await.unwrap();
+                }
+                futures_util::future::join_all(measured.iter().map(|b| b.click("#prejoin-btn")))
+                    .await;
+                let key = if n == 2 { "firstFrame" } else { "allConnected" };
+                let mut clicks = Vec::new();
+                let mut dones = Vec::new();
+                for b in measured {
+                    let t = b
+                        .wait_until(
+                            "the call to be set up",
+                            &format!("window.__bench.{key} && window.__bench"),
+                            Duration::from_secs(60),
+                        )
+                        .await;
+                    clicks.push(t["click"].as_f64().unwrap());
+                    dones.push(t[key].as_f64().unwrap());
+                }
+                let start = clicks.iter().cloned().fold(f64::MAX, f64::min);
+                let end = dones.iter().cloned().fold(0.0, f64::max);
+                times.push(end - start);
+                for b in &browsers {
+                    b.goto(&host.url("/")).await;
+                }
+                e2e::step(&format!("{n} peers, run {run}: {:.0} ms", end - start));
+            }
+            times.sort_by(f64::total_cmp);
+            let line = serde_json::json!({
+                "bench": "call_setup", "peers": n, "runs": times.len(),
+                "measure": if n == 2 { "join pressed -> first remote video frame" } else { "all press join -> all pairs connected" },
+                "median_ms": times[times.len() / 2], "min_ms": times[0], "max_ms": times[times.len() - 1],
+            })
+            .to_string();
+            println!("BENCH {line}");
+            lines.push(line);
+            for b in browsers {
+                b.close().await;
+            }
+        }
+        if let Ok(path) = std::env::var("MOIM_BENCH_OUT") {
+            std::fs::write(path, lines.join("\n") + "\n").unwrap();
+        }
+    }
+);

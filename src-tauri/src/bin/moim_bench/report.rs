@@ -610,14 +610,56 @@ fn markdown(
             let _ = writeln!(w, "| (not measured) | |");
         }
     }
+    // Figures measured outside moim-bench (scripts/bench.sh runs them): one JSON object per
+    // line in discovery.json, call-setup.json and desktop.json.
+    let extra = |name: &str| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(args.dir.join(name))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    };
+    match extra("desktop.json").first() {
+        Some(d) => {
+            let _ = writeln!(
+                w,
+                "| idle RSS of the desktop app (window open, lobby shown, under Xvfb; app process only) | {:.1} MiB |",
+                d["rss_kib"].as_f64().unwrap_or(0.0) / 1024.0
+            );
+        }
+        None => {
+            let _ = writeln!(
+                w,
+                "| idle RSS of the desktop app | not measured in this run |"
+            );
+        }
+    }
     let _ = writeln!(
         w,
-        "| TODO(lead): idle RSS of the desktop app | not yet measured |\n\
-         | TODO(lead): mDNS discovery time (announce → seen by a second host) | not yet measured |\n\
-         | TODO(lead): call set-up, 2 peers in headless Chromium (join → all media flowing) | not yet measured |\n\
-         | TODO(lead): call set-up, 4 peers in headless Chromium | not yet measured |\n\
-         | TODO(lead): call set-up, 6 peers in headless Chromium | not yet measured |"
+        "\n## On the LAN and in the browser\n\n| measure | median | min | max | runs |\n| --- | --- | --- | --- | --- |"
     );
+    for d in extra("discovery.json") {
+        let _ = writeln!(
+            w,
+            "| mDNS: a host process starts, creates a room, until another host lists it (two namespace hosts) | {:.0} ms | {:.0} ms | {:.0} ms | {} |",
+            d["median_ms"].as_f64().unwrap_or(0.0),
+            d["min_ms"].as_f64().unwrap_or(0.0),
+            d["max_ms"].as_f64().unwrap_or(0.0),
+            d["runs"]
+        );
+    }
+    for d in extra("call-setup.json") {
+        let _ = writeln!(
+            w,
+            "| call set-up, {} peers in headless Chromium: {} | {:.0} ms | {:.0} ms | {:.0} ms | {} |",
+            d["peers"],
+            d["measure"].as_str().unwrap_or(""),
+            d["median_ms"].as_f64().unwrap_or(0.0),
+            d["min_ms"].as_f64().unwrap_or(0.0),
+            d["max_ms"].as_f64().unwrap_or(0.0),
+            d["runs"]
+        );
+    }
 
     let _ = writeln!(
         w,
