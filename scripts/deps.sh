@@ -49,7 +49,9 @@ cargo_tool() { # binary crate [extra args]
 
 npm_deps() {
   need_cmd npm || apt_install nodejs npm
-  [ -x node_modules/.bin/tsc ] || { say "npm ci"; npm ci --silent --no-audit --no-fund; }
+  if [ ! -x node_modules/.bin/tsc ] || [ ! -x node_modules/.bin/tauri ]; then
+    say "npm ci"; npm ci --silent --no-audit --no-fund
+  fi
 }
 
 has_display() { [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; }

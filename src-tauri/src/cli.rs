@@ -58,6 +58,7 @@ fn init_tracing(app: bool) {
         .then(crate::desktop::log_dir)
         .flatten()
         .and_then(|dir| {
+            std::fs::create_dir_all(&dir).ok()?;
             tracing_appender::rolling::Builder::new()
                 .rotation(tracing_appender::rolling::Rotation::DAILY)
                 .filename_prefix("moim")

@@ -43,10 +43,12 @@ pub const TAURI_ORIGINS: &[&str] = &[
 /// How long a new connection may take to send its first byte and finish a TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The page policy: nothing from elsewhere, no inline script.
+/// The page policy: nothing from elsewhere, no inline script. `ipc:` is the desktop app's
+/// channel to its own shell (the window shows this same page); a browser never uses it.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
      img-src 'self' data: blob:; media-src 'self' blob: mediastream:; \
-     connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+     connect-src 'self' ws: wss: ipc: http://ipc.localhost; object-src 'none'; base-uri 'none'; \
+     frame-ancestors 'none'";
 
 /// A signaling host: the hub and everything its routes share.
 #[derive(Clone)]

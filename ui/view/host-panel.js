@@ -9,7 +9,7 @@
 /**
  * @typedef {{id: string, name: string, audio: boolean, video: boolean}} Member
  * @typedef {{id: string, name: string, peers: number, capacity: number, locked: boolean, listed?: boolean, members: Member[]}} RoomDetail
- * @typedef {{name: string, version: string, port: number, page: string, urls: string[], join_base: string, rooms: RoomDetail[]}} HostState
+ * @typedef {{name: string, version: string, port: number, page: string, urls: string[], join_base: string, fingerprint: string|null, rooms: RoomDetail[]}} HostState
  * @typedef {{getUserMedia: boolean, RTCPeerConnection: boolean, platform: string, userAgent: string}} WebviewCaps
  * @typedef {{type: 'open'|'no-webrtc', url: string}} ShellRequest
  */
@@ -126,7 +126,8 @@ class HostPanel {
 
   /** @param {RoomDetail} room @param {HostState} state */
   roomItem(room, state) {
-    const link = `${state.join_base.replace(/\/+$/, '')}/j/${room.id}`;
+    const fp = state.fingerprint ? `#fp=${encodeURIComponent(state.fingerprint)}` : '';
+    const link = `${state.join_base.replace(/\/+$/, '')}/j/${room.id}${fp}`;
     const members = el(
       'ul',
       { class: 'hp-members' },

@@ -1,0 +1,84 @@
+//! What the window's page may ask the app over IPC. Each command has a permission in
+//! `src-tauri/permissions/app.toml`, granted to the app's own origin only by
+//! `src-tauri/capabilities/host-panel.json`. Errors are sentences for people, never internals.
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, State};
+
+use super::handoff;
+use super::host::{EmbeddedHost, HostState};
+
+/// What the window's webview can do, as its own page detected at run time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebviewCaps {
+    /// `navigator.mediaDevices.getUserMedia` exists.
+    #[serde(rename = "getUserMedia")]
+    pub get_user_media: bool,
+    /// `RTCPeerConnection` exists (absent from Debian's and Ubuntu's WebKitGTK).
+    #[serde(rename = "RTCPeerConnection")]
+    pub rtc_peer_connection: bool,
+    /// `navigator.platform` (or the OS the app was built for when the page gives none).
+    pub platform: String,
+    /// The webview's user agent.
+    #[serde(rename = "userAgent", default)]
+    pub user_agent: String,
+}
+
+/// The last [`WebviewCaps`] the page reported.
+#[derive(Debug, Default)]
+pub struct Capabilities(Mutex<Option<WebviewCaps>>);
+
+/// The host's addresses, port, rooms and members.
+#[tauri::command]
+pub fn host_state(host: State<'_, Arc<EmbeddedHost>>) -> HostState {
+    host.state()
+}
+
+/// What the webview can do, as reported by its page (null until the page has loaded).
+#[tauri::command]
+pub fn webview_capabilities(caps: State<'_, Capabilities>) -> Option<WebviewCaps> {
+    caps.0.lock().clone()
+}
+
+/// The page reports what it detected; logged once, kept for [`webview_capabilities`].
+#[tauri::command]
+pub fn report_capabilities(caps: State<'_, Capabilities>, detected: WebviewCaps) {
+    let mut slot = caps.0.lock();
+    if slot.as_ref() != Some(&detected) {
+        tracing::info!(
+            get_user_media = detected.get_user_media,
+            rtc_peer_connection = detected.rtc_peer_connection,
+            platform = %detected.platform,
+            "webview capabilities"
+        );
+    }
+    *slot = Some(detected);
+}
+
+/// Open meeting `room` of this host in the system browser, joining as `name`; returns the URL.
+#[tauri::command]
+pub fn open_in_browser(
+    app: AppHandle,
+    host: State<'_, Arc<EmbeddedHost>>,
+    room: String,
+    name: Option<String>,
+) -> Result<String, String> {
+    let url = handoff::join_url(&host.page_origin(), &room, name.as_deref().unwrap_or(""))
+        .ok_or_else(|| "That is not a meeting id of this host.".to_string())?;
+    handoff::open(&app, &url).map_err(|err| {
+        tracing::warn!(%err, "could not open the system browser");
+        format!("Could not open your browser. Open this link in it: {url}")
+    })?;
+    Ok(url)
+}
+
+/// Stop the host (everyone in a meeting is told) and quit.
+#[tauri::command]
+pub fn quit(app: AppHandle) {
+    tracing::info!("quit from the window");
+    app.exit(0);
+}

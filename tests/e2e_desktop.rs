@@ -1,0 +1,393 @@
+//! End-to-end tests of the desktop app, the real parts only: the built `moim` binary driven by
+//! tauri-driver (WebKitWebDriver) on an Xvfb display, and headless Chromium peers with fake
+//! cameras, all inside network namespaces the tests create (see `desktop_lab`).
+//!
+//! Needs root (namespaces), Xvfb, tauri-driver, WebKitWebDriver, chromium and chromedriver
+//! (`scripts/deps.sh test`). Run: `cargo test --features desktop --test e2e_desktop`.
+#![cfg(all(feature = "desktop", target_os = "linux"))]
+
+mod desktop_lab;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use desktop_lab::{chromium_caps, eventually, webdriver_in, Lab};
+use fantoccini::{Client, Locator};
+use serde_json::{json, Value};
+
+const PORT: u16 = 7447;
+const APP_BIN: &str = env!("CARGO_BIN_EXE_moim");
+
+/// The app under tauri-driver in the lab's app namespace.
+struct App {
+    client: Client,
+    /// Where the app writes the URLs it would open in the system browser.
+    opened: PathBuf,
+}
+
+fn start_app(lab: &mut Lab) -> App {
+    let display = lab.start_x();
+    let home = lab.path("home");
+    let run = lab.path("run");
+    std::fs::set_permissions(&run, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let opened = lab.dir.path().join("opened.txt");
+    let s = |p: &Path| p.display().to_string();
+    let envs = [
+        ("DISPLAY", display),
+        ("HOME", s(&home)),
+        ("XDG_DATA_HOME", s(&home.join(".local/share"))),
+        ("XDG_CONFIG_HOME", s(&home.join(".config"))),
+        ("XDG_CACHE_HOME", s(&home.join(".cache"))),
+        ("XDG_RUNTIME_DIR", s(&run)),
+        ("MOIM_MOCK_CAPTURE", "1".into()),
+        ("MOIM_OPENER_RECORD", s(&opened)),
+        ("RUST_LOG", "moim=debug,info".into()),
+        ("NO_AT_BRIDGE", "1".into()),
+        ("GDK_BACKEND", "x11".into()),
+        ("LIBGL_ALWAYS_SOFTWARE", "1".into()),
+        ("WEBKIT_DISABLE_DMABUF_RENDERER", "1".into()),
+    ];
+    let ns = lab.app_ns.clone();
+    lab.spawn(
+        "tauri-driver",
+        &ns,
+        "tauri-driver",
+        &["--port", "4444", "--native-port", "4445"],
+        &envs,
+    );
+    let caps = json!({ "tauri:options": { "application": APP_BIN } });
+    let client = webdriver_in(&lab.app_ns, 4444, caps, Duration::from_secs(60));
+    App { client, opened }
+}
+
+/// A Chromium peer in the lab's LAN namespace.
+fn start_browser(lab: &Lab, name: &str) -> Client {
+    let profile = lab.path(&format!("chromium-{name}"));
+    webdriver_in(
+        &lab.lan_ns,
+        9515,
+        chromium_caps(&profile),
+        Duration::from_secs(30),
+    )
+}
+
+/// How long one WebDriver command may take before the test gives up on it.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(20);
+
+async fn js(client: &Client, script: &str) -> Value {
+    tokio::time::timeout(COMMAND_TIMEOUT, client.execute(script, vec![]))
+        .await
+        .unwrap_or_else(|_| panic!("script timed out:\n{script}"))
+        .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+}
+
+async fn js_async(client: &Client, script: &str) -> Value {
+    tokio::time::timeout(COMMAND_TIMEOUT, client.execute_async(script, vec![]))
+        .await
+        .unwrap_or_else(|_| panic!("script timed out:\n{script}"))
+        .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+}
+
+async fn wait_css(client: &Client, css: &str) -> fantoccini::elements::Element {
+    match client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
+        .await
+    {
+        Ok(el) => el,
+        Err(e) => {
+            let page = client
+                .execute(
+                    "return [location.href, typeof window.__TAURI__, typeof window.__moimShell,
+                             document.body && document.body.className, document.title]",
+                    vec![],
+                )
+                .await;
+            let probe = client
+                .execute_async(
+                    "const done = arguments[arguments.length - 1];
+                     const out = {};
+                     import('/view/host-panel.js').then(() => { out.import = 'ok'; }, (e) => { out.import = String(e); })
+                       .then(() => window.__TAURI__.core.invoke('host_state')).then((s) => { out.state = 'ok'; }, (e) => { out.state = String(e); })
+                       .then(() => done(out));",
+                    vec![],
+                )
+                .await;
+            panic!("no {css}: {e}; page: {page:?}; probe: {probe:?}")
+        }
+    }
+}
+
+/// Fill in the lobby of the app's window and create a meeting; returns its id.
+async fn create_meeting(app: &Client, me: &str, meeting: &str) -> String {
+    wait_css(app, "#host-panel .hp-head strong").await;
+    let name = wait_css(app, "#name").await;
+    name.clear().await.unwrap();
+    name.send_keys(me).await.unwrap();
+    wait_css(app, "#create-name")
+        .await
+        .send_keys(meeting)
+        .await
+        .unwrap();
+    wait_css(app, "#create-btn").await.click().await.unwrap();
+    // the panel re-renders on every change: read it with one script, not element handles
+    eventually(Duration::from_secs(20), "the meeting in the panel", || async {
+        let id = js(app, "const r = document.querySelector('#hp-rooms .hp-room'); return r ? r.dataset.roomId : null").await;
+        id.as_str().map(str::to_string)
+    })
+    .await
+}
+
+/// The URLs the app handed to the system browser so far.
+fn opened(app: &App) -> Vec<String> {
+    std::fs::read_to_string(&app.opened)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Everything in the app's log folder (`$XDG_DATA_HOME/app.moim.desktop/logs`).
+fn app_log(lab: &Lab) -> String {
+    let dir = lab
+        .dir
+        .path()
+        .join("home/.local/share/app.moim.desktop/logs");
+    let mut out = String::new();
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        out += &std::fs::read_to_string(entry.path()).unwrap_or_default();
+    }
+    out
+}
+
+/// Progress on stderr (shown with --nocapture), so a slow step is easy to find.
+fn step(what: &str) {
+    eprintln!("[e2e_desktop] {what}");
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn bin_path() -> PathBuf {
+    std::fs::canonicalize(APP_BIN).unwrap()
+}
+
+/// Per-peer connection state and decoded video frames of the Chromium page's mesh.
+const MESH_STATS: &str = r#"
+const done = arguments[arguments.length - 1];
+(async () => {
+  const out = {};
+  for (const [id, p] of window.moim.mesh.peers) {
+    const stats = await p.pc.getStats();
+    let frames = 0;
+    stats.forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') frames += r.framesDecoded || 0; });
+    out[id] = { state: p.pc.connectionState, frames };
+  }
+  return { me: window.moim.state().peerId, peers: out };
+})().then(done, (e) => done({ error: String(e) }));
+"#;
+
+#[test]
+fn the_app_hosts_a_meeting_that_two_browsers_join_by_its_link() {
+    let started = Instant::now();
+    let mut lab = Lab::new();
+    let app = start_app(&mut lab);
+    let lan_ns = lab.lan_ns.clone();
+    let home = lab.path("chromedriver-home");
+    lab.spawn(
+        "chromedriver",
+        &lan_ns,
+        "chromedriver",
+        &["--port=9515"],
+        &[("HOME", home.display().to_string())],
+    );
+    let origin = format!("https://{}:{PORT}", lab.app_ip);
+    let app_pids = lab.pids_of(&lab.app_ns.clone(), &bin_path());
+    assert_eq!(app_pids.len(), 1, "one moim process: {app_pids:?}");
+
+    runtime().block_on(async {
+        let a = &app.client;
+        let room = create_meeting(a, "Host app", "Standup").await;
+        step("created");
+
+        // the join link uses this machine's LAN address, and the QR code encodes it
+        let link = js(a, &format!("return document.querySelector(\".hp-room[data-room-id='{room}'] .hp-link\").value")).await;
+        let link = link.as_str().unwrap().to_string();
+        // https on the LAN, with the certificate's fingerprint in the fragment
+        let (page, fragment) = link.split_once('#').unwrap_or((&link, ""));
+        assert_eq!(page, format!("{origin}/j/{room}"));
+        assert!(fragment.starts_with("fp="), "{link}");
+        let qr = js_async(
+            a,
+            r#"const done = arguments[arguments.length - 1];
+               const img = document.querySelector('.hp-qr');
+               const check = () => img.complete
+                 ? fetch(img.src).then((r) => done({ width: img.naturalWidth, src: img.getAttribute('src'),
+                     type: r.headers.get('content-type') }))
+                 : setTimeout(check, 50);
+               check();"#,
+        )
+        .await;
+        assert!(qr["width"].as_u64().unwrap_or(0) > 0, "QR code drawn: {qr}");
+        assert_eq!(qr["type"], "image/svg+xml");
+        let src = qr["src"].as_str().unwrap();
+        let encoded = js(a, &format!("return encodeURIComponent({link:?})")).await;
+        assert_eq!(src, format!("/api/qr.svg?text={}", encoded.as_str().unwrap()));
+
+        step("qr checked");
+        // two browsers on the LAN join through that link and see each other
+        let ada = start_browser(&lab, "ada");
+        step("browser 1 up");
+        let grace = start_browser(&lab, "grace");
+        ada.goto(&format!("{page}?name=Ada&autojoin=1#{fragment}")).await.unwrap();
+        grace.goto(&format!("{page}?name=Grace&autojoin=1#{fragment}")).await.unwrap();
+        for (who, browser) in [("Ada", &ada), ("Grace", &grace)] {
+            eventually(Duration::from_secs(45), &format!("{who} receiving video"), || async {
+                let s = js_async(browser, MESH_STATS).await;
+                let ok = s["peers"].as_object().is_some_and(|peers| {
+                    peers.values().any(|p| p["state"] == "connected" && p["frames"].as_u64().unwrap_or(0) > 0)
+                });
+                ok.then_some(())
+            })
+            .await;
+        }
+        let ada_id = js(&ada, "return window.moim.state().peerId").await;
+        step("video flowing");
+        let grace_id = js(&grace, "return window.moim.state().peerId").await;
+        let ada_view = js_async(&ada, MESH_STATS).await;
+        assert_eq!(
+            ada_view["peers"][grace_id.as_str().unwrap()]["state"], "connected",
+            "Ada is connected to Grace: {ada_view}"
+        );
+
+        // the app's panel shows both of them in the meeting
+        let members = eventually(Duration::from_secs(10), "both in the panel", || async {
+            let names = js(
+                a,
+                &format!(
+                    "return [...document.querySelectorAll(\".hp-room[data-room-id='{room}'] .hp-member\")]
+                       .map((li) => [li.dataset.peerId, li.firstChild.textContent])"
+                ),
+            )
+            .await;
+            let names = names.as_array().cloned().unwrap_or_default();
+            let has = |id: &Value, name: &str| names.iter().any(|n| n[0] == *id && n[1] == name);
+            (has(&ada_id, "Ada") && has(&grace_id, "Grace")).then_some(names)
+        })
+        .await;
+        assert!(members.len() >= 2, "{members:?}");
+
+        if let Some(path) = std::env::var_os("MOIM_SCREENSHOT") {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            // (WebKitWebDriver's own screenshot never answers under Xvfb: read the screen)
+            std::fs::write(path, lab.screenshot_png()).unwrap();
+        }
+
+        step("panel shows both");
+        // quitting the app closes the host: both browsers are told
+        let quit = wait_css(a, "#hp-quit").await;
+        quit.click().await.unwrap(); // arms it
+        // the second click quits: the session may end before WebKit answers the click
+        let _ = quit.click().await;
+        for (who, browser) in [("Ada", &ada), ("Grace", &grace)] {
+            let text = eventually(Duration::from_secs(15), &format!("{who} told the host closed"), || async {
+                let b = js(browser, "const b = document.getElementById('banner'); return [b.dataset.code || '', b.hidden, document.getElementById('banner-text').textContent]").await;
+                (b[0] == "closing" && b[1] == false).then(|| b[2].as_str().unwrap_or("").to_string())
+            })
+            .await;
+            assert!(text.contains("shutting down"), "{who}: {text}");
+        }
+        eventually(Duration::from_secs(15), "the app process to end", || async {
+            app_pids.iter().all(|p| !Lab::alive(*p)).then_some(())
+        })
+        .await;
+        let _ = ada.close().await;
+        let _ = grace.close().await;
+    });
+    let log = app_log(&lab);
+    assert!(
+        log.contains("the host stopped"),
+        "graceful stop in the app's log:\n{log}"
+    );
+    eprintln!("desktop meeting test took {:?}", started.elapsed());
+}
+
+#[test]
+fn the_webview_reports_what_it_can_do_and_hands_calls_to_the_browser() {
+    let started = Instant::now();
+    let mut lab = Lab::new();
+    let app = start_app(&mut lab);
+    runtime().block_on(async {
+        let a = &app.client;
+        wait_css(a, "#host-panel .hp-head strong").await;
+
+        // what the page reported to the app is what the webview has
+        let caps = eventually(Duration::from_secs(15), "reported capabilities", || async {
+            let c = js_async(
+                a,
+                "const done = arguments[arguments.length - 1];
+                 window.__TAURI__.core.invoke('webview_capabilities').then(done, (e) => done({ error: String(e) }));",
+            )
+            .await;
+            (!c.is_null()).then_some(c)
+        })
+        .await;
+        let truth = js(
+            a,
+            "return { rtc: typeof RTCPeerConnection !== 'undefined',
+                      gum: !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia) }",
+        )
+        .await;
+        assert_eq!(caps["RTCPeerConnection"], truth["rtc"], "{caps}");
+        assert_eq!(caps["getUserMedia"], truth["gum"], "{caps}");
+        assert!(caps["platform"].as_str().unwrap_or("").contains("Linux"), "{caps}");
+        // Debian's and Ubuntu's WebKitGTK: capture works (media stream on, the permission
+        // answered for the app's page, mock devices here), but there is no WebRTC
+        assert_eq!(caps["getUserMedia"], true, "{caps}");
+        assert_eq!(caps["RTCPeerConnection"], false, "this WebKitGTK has WebRTC now: {caps}");
+        let tracks = js_async(
+            a,
+            "const done = arguments[arguments.length - 1];
+             navigator.mediaDevices.getUserMedia({ audio: true, video: true })
+               .then((s) => { const t = s.getTracks().map((t) => t.kind + ':' + t.readyState).sort(); s.getTracks().forEach((t) => t.stop()); done(t); },
+                     (e) => done(['error:' + e.name]));",
+        )
+        .await;
+        assert_eq!(tracks, json!(["audio:live", "video:live"]));
+
+        // the window never leaves the host's page
+        let before = a.current_url().await.unwrap();
+        js(a, &format!("location.href = 'http://{}:9/'; return 1", lab.lan_ip)).await;
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        assert_eq!(a.current_url().await.unwrap().origin(), before.origin());
+
+        // without WebRTC, a meeting made here opens in the browser, named, joining at once
+        let room = create_meeting(a, "Mina", "Design review").await;
+        let want = format!("http://127.0.0.1:{PORT}/j/{room}?name=Mina&autojoin=1");
+        eventually(Duration::from_secs(10), "the browser hand-off", || async {
+            (opened(&app) == vec![want.clone()]).then_some(())
+        })
+        .await;
+        let note = js(a, "const n = document.getElementById('hp-webrtc-note'); return [n.hidden, n.textContent]").await;
+        assert_eq!(note[0], false);
+        assert!(note[1].as_str().unwrap().contains("no WebRTC"), "{note}");
+        // the banner's button opens it again on request
+        let code = js(a, "return document.getElementById('banner').dataset.code").await;
+        assert_eq!(code, "no-webrtc");
+        wait_css(a, "#banner-action").await.click().await.unwrap();
+        eventually(Duration::from_secs(10), "a second hand-off", || async {
+            (opened(&app) == vec![want.clone(), want.clone()]).then_some(())
+        })
+        .await;
+        // and the window still took its place in the meeting (presence, chat)
+        let state = js(a, "return window.moim.state()").await;
+        assert_eq!(state["room"], room.as_str());
+        let _ = a.close_window().await;
+    });
+    eprintln!("desktop capabilities test took {:?}", started.elapsed());
+}
