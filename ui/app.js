@@ -540,6 +540,8 @@ function cannotReach() {
 
 mesh.on('peer-added', (info) => {
   meeting.addTile(info.id, info);
+  // Without WebRTC no connection will ever start: say what the tile is, not "connecting".
+  if (!webrtc) meeting.setState(info.id, 'presence');
   meeting.setRoom(state.room?.name || '', mesh.size);
 });
 mesh.on('peer-info', (info) => meeting.setInfo(info.id, info));

@@ -22,6 +22,7 @@ const STATE_TEXT = {
   connected: 'connected',
   reconnecting: 'reconnecting…',
   failed: 'connection failed',
+  presence: 'in the meeting (no call here)',
 };
 
 /**
@@ -185,7 +186,8 @@ export class MeetingView {
 
   /**
    * @param {string} id
-   * @param {'connecting'|'connected'|'reconnecting'|'failed'} state
+   * @param {'connecting'|'connected'|'reconnecting'|'failed'|'presence'} state `presence`: this
+   *   page cannot call (no WebRTC), so the tile only says who is there
    */
   setState(id, state) {
     const tile = this.byId.get(id);
