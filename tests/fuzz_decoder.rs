@@ -44,6 +44,7 @@ fn corpus(room: &str, peer: &str) -> Vec<String> {
         r#"{"type":"update","audio":false,"name":"Grace"}"#.into(),
         r#"{"type":"list-rooms","watch":true}"#.into(),
         r#"{"type":"ping","nonce":42}"#.into(),
+        r#"{"type":"chat","id":"m1","text":"hello"}"#.into(),
     ]
 }
 

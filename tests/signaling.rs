@@ -513,3 +513,30 @@ async fn http_get(url: &str) -> (u16, String) {
         .unwrap_or_default();
     (status, body)
 }
+
+#[tokio::test]
+async fn chat_is_relayed_to_the_rest_of_the_room_only() {
+    let host = start_host(test_config()).await;
+    let (_room, mut c) = room_with(&host, 3).await;
+    let (_other, mut outside) = room_with(&host, 1).await;
+    c[0].send(json!({"type": "chat", "id": "m1", "text": "hello 모임"}))
+        .await;
+    let sender = c[0].peer_id.clone();
+    for member in &mut c[1..] {
+        let got = member.expect("chat").await;
+        assert_eq!(got["from"], sender.as_str());
+        assert_eq!(got["name"], "peer0");
+        assert_eq!(
+            (got["id"].as_str(), got["text"].as_str()),
+            (Some("m1"), Some("hello 모임"))
+        );
+        assert!(got["time"].as_u64().is_some_and(|t| t > 0));
+    }
+    c[0].assert_quiet().await;
+    outside[0].assert_quiet().await;
+    c[0].send(json!({"type": "chat", "id": "m2", "text": "   "}))
+        .await;
+    assert_eq!(c[0].expect_error("invalid-field").await["field"], "text");
+    c[1].assert_quiet().await;
+    host.stop().await;
+}

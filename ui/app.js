@@ -47,7 +47,11 @@ const sig = new Signaling(wsUrlFor(base, via));
 if (params.get('transport') === 'sse') sig.useSse();
 const media = new Media();
 const mesh = new Mesh({ sendSignal: (to, data) => sig.send({ type: 'signal', to, data }), webrtc });
-const chat = new Chat({ broadcast: (m) => mesh.broadcast(m), sendTo: (id, m) => mesh.sendTo(id, m) });
+const chat = new Chat({
+  broadcast: (m) => mesh.broadcast(m),
+  sendTo: (id, m) => mesh.sendTo(id, m),
+  relay: (m) => sig.send(m),
+});
 const stats = new Stats(() => new Map([...mesh.peers].map(([id, p]) => [id, p.pc])));
 const speaking = new SpeakingDetector();
 const banner = new Banner();
@@ -304,7 +308,8 @@ function onExistingPeers(msg) {
     lobby.hide();
     lobby.movePickers(byId('devices-popover'));
     meeting.show();
-    chatView.setEnabled(webrtc);
+    // Chat also travels through the host, so it works even where this page cannot call.
+    chatView.setEnabled(true);
     const path = `/j/${encodeURIComponent(state.room.id)}`;
     if (location.pathname !== path) history.pushState({ room: state.room.id }, '', path + location.hash);
     stats.start();
@@ -557,6 +562,7 @@ mesh.on('stream', (id, stream) => {
 });
 mesh.on('channel-open', (id) => chat.peerOpened(id));
 mesh.on('data', (id, msg) => chat.receive(id, msg));
+sig.on('chat', (m) => chat.receive(m.from, { t: 'chat', id: m.id, name: m.name, time: m.time, text: m.text }));
 mesh.on('size', (n) => {
   if (state.room) meeting.setRoom(state.room.name, n);
 });

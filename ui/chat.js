@@ -7,6 +7,10 @@
 //   {"t": "chat", "id": "...", "name": "...", "time": <ms since epoch>, "text": "..."}
 //   {"t": "history", "messages": [<chat>, ...]}
 //
+// Each message is also sent once through the host (`chat` in docs/protocol.md), which relays it
+// to the room: that reaches members who cannot hold a peer connection (the desktop app's window
+// where the webview has no WebRTC). The ids make the two paths idempotent.
+//
 // Events: 'message' (ChatMessage, {mine: boolean})
 
 import { Emitter } from './emitter.js';
@@ -38,11 +42,13 @@ export class Chat extends Emitter {
    * @param {object} opts
    * @param {(msg: any) => number} opts.broadcast send to every peer, returns how many
    * @param {(peerId: string, msg: any) => boolean} opts.sendTo
+   * @param {(msg: {type: 'chat', id: string, text: string}) => void} [opts.relay] through the host
    */
-  constructor({ broadcast, sendTo }) {
+  constructor({ broadcast, sendTo, relay }) {
     super();
     this.broadcast = broadcast;
     this.sendTo = sendTo;
+    this.relay = relay;
     /** @type {ChatMessage[]} in time order */
     this.messages = [];
     /** @type {Set<string>} */
@@ -67,6 +73,7 @@ export class Chat extends Emitter {
     const msg = { id: randomId(), name: name.slice(0, MAX_NAME), time: Date.now(), text: t };
     this._add(msg, true);
     this.broadcast({ t: 'chat', ...msg });
+    this.relay?.({ type: 'chat', id: msg.id, text: msg.text });
     return msg;
   }
 

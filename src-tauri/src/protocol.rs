@@ -73,6 +73,15 @@ pub enum ClientMessage {
         #[serde(default)]
         watch: bool,
     },
+    /// A chat message for everyone else in the room, relayed by the host. Clients also send
+    /// chat over their data channels; this path reaches members that cannot hold a peer
+    /// connection (a webview without WebRTC), and ids make the two paths idempotent.
+    Chat {
+        /// The message id (1–64 characters), the same on both paths.
+        id: String,
+        /// The text (1–4000 characters).
+        text: String,
+    },
     /// Application-level round trip.
     Ping {
         /// Echoed back in `pong`.
@@ -103,6 +112,7 @@ pub const CLIENT_TYPES: &[&str] = &[
     "signal",
     "update",
     "list-rooms",
+    "chat",
     "ping",
 ];
 
@@ -253,6 +263,19 @@ pub enum ServerMessage {
     Rooms {
         /// Sorted by name.
         rooms: Vec<RoomInfo>,
+    },
+    /// A chat message relayed from another member of the room.
+    Chat {
+        /// The sender, stamped by the host.
+        from: PeerId,
+        /// The sender's display name.
+        name: String,
+        /// The message id.
+        id: String,
+        /// The text.
+        text: String,
+        /// When the host relayed it, in milliseconds since the Unix epoch.
+        time: u64,
     },
     /// Answer to `ping`.
     Pong {

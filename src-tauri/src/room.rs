@@ -24,6 +24,10 @@ use crate::token::HostKey;
 pub const MAX_NAME_CHARS: usize = 48;
 /// Longest room name, in characters.
 pub const MAX_ROOM_NAME_CHARS: usize = 64;
+/// Longest chat message, in characters.
+pub const MAX_CHAT_CHARS: usize = 4000;
+/// Longest chat message id, in characters.
+pub const MAX_CHAT_ID_CHARS: usize = 64;
 /// Longest passcode, in characters.
 pub const MAX_PASSCODE_CHARS: usize = 64;
 /// How long a room that nobody has joined yet is kept for its creator.
@@ -288,6 +292,7 @@ impl Hub {
                 }
                 Ok(())
             }
+            ClientMessage::Chat { id, text } => self.chat(peer, id, text),
             ClientMessage::Ping { nonce } => {
                 self.send_to(peer, text(&ServerMessage::Pong { nonce }));
                 Ok(())
@@ -501,6 +506,38 @@ impl Hub {
             .ok_or_else(not_in_room)?;
         self.remove_member(&mut state, &room, peer, LeaveReason::Left);
         self.send_locked(&state, peer, text(&ServerMessage::Left { room }));
+        Ok(())
+    }
+
+    fn chat(&self, peer: PeerId, id: String, body: String) -> Result<(), ErrorBody> {
+        if id.is_empty() || id.chars().count() > MAX_CHAT_ID_CHARS {
+            return Err(invalid_field("id", "A chat id has 1 to 64 characters."));
+        }
+        let count = body.chars().count();
+        if body.trim().is_empty() || count > MAX_CHAT_CHARS {
+            return Err(invalid_field(
+                "text",
+                &format!("A chat message has 1 to {MAX_CHAT_CHARS} characters."),
+            ));
+        }
+        let time = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let state = self.state.lock();
+        let entry = state.peers.get(&peer).ok_or_else(not_in_room)?;
+        let room = entry.room.as_ref().ok_or_else(not_in_room)?;
+        let frame = text(&ServerMessage::Chat {
+            from: peer,
+            name: entry.info.name.clone(),
+            id,
+            text: body,
+            time,
+        });
+        if let Some(r) = state.rooms.get(room) {
+            for member in r.members.iter().filter(|m| **m != peer) {
+                self.send_locked(&state, *member, frame.clone());
+            }
+        }
         Ok(())
     }
 
