@@ -67,9 +67,16 @@ bench:
 	$(CARGO) build --release $(HEADLESS) --bins
 	scripts/bench.sh
 
+# The desktop release build lives in target/desktop (so the headless release build in
+# target/release does not overwrite it); the .deb lands in target/desktop/release/bundle/deb/.
+# The AppImage step needs linuxdeploy, which Tauri downloads from the internet: without a
+# connection it fails, and the .deb is still there.
 bundle:
 	@scripts/deps.sh bundle
-	npx tauri build --bundles deb,appimage
+	CARGO_TARGET_DIR=target/desktop npx tauri build --bundles deb
+	CARGO_TARGET_DIR=target/desktop npx tauri build --bundles appimage || \
+	  echo "bundle: no AppImage (Tauri could not fetch linuxdeploy; it needs the internet)"
+	@ls -1 target/desktop/release/bundle/*/* 2>/dev/null || true
 
 clean:
 	$(CARGO) clean

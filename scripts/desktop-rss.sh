@@ -6,9 +6,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$1
-target=target/desktop
-cargo build -q --release --features desktop --target-dir "$target"
-bin=$target/release/moim
+# MOIM_DESKTOP_BIN: measure this build instead of making a release one.
+if [ -n "${MOIM_DESKTOP_BIN:-}" ]; then
+  bin=$MOIM_DESKTOP_BIN
+  build="given build ($bin)"
+else
+  target=target/desktop
+  cargo build -q --release --features desktop --target-dir "$target"
+  bin=$target/release/moim
+  build=release
+fi
 ns=moim-bench-rss-$$
 work=$(mktemp -d -t moim-rss.XXXXXX)
 pid=""
@@ -51,7 +58,7 @@ done
 [ -n "$app" ] || { echo "desktop-rss: the app did not start:" >&2; tail -20 "$work/log" >&2; exit 1; }
 tree=$(( $(rss_of "$app") ))
 for p in $(descendants "$app"); do tree=$(( tree + $(rss_of "$p") )); done
-printf '{"rss_kib": %s, "tree_rss_kib": %s}\n' "$(rss_of "$app")" "$tree" >"$out"
+printf '{"rss_kib": %s, "tree_rss_kib": %s, "build": "%s"}\n' "$(rss_of "$app")" "$tree" "$build" >"$out"
 kill -TERM "$app" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
 pid=""

@@ -623,8 +623,9 @@ fn markdown(
         Some(d) => {
             let _ = writeln!(
                 w,
-                "| idle RSS of the desktop app (window on the lobby, under Xvfb): the app process | {:.1} MiB |\n\
+                "| idle RSS of the desktop app ({} build; window on the lobby, under Xvfb): the app process | {:.1} MiB |\n\
                  | idle RSS of the desktop app with its WebKit web and network processes | {:.1} MiB |",
+                d["build"].as_str().unwrap_or("release"),
                 d["rss_kib"].as_f64().unwrap_or(0.0) / 1024.0,
                 d["tree_rss_kib"].as_f64().unwrap_or(0.0) / 1024.0
             );
