@@ -88,6 +88,17 @@ async fn request(
     path: &str,
     body: Option<String>,
 ) -> (u16, Incoming) {
+    request_from(addr, None, method, path, body).await
+}
+
+/// A request carrying an `Origin` header, as a page on that origin would send it.
+async fn request_from(
+    addr: std::net::SocketAddr,
+    origin: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Option<String>,
+) -> (u16, Incoming) {
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     let io = hyper_util::rt::TokioIo::new(tcp);
     let (mut sender, conn) = hyper::client::conn::http1::handshake::<
@@ -97,10 +108,14 @@ async fn request(
     .await
     .unwrap();
     tokio::spawn(conn);
-    let req = hyper::Request::builder()
+    let mut req = hyper::Request::builder()
         .method(method)
         .uri(path)
-        .header("host", addr.to_string())
+        .header("host", addr.to_string());
+    if let Some(origin) = origin {
+        req = req.header("origin", origin);
+    }
+    let req = req
         .body(match body {
             Some(b) => http_body_util::Either::Left(Full::new(Bytes::from(b))),
             None => http_body_util::Either::Right(Empty::new()),
@@ -179,5 +194,29 @@ async fn unknown_sessions_and_floods_are_refused() {
             break;
         }
     }
+    host.stop().await;
+}
+
+#[tokio::test]
+async fn event_streams_pass_the_same_origin_and_capacity_checks() {
+    let config = moim::HostConfig {
+        max_connections: 1,
+        ..test_config()
+    };
+    let host = start_host(config).await;
+    let evil = Some("http://evil.example");
+    let (status, _) = request_from(host.addr, evil, "GET", "/events", None).await;
+    assert_eq!(status, 403);
+    let mut sse = SseClient::open(&host).await;
+    sse.recv("welcome").await;
+    let ping = Some(json!({"type": "ping", "nonce": 1}).to_string());
+    let path = format!("/events/{}", sse.session);
+    let (status, _) = request_from(host.addr, evil, "POST", &path, ping).await;
+    assert_eq!(status, 403, "a foreign page may not post into a session");
+    // The one connection slot is taken by the open stream.
+    let own = format!("http://{}", host.addr);
+    let (status, _) = request_from(host.addr, Some(&own), "GET", "/events", None).await;
+    assert_eq!(status, 503);
+    drop(sse);
     host.stop().await;
 }

@@ -443,6 +443,31 @@ impl Host {
         let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
         matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
     }
+
+    /// The checks every long-lived transport passes before it opens: a foreign origin gets
+    /// 403, a full host 503 (the response is boxed to keep the `Result` small).
+    fn admit(&self, headers: &HeaderMap) -> Result<ConnectionSlot, Box<Response>> {
+        if !self.origin_allowed(headers) {
+            tracing::warn!(origin = ?headers.get(header::ORIGIN), "refused a connection from a foreign origin");
+            return Err(Box::new(
+                (
+                    StatusCode::FORBIDDEN,
+                    "This origin may not use this moim host.",
+                )
+                    .into_response(),
+            ));
+        }
+        self.take_slot().ok_or_else(|| {
+            tracing::warn!("refused a connection: connection limit reached");
+            Box::new(
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "This moim host is full; try again later.",
+                )
+                    .into_response(),
+            )
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -458,21 +483,9 @@ async fn ws_upgrade(
     Query(query): Query<WsQuery>,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !host.origin_allowed(&headers) {
-        tracing::warn!(origin = ?headers.get(header::ORIGIN), "refused a WebSocket from a foreign origin");
-        return (
-            StatusCode::FORBIDDEN,
-            "This origin may not use this moim host.",
-        )
-            .into_response();
-    }
-    let Some(slot) = host.take_slot() else {
-        tracing::warn!("refused a WebSocket: connection limit reached");
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "This moim host is full; try again later.",
-        )
-            .into_response();
+    let slot = match host.admit(&headers) {
+        Ok(slot) => slot,
+        Err(refusal) => return *refusal,
     };
     let tracker = host.inner.sockets.clone();
     if let Some(via) = query.via.filter(|id| *id != host.inner.host_id) {
@@ -509,19 +522,9 @@ async fn events(
     headers: HeaderMap,
     Query(query): Query<WsQuery>,
 ) -> Response {
-    if !host.origin_allowed(&headers) {
-        return (
-            StatusCode::FORBIDDEN,
-            "This origin may not use this moim host.",
-        )
-            .into_response();
-    }
-    let Some(slot) = host.take_slot() else {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "This moim host is full; try again later.",
-        )
-            .into_response();
+    let slot = match host.admit(&headers) {
+        Ok(slot) => slot,
+        Err(refusal) => return *refusal,
     };
     let hub = host.inner.hub.clone();
     let conn = hub.connect(query.resume.as_deref());
