@@ -4,6 +4,8 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 HEADLESS := --no-default-features
+# Checks and tests build the headless core plus the load generator (its smoke test is a test).
+CHECKED := $(HEADLESS) --features bench
 # The desktop shell needs a display and the webview libraries; everything else builds without.
 HAVE_DISPLAY := $(if $(DISPLAY)$(WAYLAND_DISPLAY),yes,)
 
@@ -37,24 +39,24 @@ test: deps-test lint unit fuzz e2e e2e-desktop
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy $(HEADLESS) --all-targets -- -D warnings
+	$(CARGO) clippy $(CHECKED) --all-targets -- -D warnings
 	$(CARGO) clippy --features desktop --all-targets -- -D warnings
 	npx tsc -p ui
 
 # The browser tests are left to `make e2e`, which runs them one at a time.
 unit:
-	$(CARGO) nextest run $(HEADLESS) --no-fail-fast -E 'not binary(e2e_browser) and not binary(e2e_lan)'
+	$(CARGO) nextest run $(CHECKED) --no-fail-fast -E 'not binary(e2e_browser) and not binary(e2e_lan)'
 
 fuzz:
-	MOIM_FUZZ_SECS=$${MOIM_FUZZ_SECS:-10} $(CARGO) test $(HEADLESS) --test fuzz_decoder -- --nocapture
+	MOIM_FUZZ_SECS=$${MOIM_FUZZ_SECS:-10} $(CARGO) test $(CHECKED) --test fuzz_decoder -- --nocapture
 
 # Headless Chromium against the real host, each test inside network namespaces it creates
 # (e2e_lan: browsers on several namespace hosts of a private LAN, with mDNS and HTTPS)
 # (needs root; MOIM_E2E_SKIP=1 reports them as skipped where namespaces cannot be made).
 e2e:
-	$(CARGO) build $(HEADLESS) --bins --tests
-	$(CARGO) test $(HEADLESS) --test e2e_browser -- --test-threads=1
-	$(CARGO) test $(HEADLESS) --test e2e_lan -- --test-threads=1
+	$(CARGO) build $(CHECKED) --bins --tests
+	$(CARGO) test $(CHECKED) --test e2e_browser -- --test-threads=1
+	$(CARGO) test $(CHECKED) --test e2e_lan -- --test-threads=1
 
 # The desktop app under tauri-driver and Xvfb, with two Chromium peers, in network namespaces
 # the test creates (needs root).
@@ -64,18 +66,22 @@ e2e-desktop:
 
 bench:
 	@scripts/deps.sh bench
-	$(CARGO) build --release $(HEADLESS) --bins
+	$(CARGO) build --release $(CHECKED) --bins
 	scripts/bench.sh
 
 # The desktop release build lives in target/desktop (so the headless release build in
-# target/release does not overwrite it); the .deb lands in target/desktop/release/bundle/deb/.
-# The AppImage step needs linuxdeploy, which Tauri downloads from the internet: without a
-# connection it fails, and the .deb is still there.
+# target/release does not overwrite it); bundles land in target/desktop/release/bundle/.
+# The AppImage needs linuxdeploy and AppRun, which Tauri downloads the first time: that step
+# needs the internet once (without it the .deb is still built). `make bundle BUNDLES=deb`
+# skips it.
+BUNDLES ?= deb appimage
 bundle:
 	@scripts/deps.sh bundle
 	CARGO_TARGET_DIR=target/desktop npx tauri build --bundles deb
+ifneq ($(filter appimage,$(BUNDLES)),)
 	CARGO_TARGET_DIR=target/desktop npx tauri build --bundles appimage || \
 	  echo "bundle: no AppImage (Tauri could not fetch linuxdeploy; it needs the internet)"
+endif
 	@ls -1 target/desktop/release/bundle/*/* 2>/dev/null || true
 
 clean:

@@ -22,7 +22,7 @@ BIG=${MOIM_BENCH_BIG:-1}
 OUT=${MOIM_BENCH_OUT:-docs/benchmarks.md}
 
 for b in "$HOST_BIN" "$BENCH"; do
-  [ -x "$b" ] || { echo "bench: $b is missing; run: cargo build --release --no-default-features --bins" >&2; exit 1; }
+  [ -x "$b" ] || { echo "bench: $b is missing; run: cargo build --release --no-default-features --features bench --bins" >&2; exit 1; }
 done
 
 results=$(mktemp -d -t moim-bench.XXXXXX)
@@ -39,7 +39,7 @@ bench() {
   "$BENCH" "$@" --json "$results/$name.json" || { echo "bench: $name FAILED" >&2; status=1; }
 }
 
-echo "# make bench = cargo build --release --no-default-features --bins, then scripts/bench.sh:" >"$commands"
+echo "# make bench = cargo build --release --no-default-features --features bench --bins, then scripts/bench.sh:" >"$commands"
 bench footprint footprint --host-bin "$HOST_BIN" --runs 5
 
 one_k=(--rooms 250 --peers 4 --pace-rate 1000 --pace-secs "$PACE" --sat-warmup-secs 2 --sat-secs "$SAT" --window 16)
@@ -62,15 +62,15 @@ fi
 # Beyond loopback: mDNS discovery between two namespace hosts, and call set-up in headless
 # Chromium (both need root for their network namespaces; they are skipped without it).
 if [ "$(id -u)" -eq 0 ]; then
-  line="MOIM_BENCH_OUT=\$results/discovery.json cargo test --no-default-features --test discovery bench_discovery_time -- --ignored"
+  line="MOIM_BENCH_OUT=\$results/discovery.json cargo test --no-default-features --features bench --test discovery bench_discovery_time -- --ignored"
   echo "$line" >>"$commands"
   echo "bench: discovery" >&2
-  MOIM_BENCH_OUT="$results/discovery.json" cargo test -q --no-default-features --test discovery \
+  MOIM_BENCH_OUT="$results/discovery.json" cargo test -q --no-default-features --features bench --test discovery \
     bench_discovery_time -- --ignored >/dev/null || { echo "bench: discovery FAILED" >&2; status=1; }
-  line="MOIM_E2E_DEADLINE_SECS=1500 MOIM_BENCH_OUT=\$results/call-setup.json cargo test --no-default-features --test e2e_browser bench_call_setup -- --ignored"
+  line="MOIM_E2E_DEADLINE_SECS=1500 MOIM_BENCH_OUT=\$results/call-setup.json cargo test --no-default-features --features bench --test e2e_browser bench_call_setup -- --ignored"
   echo "$line" >>"$commands"
   echo "bench: call set-up" >&2
-  MOIM_E2E_DEADLINE_SECS=1500 MOIM_BENCH_OUT="$results/call-setup.json" cargo test -q --no-default-features \
+  MOIM_E2E_DEADLINE_SECS=1500 MOIM_BENCH_OUT="$results/call-setup.json" cargo test -q --no-default-features --features bench \
     --test e2e_browser bench_call_setup -- --ignored >/dev/null || { echo "bench: call set-up FAILED" >&2; status=1; }
 else
   echo "bench: not root, skipping the namespace benchmarks (discovery, call set-up)" >&2

@@ -52,7 +52,11 @@ fn init_tracing(app: bool) {
     use tracing_subscriber::EnvFilter;
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("moim=info,warn"));
-    let console = tracing_subscriber::fmt::layer().with_target(false);
+    // Logs go to stderr, the banner with the addresses to stdout; colour only on a terminal.
+    let console = tracing_subscriber::fmt::layer()
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     #[cfg(feature = "desktop")]
     let file = app
         .then(crate::desktop::log_dir)
