@@ -23,16 +23,22 @@ struct App {
     client: Client,
     /// Where the app writes the URLs it would open in the system browser.
     opened: PathBuf,
+    /// The environment the app runs in, for launching it a second time.
+    envs: Vec<(&'static str, String)>,
 }
 
 fn start_app(lab: &mut Lab) -> App {
+    start_app_with(lab, Vec::new())
+}
+
+fn start_app_with(lab: &mut Lab, extra: Vec<(&'static str, String)>) -> App {
     let display = lab.start_x();
     let home = lab.path("home");
     let run = lab.path("run");
     std::fs::set_permissions(&run, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
     let opened = lab.dir.path().join("opened.txt");
     let s = |p: &Path| p.display().to_string();
-    let envs = [
+    let mut envs = vec![
         ("DISPLAY", display),
         ("HOME", s(&home)),
         ("XDG_DATA_HOME", s(&home.join(".local/share"))),
@@ -47,6 +53,7 @@ fn start_app(lab: &mut Lab) -> App {
         ("LIBGL_ALWAYS_SOFTWARE", "1".into()),
         ("WEBKIT_DISABLE_DMABUF_RENDERER", "1".into()),
     ];
+    envs.extend(extra);
     let ns = lab.app_ns.clone();
     lab.spawn(
         "tauri-driver",
@@ -57,7 +64,39 @@ fn start_app(lab: &mut Lab) -> App {
     );
     let caps = json!({ "tauri:options": { "application": APP_BIN } });
     let client = webdriver_in(&lab.app_ns, 4444, caps, Duration::from_secs(60));
-    App { client, opened }
+    App {
+        client,
+        opened,
+        envs,
+    }
+}
+
+/// Launch the app binary again, as a user would, with `args`; its exit status (it must end
+/// within `limit`).
+fn launch_again(lab: &Lab, app: &App, args: &[&str], limit: Duration) -> std::process::ExitStatus {
+    let mut child = std::process::Command::new("ip")
+        .args(["netns", "exec", &lab.app_ns, APP_BIN])
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(app.envs.iter().map(|(k, v)| (k, v)))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("launch the app again");
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the second launch {args:?} did not end within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// A Chromium peer in the lab's LAN namespace.
@@ -390,4 +429,73 @@ fn the_webview_reports_what_it_can_do_and_hands_calls_to_the_browser() {
         let _ = a.close_window().await;
     });
     eprintln!("desktop capabilities test took {:?}", started.elapsed());
+}
+
+#[test]
+fn a_second_launch_hands_its_moim_link_to_the_running_app() {
+    let started = Instant::now();
+    let mut lab = Lab::new();
+    // the single-instance handshake runs over the session bus, as on a desktop
+    let bus = lab.start_session_bus();
+    let app = start_app_with(&mut lab, vec![("DBUS_SESSION_BUS_ADDRESS", bus)]);
+    let app_pids = lab.pids_of(&lab.app_ns.clone(), &bin_path());
+    runtime().block_on(async {
+        let a = &app.client;
+        wait_css(a, "#host-panel .hp-head strong").await;
+        let app_pids = if app_pids.is_empty() {
+            lab.pids_of(&lab.app_ns.clone(), &bin_path())
+        } else {
+            app_pids
+        };
+        assert_eq!(app_pids.len(), 1, "one moim process: {app_pids:?}");
+
+        // a meeting on this host, made over the page's own socket (kept open, so it stays)
+        let room = js_async(
+            a,
+            "const done = arguments[arguments.length - 1];
+             const ws = new WebSocket(`ws://${location.host}/ws`);
+             window.__keep = ws;
+             ws.onmessage = (e) => {
+               const m = JSON.parse(e.data);
+               if (m.type === 'welcome') ws.send(JSON.stringify({ type: 'create-room', name: 'Retro' }));
+               else if (m.type === 'room-created') done(m.room.id);
+             };
+             ws.onerror = () => done(null);",
+        )
+        .await;
+        let room = room.as_str().expect("a room id").to_string();
+        let home = a.current_url().await.unwrap();
+
+        // a link that is not a meeting: the second launch still ends, the window stays put
+        let status = launch_again(&lab, &app, &["moim://join/../../etc/passwd"], Duration::from_secs(30));
+        assert!(status.success(), "second launch: {status}");
+        eventually(Duration::from_secs(10), "the bad link logged", || async {
+            app_log(&lab).contains("ignored a link").then_some(())
+        })
+        .await;
+        assert_eq!(a.current_url().await.unwrap(), home);
+
+        // a meeting link (as a browser or the desktop hands it over, upper case and all)
+        let link = format!("moim://join/{}", room.to_ascii_uppercase());
+        let status = launch_again(&lab, &app, &[&link], Duration::from_secs(30));
+        assert!(status.success(), "second launch: {status}");
+        eventually(Duration::from_secs(15), "the window on the meeting", || async {
+            let url = a.current_url().await.ok()?;
+            (url.path() == format!("/j/{room}")).then_some(())
+        })
+        .await;
+        // the one app is still the only one, and still the host
+        assert_eq!(lab.pids_of(&lab.app_ns.clone(), &bin_path()), app_pids);
+        let rooms = js_async(
+            a,
+            "const done = arguments[arguments.length - 1];
+             fetch('/api/rooms').then((r) => r.json()).then(done, (e) => done(String(e)));",
+        )
+        .await;
+        assert!(rooms.to_string().contains(&room), "{rooms}");
+        let _ = a.close_window().await;
+    });
+    let log = app_log(&lab);
+    assert!(log.contains("opening a moim:// link"), "{log}");
+    eprintln!("desktop single-instance test took {:?}", started.elapsed());
 }

@@ -113,6 +113,36 @@ impl Lab {
         pid
     }
 
+    /// Start a D-Bus session bus in the app namespace (a Unix socket in the scratch folder, no
+    /// network); returns its `DBUS_SESSION_BUS_ADDRESS`.
+    pub fn start_session_bus(&mut self) -> String {
+        let socket = self.dir.path().join("session-bus");
+        let address = format!("unix:path={}", socket.display());
+        let ns = self.app_ns.clone();
+        self.spawn(
+            "dbus",
+            &ns,
+            "dbus-daemon",
+            &[
+                "--session",
+                "--nofork",
+                "--nopidfile",
+                &format!("--address={address}"),
+            ],
+            &[],
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !socket.exists() {
+            assert!(
+                Instant::now() < deadline,
+                "no session bus: {}",
+                self.log("dbus")
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        address
+    }
+
     /// The log of a process started with [`Lab::spawn`].
     pub fn log(&self, label: &str) -> String {
         std::fs::read_to_string(self.dir.path().join(format!("{label}.log"))).unwrap_or_default()

@@ -49,6 +49,7 @@ pub fn open(app: &AppHandle, link: &str) {
     let Some(host) = app.try_state::<std::sync::Arc<EmbeddedHost>>() else {
         return;
     };
+    tracing::info!(%path, "opening a moim:// link");
     super::window::navigate(app, &host, &path);
 }
 
