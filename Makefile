@@ -45,6 +45,7 @@ lint:
 
 # The browser tests are left to `make e2e`, which runs them one at a time.
 unit:
+	node --test ui/test/
 	$(CARGO) nextest run $(CHECKED) --no-fail-fast -E 'not binary(e2e_browser) and not binary(e2e_lan)'
 
 fuzz:

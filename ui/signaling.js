@@ -27,6 +27,21 @@ export const PING_EVERY_MS = 5000;
 export const SILENCE_LIMIT_MS = 15000;
 
 /**
+ * The watchdog's verdict at one of its ticks. A tick that comes far later than asked means this
+ * page itself was frozen (a sleeping laptop, a throttled background tab, a starved CPU): the
+ * host's words may still be queued behind the timer, so silence counts only from when the page
+ * woke. Otherwise a socket silent for longer than SILENCE_LIMIT_MS is dead.
+ * @param {number} now
+ * @param {number} lastTick when the previous tick ran
+ * @param {number} lastReceived when the host was last heard
+ * @returns {{dead: boolean, lastReceived: number}}
+ */
+export function watchdog(now, lastTick, lastReceived) {
+  if (now - lastTick > 2 * PING_EVERY_MS) return { dead: false, lastReceived: Math.max(lastReceived, now) };
+  return { dead: now - lastReceived > SILENCE_LIMIT_MS, lastReceived };
+}
+
+/**
  * @typedef {{max_peers_per_room?: number, max_signal_bytes?: number, max_frame_bytes?: number,
  *   msg_rate?: number, msg_burst?: number}} Limits
  * @typedef {{type: string, [key: string]: any}} Frame
@@ -256,8 +271,13 @@ export class Signaling extends Emitter {
 
   _startPing() {
     if (this.pingTimer) clearInterval(this.pingTimer);
+    let lastTick = Date.now();
     this.pingTimer = setInterval(() => {
-      if (Date.now() - this.lastReceived > SILENCE_LIMIT_MS) {
+      const now = Date.now();
+      const verdict = watchdog(now, lastTick, this.lastReceived);
+      lastTick = now;
+      this.lastReceived = verdict.lastReceived;
+      if (verdict.dead) {
         console.warn('moim: no word from the host for a while, reconnecting');
         this._teardown();
         this._scheduleRetry(0);

@@ -5,7 +5,7 @@ import { parseJoinInput, normalizeRoomId, joinLink, roomFromPath, initials } fro
 import { capsFor } from '../mesh.js';
 import { readReport, kbps } from '../stats.js';
 import { Chat, validMessage } from '../chat.js';
-import { backoffDelay } from '../signaling.js';
+import { backoffDelay, watchdog, PING_EVERY_MS, SILENCE_LIMIT_MS } from '../signaling.js';
 import { isPolite } from '../peer.js';
 
 test('room ids and links are normalised', () => {
@@ -72,4 +72,19 @@ test('reconnection backoff: 250 ms doubling to 2 s', () => {
 
 test('exactly one side of a pair is polite', () => {
   assert.notEqual(isPolite('a', 'b'), isPolite('b', 'a'));
+});
+
+test('watchdog: a silent host is dead, a frozen page is not', () => {
+  const t0 = 1_000_000;
+  // ticks on time, nothing heard for longer than the limit: dead
+  const late = t0 + SILENCE_LIMIT_MS + 1;
+  assert.equal(watchdog(late, late - PING_EVERY_MS, t0).dead, true);
+  assert.equal(watchdog(t0 + SILENCE_LIMIT_MS, t0 + SILENCE_LIMIT_MS - PING_EVERY_MS, t0).dead, false);
+  // the page itself slept 60 s: the silence starts over from now
+  const woke = t0 + 60_000;
+  const v = watchdog(woke, t0, t0);
+  assert.deepEqual(v, { dead: false, lastReceived: woke });
+  // and if the host stays silent after the page woke, it is dead one limit later
+  const after = woke + SILENCE_LIMIT_MS + PING_EVERY_MS;
+  assert.equal(watchdog(after, after - PING_EVERY_MS, v.lastReceived).dead, true);
 });
