@@ -66,12 +66,14 @@ if [ "$(id -u)" -eq 0 ]; then
   echo "$line" >>"$commands"
   echo "bench: discovery" >&2
   MOIM_BENCH_OUT="$results/discovery.json" cargo test -q --no-default-features --features bench --test discovery \
-    bench_discovery_time -- --ignored >/dev/null || { echo "bench: discovery FAILED" >&2; status=1; }
+    bench_discovery_time -- --ignored --nocapture >"$results/discovery.log" 2>&1 \
+    || { echo "bench: discovery FAILED; its log:" >&2; tail -n 60 "$results/discovery.log" >&2; status=1; }
   line="MOIM_E2E_DEADLINE_SECS=1500 MOIM_BENCH_OUT=\$results/call-setup.json cargo test --no-default-features --features bench --test e2e_browser bench_call_setup -- --ignored"
   echo "$line" >>"$commands"
   echo "bench: call set-up" >&2
   MOIM_E2E_DEADLINE_SECS=1500 MOIM_BENCH_OUT="$results/call-setup.json" cargo test -q --no-default-features --features bench \
-    --test e2e_browser bench_call_setup -- --ignored >/dev/null || { echo "bench: call set-up FAILED" >&2; status=1; }
+    --test e2e_browser bench_call_setup -- --ignored --nocapture >"$results/call-setup.log" 2>&1 \
+    || { echo "bench: call set-up FAILED; its log:" >&2; tail -n 60 "$results/call-setup.log" >&2; status=1; }
 else
   echo "bench: not root, skipping the namespace benchmarks (discovery, call set-up)" >&2
 fi
