@@ -59,21 +59,27 @@ if [ "$BIG" != 0 ]; then
     --pace-rate 1000 --pace-secs 10 --sat-warmup-secs 2 --sat-secs 5 --window 4 --connect-parallel 128
 fi
 
+# A benchmark that is a test: record the command line shown ($2), run the rest; its output goes
+# to $results/<name>.log and is shown if it fails.
+test_bench() {
+  local name=$1 shown=$2; shift 2
+  echo "$shown" >>"$commands"
+  echo "bench: $name" >&2
+  "$@" >"$results/$name.log" 2>&1 || {
+    echo "bench: $name FAILED; its log:" >&2; tail -n 60 "$results/$name.log" >&2; status=1; }
+}
+
 # Beyond loopback: mDNS discovery between two namespace hosts, and call set-up in headless
 # Chromium (both need root for their network namespaces; they are skipped without it).
 if [ "$(id -u)" -eq 0 ]; then
-  line="MOIM_BENCH_OUT=\$results/discovery.json cargo test --no-default-features --features bench --test discovery bench_discovery_time -- --ignored"
-  echo "$line" >>"$commands"
-  echo "bench: discovery" >&2
-  MOIM_BENCH_OUT="$results/discovery.json" cargo test -q --no-default-features --features bench --test discovery \
-    bench_discovery_time -- --ignored --nocapture >"$results/discovery.log" 2>&1 \
-    || { echo "bench: discovery FAILED; its log:" >&2; tail -n 60 "$results/discovery.log" >&2; status=1; }
-  line="MOIM_E2E_DEADLINE_SECS=1500 MOIM_BENCH_OUT=\$results/call-setup.json cargo test --no-default-features --features bench --test e2e_browser bench_call_setup -- --ignored"
-  echo "$line" >>"$commands"
-  echo "bench: call set-up" >&2
-  MOIM_E2E_DEADLINE_SECS=1500 MOIM_BENCH_OUT="$results/call-setup.json" cargo test -q --no-default-features --features bench \
-    --test e2e_browser bench_call_setup -- --ignored --nocapture >"$results/call-setup.log" 2>&1 \
-    || { echo "bench: call set-up FAILED; its log:" >&2; tail -n 60 "$results/call-setup.log" >&2; status=1; }
+  test_bench discovery \
+    "MOIM_BENCH_OUT=\$results/discovery.json cargo test --no-default-features --features bench --test discovery bench_discovery_time -- --ignored" \
+    env MOIM_BENCH_OUT="$results/discovery.json" cargo test -q --no-default-features --features bench \
+    --test discovery bench_discovery_time -- --ignored --nocapture
+  test_bench call-setup \
+    "MOIM_E2E_DEADLINE_SECS=1500 MOIM_BENCH_OUT=\$results/call-setup.json cargo test --no-default-features --features bench --test e2e_browser bench_call_setup -- --ignored" \
+    env MOIM_E2E_DEADLINE_SECS=1500 MOIM_BENCH_OUT="$results/call-setup.json" cargo test -q --no-default-features \
+    --features bench --test e2e_browser bench_call_setup -- --ignored --nocapture
 else
   echo "bench: not root, skipping the namespace benchmarks (discovery, call set-up)" >&2
 fi

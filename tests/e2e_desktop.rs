@@ -74,13 +74,7 @@ fn start_app_with(lab: &mut Lab, extra: Vec<(&'static str, String)>) -> App {
 /// Launch the app binary again, as a user would, with `args`; its exit status (it must end
 /// within `limit`).
 fn launch_again(lab: &Lab, app: &App, args: &[&str], limit: Duration) -> std::process::ExitStatus {
-    let mut child = std::process::Command::new("ip")
-        .args(["netns", "exec", &lab.app_ns, APP_BIN])
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(app.envs.iter().map(|(k, v)| (k, v)))
-        .stdin(std::process::Stdio::null())
+    let mut child = Lab::command(&lab.app_ns, APP_BIN, args, &app.envs)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -446,15 +440,10 @@ fn a_second_launch_hands_its_moim_link_to_the_running_app() {
     // the single-instance handshake runs over the session bus, as on a desktop
     let bus = lab.start_session_bus();
     let app = start_app_with(&mut lab, vec![("DBUS_SESSION_BUS_ADDRESS", bus)]);
-    let app_pids = lab.pids_of(&lab.app_ns.clone(), &bin_path());
     runtime().block_on(async {
         let a = &app.client;
         wait_css(a, "#host-panel .hp-head strong").await;
-        let app_pids = if app_pids.is_empty() {
-            lab.pids_of(&lab.app_ns.clone(), &bin_path())
-        } else {
-            app_pids
-        };
+        let app_pids = lab.pids_of(&lab.app_ns, &bin_path());
         assert_eq!(app_pids.len(), 1, "one moim process: {app_pids:?}");
 
         // a meeting on this host, made over the page's own socket (kept open, so it stays)
@@ -493,7 +482,7 @@ fn a_second_launch_hands_its_moim_link_to_the_running_app() {
         })
         .await;
         // the one app is still the only one, and still the host
-        assert_eq!(lab.pids_of(&lab.app_ns.clone(), &bin_path()), app_pids);
+        assert_eq!(lab.pids_of(&lab.app_ns, &bin_path()), app_pids);
         let rooms = js_async(
             a,
             "const done = arguments[arguments.length - 1];

@@ -86,7 +86,19 @@ impl Lab {
         p
     }
 
-    /// Start `program` in namespace `ns` with exactly `envs` (plus PATH); its output goes to
+    /// `program` in namespace `ns` with exactly `envs` (plus PATH) and no input.
+    pub fn command(ns: &str, program: &str, args: &[&str], envs: &[(&str, String)]) -> Command {
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", ns, program])
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(envs.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Start [`Lab::command`] as a process the lab ends; its output goes to
     /// `<scratch>/<label>.log`.
     pub fn spawn(
         &mut self,
@@ -97,13 +109,7 @@ impl Lab {
         envs: &[(&str, String)],
     ) -> u32 {
         let log = File::create(self.dir.path().join(format!("{label}.log"))).unwrap();
-        let child = Command::new("ip")
-            .args(["netns", "exec", ns, program])
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .envs(envs.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::null())
+        let child = Lab::command(ns, program, args, envs)
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
