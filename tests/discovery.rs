@@ -193,6 +193,75 @@ fn a_client_joins_a_room_on_another_host_through_its_own() {
     );
 }
 
+#[test]
+fn a_lobby_on_another_host_is_pushed_new_rooms() {
+    run_lan(
+        "a_lobby_on_another_host_is_pushed_new_rooms",
+        2,
+        |lan| async move {
+            let a = lan.start_host(1).await;
+            let b = lan.start_host(2).await;
+            wait_for("B to find A", Duration::from_secs(20), || async {
+                b.sees(&a.id).await.map(|_| ())
+            })
+            .await;
+            // A lobby on B follows the directory over its one socket; nothing polls.
+            let mut lobby = b.socket(None).await;
+            lobby.recv("welcome").await;
+            lobby.send(json!({"type": "watch-hosts"})).await;
+            let first = lobby.recv("hosts").await;
+            assert_eq!(first["mdns"], true);
+            assert_eq!(
+                first["hosts"][0]["id"],
+                b.id.as_str(),
+                "B's own entry first"
+            );
+            assert_eq!(
+                first["hosts"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|h| h["self"] == true)
+                    .count(),
+                1
+            );
+
+            let mut alice = a.socket(None).await;
+            alice.recv("welcome").await;
+            let created_at = Instant::now();
+            alice
+                .send(json!({"type": "create-room", "name": "pushed"}))
+                .await;
+            let room = alice.recv("room-created").await["room"]["id"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let entry = loop {
+                let hosts = lobby.recv("hosts").await;
+                let found = hosts["hosts"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|h| h["id"] == a.id.as_str() && room_in(h, &room).is_some())
+                    .cloned();
+                if let Some(entry) = found {
+                    break entry;
+                }
+            };
+            let pushed_after = created_at.elapsed();
+            step(&format!(
+                "B's lobby was pushed A's new room after {pushed_after:?}"
+            ));
+            assert_eq!(entry["self"], false);
+            assert_eq!(room_in(&entry, &room).unwrap()["name"], "pushed");
+            assert!(
+                pushed_after <= Duration::from_secs(1),
+                "took {pushed_after:?}"
+            );
+        },
+    );
+}
+
 /// Benchmark (run by `make bench`, ignored by `make test`): from the moment a host process is
 /// started to its first room being listed on another host, 20 times; prints the figures as one
 /// JSON line (and writes it to `$MOIM_BENCH_OUT` when set).

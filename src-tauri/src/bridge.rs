@@ -8,12 +8,10 @@ use std::net::SocketAddr;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message as TMessage;
 
-use crate::config::MAX_FRAME_BYTES;
 use crate::protocol::{ErrorBody, ErrorCode, ServerMessage};
-use crate::remote::{self, RemoteStream};
+use crate::remote::{self, RemoteSocket};
 use crate::tls::Fingerprint;
 
 /// Close code when the other host cannot be reached (1014: bad gateway).
@@ -26,17 +24,7 @@ pub async fn run(
     fingerprint: Option<Fingerprint>,
     resume: Option<String>,
 ) {
-    let mut upstream = None;
-    for addr in &addrs {
-        match open(*addr, fingerprint, resume.as_deref()).await {
-            Ok(ws) => {
-                upstream = Some(ws);
-                break;
-            }
-            Err(err) => tracing::info!(%addr, %err, "cannot reach the other host"),
-        }
-    }
-    let Some(upstream) = upstream else {
+    let Some(upstream) = open_first(&addrs, fingerprint, resume.as_deref()).await else {
         let body = ErrorBody::new(
             ErrorCode::HostUnreachable,
             "That meeting's host cannot be reached from here right now.",
@@ -52,67 +40,32 @@ pub async fn run(
             .await;
         return;
     };
-    match upstream {
-        Upstream::Tls(ws) => pipe(client, *ws).await,
-        Upstream::Plain(ws) => pipe(client, *ws).await,
-    }
+    pipe(client, upstream).await;
 }
 
-enum Upstream {
-    Tls(
-        Box<
-            tokio_tungstenite::WebSocketStream<
-                tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
-            >,
-        >,
-    ),
-    Plain(Box<tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>>),
-}
-
-async fn open(
-    addr: SocketAddr,
+/// The first address of the other host that answers.
+async fn open_first(
+    addrs: &[SocketAddr],
     fingerprint: Option<Fingerprint>,
     resume: Option<&str>,
-) -> Result<Upstream, String> {
-    let config = WebSocketConfig::default()
-        .max_message_size(Some(MAX_FRAME_BYTES))
-        .max_frame_size(Some(MAX_FRAME_BYTES));
-    let stream = tokio::time::timeout(remote::REMOTE_TIMEOUT, remote::connect(addr, fingerprint))
-        .await
-        .map_err(|_| "timed out".to_string())?
-        .map_err(|e| e.to_string())?;
-    let scheme = if fingerprint.is_some() { "wss" } else { "ws" };
-    let mut url = format!("{scheme}://{addr}/ws");
-    if let Some(token) = resume {
-        // Tokens are `<uuid>.<base64url>`: nothing to escape.
-        if token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-        {
-            url.push_str("?resume=");
-            url.push_str(token);
+) -> Option<RemoteSocket> {
+    // Tokens are `<uuid>.<base64url>`: nothing to escape; anything else is not passed on.
+    let query = resume
+        .filter(|t| {
+            t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        })
+        .map(|t| format!("resume={t}"));
+    for addr in addrs {
+        match remote::open_socket(*addr, fingerprint, query.as_deref()).await {
+            Ok(ws) => return Some(ws),
+            Err(err) => tracing::info!(%addr, %err, "cannot reach the other host"),
         }
     }
-    Ok(match stream {
-        RemoteStream::Tls(s) => Upstream::Tls(Box::new(
-            tokio_tungstenite::client_async_with_config(url, *s, Some(config))
-                .await
-                .map_err(|e| e.to_string())?
-                .0,
-        )),
-        RemoteStream::Plain(s) => Upstream::Plain(Box::new(
-            tokio_tungstenite::client_async_with_config(url, s, Some(config))
-                .await
-                .map_err(|e| e.to_string())?
-                .0,
-        )),
-    })
+    None
 }
 
-async fn pipe<S>(client: WebSocket, upstream: tokio_tungstenite::WebSocketStream<S>)
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
-{
+async fn pipe(client: WebSocket, upstream: RemoteSocket) {
     let (mut client_tx, mut client_rx) = client.split();
     let (mut up_tx, mut up_rx) = upstream.split();
     let to_upstream = async {

@@ -1,10 +1,12 @@
-//! Every moim host on the LAN, found with mDNS (DNS-SD, `_moim._tcp.local.`).
+//! Every other moim host on the LAN, found with mDNS (DNS-SD, `_moim._tcp.local.`), and what
+//! rooms each of them holds.
 //!
-//! Each host announces a small TXT record: its id, name, protocol version, port, certificate
-//! fingerprint and a counter that moves when its rooms change. It also browses: for every other
-//! host it finds, it opens one signaling socket over HTTPS pinned to the announced fingerprint
-//! and asks to `watch` the room list, so room changes arrive as pushes, and a host that dies is
-//! noticed when its socket does. TXT stays small whatever the number of rooms.
+//! Each host announces a small, fixed TXT record: its id, name, protocol version, port and
+//! certificate fingerprint. It also browses: for every other host it finds, it opens one
+//! signaling socket over HTTPS pinned to the announced fingerprint and asks to `watch` its room
+//! list, so room changes arrive as pushes (the TXT record never changes with rooms), and a host
+//! that dies is noticed when its socket does. What it learns flows one way, into
+//! [`crate::directory`]; discovery knows nothing of this host's own rooms.
 //!
 //! The mDNS daemon runs on its own thread; a supervisor restarts it if it stops answering.
 
@@ -16,16 +18,13 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use mdns_sd::{IfKind, ServiceDaemon, ServiceEvent, ServiceInfo};
 use parking_lot::RwLock;
-use serde::Serialize;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
-use crate::protocol::{RoomInfo, PROTOCOL_VERSION};
-use crate::remote::{self, RemoteStream};
-use crate::server::Host;
+use crate::protocol::{HostEntry, RoomInfo, PROTOCOL_VERSION};
+use crate::remote::{self, RemoteError};
 use crate::tls::Fingerprint;
 
 /// The DNS-SD service type of moim hosts.
@@ -36,30 +35,10 @@ const MAX_ADDRS: usize = 8;
 const MAX_REMOTE_ROOMS: usize = 200;
 /// Longest host name kept from an announcement.
 const MAX_HOST_NAME: usize = 64;
-/// Room changes are announced at most this often (a busy host must not flood the LAN).
-const ANNOUNCE_EVERY: Duration = Duration::from_millis(300);
 /// A watch socket silent this long is dead (hosts ping every 5 s).
 const WATCH_IDLE: Duration = Duration::from_secs(10);
 /// How often the supervisor checks that the mDNS daemon still answers.
 const HEALTH_EVERY: Duration = Duration::from_secs(5);
-
-/// A host as the lobby shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct HostEntry {
-    /// Stable id (from its key).
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Whether this is the host answering.
-    #[serde(rename = "self")]
-    pub is_self: bool,
-    /// Where guests reach it.
-    pub url: String,
-    /// Its certificate fingerprint (hex), if it speaks HTTPS.
-    pub fingerprint: Option<String>,
-    /// Its listed rooms.
-    pub rooms: Vec<RoomInfo>,
-}
 
 /// What an announcement says about a remote host, once checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,8 +55,21 @@ pub struct Announcement {
     pub port: u16,
     /// Certificate fingerprint.
     pub fingerprint: Option<Fingerprint>,
-    /// Rooms-changed counter.
-    pub rooms_counter: u64,
+}
+
+/// What this host announces of itself.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// Host id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The port it serves on.
+    pub port: u16,
+    /// Its certificate fingerprint, when it speaks HTTPS.
+    pub fingerprint: Option<Fingerprint>,
+    /// Interfaces (names or addresses) to announce on; empty for all.
+    pub interfaces: Vec<String>,
 }
 
 struct Remote {
@@ -88,30 +80,29 @@ struct Remote {
     watcher: JoinHandle<()>,
 }
 
-/// The live list of hosts on the LAN.
+/// The live list of the other hosts on the LAN.
 pub struct Discovery {
     remotes: RwLock<HashMap<String, Remote>>,
     changed: watch::Sender<u64>,
-    host: Host,
-    self_id: String,
+    me: Identity,
 }
 
 impl std::fmt::Debug for Discovery {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Discovery")
-            .field("self_id", &self.self_id)
+            .field("id", &self.me.id)
             .finish()
     }
 }
 
 impl Discovery {
-    /// A discovery for `host`, announcing and browsing nothing yet (see [`Discovery::start`]).
-    pub fn new(host: Host) -> Arc<Self> {
+    /// A discovery that will announce `me`; it announces and browses nothing until
+    /// [`Discovery::start`].
+    pub fn new(me: Identity) -> Arc<Self> {
         Arc::new(Self {
             remotes: RwLock::new(HashMap::new()),
             changed: watch::channel(0).0,
-            self_id: host.host_id(),
-            host,
+            me,
         })
     }
 
@@ -127,19 +118,10 @@ impl Discovery {
         self.changed.subscribe()
     }
 
-    /// This host first, then every reachable remote host, by name.
-    pub fn hosts(&self) -> Vec<HostEntry> {
-        let tls = self.host.tls().map(|t| t.fingerprint.hex());
-        let mut out = vec![HostEntry {
-            id: self.self_id.clone(),
-            name: self.host.hub().settings().host.name.clone(),
-            is_self: true,
-            url: self.host.lan_urls().into_iter().next().unwrap_or_default(),
-            fingerprint: tls,
-            rooms: self.host.hub().rooms(),
-        }];
+    /// Every reachable remote host with its rooms, by name.
+    pub fn remotes(&self) -> Vec<HostEntry> {
         let remotes = self.remotes.read();
-        let mut others: Vec<HostEntry> = remotes
+        let mut out: Vec<HostEntry> = remotes
             .values()
             .filter(|r| r.reachable)
             .map(|r| HostEntry {
@@ -151,8 +133,7 @@ impl Discovery {
                 rooms: r.rooms.clone(),
             })
             .collect();
-        others.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-        out.extend(others);
+        out.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
         out
     }
 
@@ -192,14 +173,13 @@ impl Discovery {
 
     /// One life of the mDNS daemon. `Ok` means a clean shutdown; `Err` asks for a restart.
     async fn run_daemon(self: &Arc<Self>, shutdown: &CancellationToken) -> Result<(), String> {
-        let config = self.host.config().clone();
         let daemon = ServiceDaemon::new().map_err(|e| e.to_string())?;
         // Loopback multicast is never useful here, and IPv6 adds nothing to IPv4 on a LAN.
         let _ =
             daemon.disable_interface(vec![IfKind::LoopbackV4, IfKind::LoopbackV6, IfKind::IPv6]);
-        if !config.interfaces.is_empty() {
+        if !self.me.interfaces.is_empty() {
             let _ = daemon.disable_interface(IfKind::All);
-            for name in &config.interfaces {
+            for name in &self.me.interfaces {
                 let kind = match name.parse::<IpAddr>() {
                     Ok(ip) => IfKind::Addr(ip),
                     Err(_) => IfKind::Name(name.clone()),
@@ -207,12 +187,10 @@ impl Discovery {
                 daemon.enable_interface(kind).map_err(|e| e.to_string())?;
             }
         }
-        let mut counter = 0u64;
-        let mut info = self.service_info(counter)?;
+        let info = self.service_info()?;
         daemon.register(info.clone()).map_err(|e| e.to_string())?;
         let events = daemon.browse(SERVICE_TYPE).map_err(|e| e.to_string())?;
-        tracing::info!(id = %self.self_id, "announcing on the LAN and browsing for other hosts");
-        let mut rooms = self.host.hub().subscribe_rooms();
+        tracing::info!(id = %self.me.id, "announcing on the LAN and browsing for other hosts");
         let mut health = tokio::time::interval(HEALTH_EVERY);
         health.tick().await;
         let result = loop {
@@ -222,18 +200,6 @@ impl Discovery {
                     Ok(event) => self.on_event(event),
                     Err(_) => break Err("the browse channel closed".to_string()),
                 },
-                changed = rooms.changed() => {
-                    if changed.is_err() {
-                        break Ok(());
-                    }
-                    tokio::time::sleep(ANNOUNCE_EVERY).await;
-                    rooms.borrow_and_update();
-                    counter += 1;
-                    info = self.service_info(counter)?;
-                    if let Err(err) = daemon.register(info.clone()) {
-                        break Err(err.to_string());
-                    }
-                }
                 _ = health.tick() => {
                     let alive = match daemon.status() {
                         Ok(rx) => matches!(
@@ -259,21 +225,19 @@ impl Discovery {
         result
     }
 
-    fn service_info(&self, counter: u64) -> Result<ServiceInfo, String> {
-        let name = &self.host.hub().settings().host.name;
-        let short: String = name.chars().take(40).collect();
-        let instance = format!("{short} ({})", &self.self_id[..6]);
-        let server = format!("moim-{}.local.", self.self_id);
-        let port = self.host.port().to_string();
+    fn service_info(&self) -> Result<ServiceInfo, String> {
+        let me = &self.me;
+        let short: String = me.name.chars().take(40).collect();
+        let instance = format!("{short} ({})", &me.id[..6]);
+        let server = format!("moim-{}.local.", me.id);
+        let port = me.port.to_string();
         let version = PROTOCOL_VERSION.to_string();
-        let rc = counter.to_string();
-        let fp = self.host.tls().map(|t| t.fingerprint.hex());
+        let fp = me.fingerprint.map(|f| f.hex());
         let mut txt: Vec<(&str, &str)> = vec![
-            ("id", &self.self_id),
+            ("id", &me.id),
             ("name", &short),
             ("v", &version),
             ("port", &port),
-            ("rc", &rc),
         ];
         if let Some(fp) = &fp {
             txt.push(("tls", "1"));
@@ -281,22 +245,15 @@ impl Discovery {
         } else {
             txt.push(("tls", "0"));
         }
-        ServiceInfo::new(
-            SERVICE_TYPE,
-            &instance,
-            &server,
-            "",
-            self.host.port(),
-            &txt[..],
-        )
-        .map(ServiceInfo::enable_addr_auto)
-        .map_err(|e| e.to_string())
+        ServiceInfo::new(SERVICE_TYPE, &instance, &server, "", me.port, &txt[..])
+            .map(ServiceInfo::enable_addr_auto)
+            .map_err(|e| e.to_string())
     }
 
     fn on_event(self: &Arc<Self>, event: ServiceEvent) {
         match event {
             ServiceEvent::ServiceResolved(info) => match parse_announcement(&info) {
-                Ok(ann) if ann.id == self.self_id => {}
+                Ok(ann) if ann.id == self.me.id => {}
                 Ok(ann) => self.upsert(ann),
                 Err(why) => {
                     tracing::debug!(fullname = %info.fullname, why, "ignored an announcement")
@@ -394,43 +351,15 @@ impl Discovery {
         }
     }
 
-    async fn watch_once(&self, addr: SocketAddr, ann: &Announcement) -> Result<(), String> {
-        let ws_config = WebSocketConfig::default()
-            .max_message_size(Some(crate::config::MAX_FRAME_BYTES))
-            .max_frame_size(Some(crate::config::MAX_FRAME_BYTES));
-        let stream = tokio::time::timeout(
-            remote::REMOTE_TIMEOUT,
-            remote::connect(addr, ann.fingerprint),
-        )
-        .await
-        .map_err(|_| "connect timed out".to_string())?
-        .map_err(|e| e.to_string())?;
-        let scheme = if ann.fingerprint.is_some() {
-            "wss"
-        } else {
-            "ws"
-        };
-        let url = format!("{scheme}://{addr}/ws");
-        let mut ws = match stream {
-            RemoteStream::Tls(s) => {
-                let (ws, _) = tokio_tungstenite::client_async_with_config(url, *s, Some(ws_config))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                WatchSocket::Tls(Box::new(ws))
-            }
-            RemoteStream::Plain(s) => {
-                let (ws, _) = tokio_tungstenite::client_async_with_config(url, s, Some(ws_config))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                WatchSocket::Plain(Box::new(ws))
-            }
-        };
-        ws.send(r#"{"type":"list-rooms","watch":true}"#).await?;
+    async fn watch_once(&self, addr: SocketAddr, ann: &Announcement) -> Result<(), RemoteError> {
+        let mut ws = remote::open_socket(addr, ann.fingerprint, None).await?;
+        ws.send(Message::text(r#"{"type":"list-rooms","watch":true}"#))
+            .await?;
         loop {
             let msg = tokio::time::timeout(WATCH_IDLE, ws.next())
                 .await
-                .map_err(|_| "silent for too long".to_string())?
-                .ok_or("closed")?;
+                .map_err(|_| RemoteError::Timeout)?
+                .ok_or_else(|| RemoteError::Answer("closed".into()))??;
             let Message::Text(text) = msg else { continue };
             #[derive(serde::Deserialize)]
             struct Frame {
@@ -439,44 +368,14 @@ impl Discovery {
                 #[serde(default)]
                 rooms: Vec<RoomInfo>,
             }
-            let frame: Frame = serde_json::from_str(text.as_str()).map_err(|e| e.to_string())?;
+            let frame: Frame = serde_json::from_str(text.as_str())
+                .map_err(|e| RemoteError::Answer(e.to_string()))?;
             match frame.ty.as_str() {
                 "rooms" => self.set_remote(&ann.id, Some(clean_rooms(frame.rooms))),
-                "closing" => return Err("the host is closing".into()),
+                "closing" => return Err(RemoteError::Answer("the host is closing".into())),
                 _ => {}
             }
         }
-    }
-}
-
-/// A watch socket over TLS or plain TCP.
-enum WatchSocket {
-    Tls(
-        Box<
-            tokio_tungstenite::WebSocketStream<
-                tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
-            >,
-        >,
-    ),
-    Plain(Box<tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>>),
-}
-
-impl WatchSocket {
-    async fn send(&mut self, text: &str) -> Result<(), String> {
-        let msg = Message::text(text);
-        match self {
-            Self::Tls(ws) => ws.send(msg).await,
-            Self::Plain(ws) => ws.send(msg).await,
-        }
-        .map_err(|e| e.to_string())
-    }
-
-    async fn next(&mut self) -> Option<Message> {
-        match self {
-            Self::Tls(ws) => ws.next().await,
-            Self::Plain(ws) => ws.next().await,
-        }
-        .and_then(Result::ok)
     }
 }
 
@@ -536,9 +435,6 @@ pub fn parse_announcement(info: &mdns_sd::ResolvedService) -> Result<Announcemen
         Some("0") => None,
         _ => return Err("bad tls flag"),
     };
-    let rooms_counter = get("rc")
-        .and_then(|c| c.parse().ok())
-        .ok_or("bad rooms counter")?;
     if info.port == 0 {
         return Err("no port");
     }
@@ -563,6 +459,5 @@ pub fn parse_announcement(info: &mdns_sd::ResolvedService) -> Result<Announcemen
         addrs,
         port: info.port,
         fingerprint,
-        rooms_counter,
     })
 }

@@ -4,7 +4,8 @@
 //!
 //! # Layout
 //! - [`protocol`]: the wire messages (data only), documented in `docs/protocol.md`.
-//! - [`remote`]: asking another moim host, over HTTPS pinned to its fingerprint.
+//! - [`remote`]: talking to another moim host (requests and signaling sockets), over HTTPS
+//!   pinned to its fingerprint.
 //! - [`room`]: the hub of rooms and peers; delivers every message to its one target.
 //! - [`signaling`]: the life of one WebSocket (reader, writer, limits, liveness).
 //! - [`sse`]: the same session over server-sent events and POST, for browsers that refuse the
@@ -13,7 +14,9 @@
 //! - [`assets`]: the web UI from `ui/`, built in.
 //! - [`bridge`]: joining a room on another host through this one.
 //! - [`config`]: defaults and the `moim serve` flags.
-//! - [`discovery`]: mDNS announcing and browsing; the live list of hosts on the LAN.
+//! - [`discovery`]: mDNS announcing and browsing; the other hosts on the LAN and their rooms.
+//! - [`directory`]: the one live list of hosts the lobby shows, this one first, pushed to
+//!   lobbies as `hosts`.
 //! - [`tls`]: the host's certificate and its fingerprint, for HTTPS on the LAN.
 //! - [`token`]: the host key, resume and room tokens.
 //! - [`net`]: this machine's addresses.
@@ -28,6 +31,7 @@ pub mod assets;
 pub mod bridge;
 pub mod cli;
 pub mod config;
+pub mod directory;
 pub mod discovery;
 pub mod error;
 pub mod net;

@@ -73,6 +73,13 @@ pub enum ClientMessage {
         #[serde(default)]
         watch: bool,
     },
+    /// Follow the LAN directory (every host and its listed rooms): a `hosts` message now and
+    /// after every change, until the socket joins a room or sends `on: false`.
+    WatchHosts {
+        /// Start (default) or stop following.
+        #[serde(default = "default_true")]
+        on: bool,
+    },
     /// A chat message for everyone else in the room, relayed by the host. Clients also send
     /// chat over their data channels; this path reaches members that cannot hold a peer
     /// connection (a webview without WebRTC), and ids make the two paths idempotent.
@@ -112,6 +119,7 @@ pub const CLIENT_TYPES: &[&str] = &[
     "signal",
     "update",
     "list-rooms",
+    "watch-hosts",
     "chat",
     "ping",
 ];
@@ -129,6 +137,24 @@ pub struct RoomInfo {
     pub capacity: usize,
     /// Whether it needs a passcode.
     pub locked: bool,
+}
+
+/// A moim host as the lobby lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostEntry {
+    /// Stable id (from its key).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Whether this is the host answering.
+    #[serde(rename = "self")]
+    pub is_self: bool,
+    /// Where guests reach it.
+    pub url: String,
+    /// Its certificate fingerprint (hex), if it speaks HTTPS.
+    pub fingerprint: Option<String>,
+    /// Its listed rooms.
+    pub rooms: Vec<RoomInfo>,
 }
 
 /// A peer as the others in its room see it.
@@ -263,6 +289,13 @@ pub enum ServerMessage {
     Rooms {
         /// Sorted by name.
         rooms: Vec<RoomInfo>,
+    },
+    /// The LAN directory, whole: this host first, then every reachable host mDNS found.
+    Hosts {
+        /// Whether this host looks for others on the LAN at all.
+        mdns: bool,
+        /// The hosts with their listed rooms.
+        hosts: Vec<HostEntry>,
     },
     /// A chat message relayed from another member of the room.
     Chat {

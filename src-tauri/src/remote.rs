@@ -1,14 +1,22 @@
-//! Talking to another moim host on the LAN: fetch its room list over HTTPS, trusting only the
-//! certificate whose fingerprint its mDNS announcement carries, and open a signaling socket to
-//! it for a browser that joins one of its rooms through this host.
+//! Talking to another moim host on the LAN over HTTPS, trusting only the certificate whose
+//! fingerprint its mDNS announcement carries: one-shot requests ([`get`]) and the one way to
+//! open a signaling socket to it ([`open_socket`]), used both by the directory's room watch
+//! and by the bridge that joins a browser to one of its rooms through this host.
 
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use http_body_util::{BodyExt, Empty, Limited};
 use hyper::body::Bytes;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::WebSocketStream;
+
+use crate::config::MAX_FRAME_BYTES;
 
 use crate::protocol::RoomInfo;
 use crate::tls::{pinned_client_config, Fingerprint};
@@ -43,6 +51,9 @@ pub enum RemoteError {
     /// The answer was not what a moim host says.
     #[error("unexpected answer: {0}")]
     Answer(String),
+    /// The WebSocket handshake or the socket failed.
+    #[error("WebSocket: {0}")]
+    WebSocket(#[from] tokio_tungstenite::tungstenite::Error),
     /// Took too long.
     #[error("timed out")]
     Timeout,
@@ -54,6 +65,74 @@ pub enum RemoteStream {
     Tls(Box<TlsStream<TcpStream>>),
     /// Plain HTTP (a host run with `--no-tls`).
     Plain(TcpStream),
+}
+
+impl AsyncRead for RemoteStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Self::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            Self::Plain(s) => Pin::new(s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for RemoteStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Self::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            Self::Plain(s) => Pin::new(s).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Self::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            Self::Plain(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Self::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            Self::Plain(s) => Pin::new(s).poll_shutdown(cx),
+        }
+    }
+}
+
+/// A signaling socket to another host.
+pub type RemoteSocket = WebSocketStream<RemoteStream>;
+
+/// Open the signaling socket `/ws?<query>` of the host at `addr` (pinned to `fingerprint`
+/// when it has one), within [`REMOTE_TIMEOUT`]. Frames are held to this host's own limits.
+pub async fn open_socket(
+    addr: SocketAddr,
+    fingerprint: Option<Fingerprint>,
+    query: Option<&str>,
+) -> Result<RemoteSocket, RemoteError> {
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_FRAME_BYTES))
+        .max_frame_size(Some(MAX_FRAME_BYTES));
+    let scheme = if fingerprint.is_some() { "wss" } else { "ws" };
+    let url = match query {
+        Some(q) => format!("{scheme}://{addr}/ws?{q}"),
+        None => format!("{scheme}://{addr}/ws"),
+    };
+    tokio::time::timeout(REMOTE_TIMEOUT, async {
+        let stream = connect(addr, fingerprint).await?;
+        let (ws, _) =
+            tokio_tungstenite::client_async_with_config(url, stream, Some(config)).await?;
+        Ok(ws)
+    })
+    .await
+    .map_err(|_| RemoteError::Timeout)?
 }
 
 /// Open a connection to `addr`, pinned to `fingerprint` when there is one.
@@ -84,10 +163,7 @@ pub async fn get(
     path: &str,
 ) -> Result<Bytes, RemoteError> {
     tokio::time::timeout(REMOTE_TIMEOUT, async {
-        match connect(addr, fingerprint).await? {
-            RemoteStream::Tls(s) => get_on(*s, addr, path).await,
-            RemoteStream::Plain(s) => get_on(s, addr, path).await,
-        }
+        get_on(connect(addr, fingerprint).await?, addr, path).await
     })
     .await
     .map_err(|_| RemoteError::Timeout)?

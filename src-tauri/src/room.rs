@@ -103,6 +103,8 @@ struct PeerEntry {
     room: Option<String>,
     info: PeerInfo,
     watching: bool,
+    /// Follows the LAN directory (`watch-hosts`).
+    watching_hosts: bool,
 }
 
 struct Room {
@@ -119,6 +121,8 @@ struct State {
     peers: HashMap<PeerId, PeerEntry>,
     rooms: HashMap<String, Room>,
     next_generation: u64,
+    /// The latest `hosts` frame (see [`Hub::publish_hosts`]), shared by every watcher.
+    hosts_frame: Option<Utf8Bytes>,
 }
 
 /// Head counts, for the health endpoint and the host panel.
@@ -225,6 +229,7 @@ impl Hub {
                             video: true,
                         },
                         watching: false,
+                        watching_hosts: false,
                     },
                 );
             }
@@ -289,6 +294,17 @@ impl Hub {
                 if let Some(entry) = state.peers.get_mut(&peer) {
                     entry.watching = watch && entry.room.is_none();
                     deliver(entry, list);
+                }
+                Ok(())
+            }
+            ClientMessage::WatchHosts { on } => {
+                let mut state = self.state.lock();
+                let frame = state.hosts_frame.clone();
+                if let Some(entry) = state.peers.get_mut(&peer) {
+                    entry.watching_hosts = on && entry.room.is_none();
+                    if let (true, Some(frame)) = (entry.watching_hosts, frame) {
+                        deliver(entry, frame);
+                    }
                 }
                 Ok(())
             }
@@ -457,6 +473,7 @@ impl Hub {
         let before = entry.info.clone();
         entry.room = Some(room_id.clone());
         entry.watching = false;
+        entry.watching_hosts = false;
         entry.info.name = name;
         entry.info.audio = req.audio.unwrap_or(true);
         entry.info.video = req.video.unwrap_or(true);
@@ -626,6 +643,16 @@ impl Hub {
         for entry in state.peers.values().filter(|p| p.watching) {
             deliver(entry, frame.clone());
         }
+    }
+
+    /// Keep `frame` (a serialized `hosts` message, built once by the directory) as the LAN
+    /// directory and push it to every socket that follows it. The hub never looks inside.
+    pub fn publish_hosts(&self, frame: Utf8Bytes) {
+        let mut state = self.state.lock();
+        for entry in state.peers.values().filter(|p| p.watching_hosts) {
+            deliver(entry, frame.clone());
+        }
+        state.hosts_frame = Some(frame);
     }
 
     /// The listed rooms, sorted by name.

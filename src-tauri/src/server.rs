@@ -25,9 +25,10 @@ use crate::assets::Assets;
 use crate::config::{
     HostConfig, MAX_FRAME_BYTES, SHUTDOWN_GRACE, WS_READ_BUFFER_BYTES, WS_WRITE_BUFFER_BYTES,
 };
-use crate::discovery::{Discovery, HostEntry};
+use crate::directory::{Directory, SelfEntry};
+use crate::discovery::{Discovery, Identity};
 use crate::error::HostError;
-use crate::protocol::PROTOCOL_VERSION;
+use crate::protocol::{HostEntry, PROTOCOL_VERSION};
 use crate::room::{Hub, HubSettings};
 use crate::signaling::{self, SocketParams};
 use crate::tls::TlsIdentity;
@@ -66,7 +67,8 @@ struct Inner {
     tls: Option<TlsIdentity>,
     port: AtomicUsize,
     host_id: String,
-    discovery: parking_lot::RwLock<Option<Arc<Discovery>>>,
+    /// The LAN directory, while the host serves.
+    directory: parking_lot::RwLock<Option<Arc<Directory>>>,
     sessions: Arc<crate::sse::Sessions>,
 }
 
@@ -118,7 +120,7 @@ impl Host {
                 tls,
                 port: AtomicUsize::new(0),
                 host_id,
-                discovery: parking_lot::RwLock::new(None),
+                directory: parking_lot::RwLock::new(None),
                 sessions: Arc::default(),
             }),
         }
@@ -136,21 +138,32 @@ impl Host {
 
     /// The mDNS discovery, while the host serves with it on.
     pub fn discovery(&self) -> Option<Arc<Discovery>> {
-        self.inner.discovery.read().clone()
+        self.directory().and_then(|d| d.discovery().cloned())
+    }
+
+    /// The LAN directory, while the host serves.
+    pub fn directory(&self) -> Option<Arc<Directory>> {
+        self.inner.directory.read().clone()
     }
 
     /// Every host of the LAN with its rooms: this one first, then those mDNS found.
-    pub fn hosts(&self) -> Vec<HostEntry> {
-        match self.discovery() {
+    pub fn hosts(&self) -> Arc<Vec<HostEntry>> {
+        match self.directory() {
             Some(d) => d.hosts(),
-            None => vec![HostEntry {
-                id: self.host_id(),
-                name: self.inner.hub.settings().host.name.clone(),
-                is_self: true,
-                url: self.lan_urls().into_iter().next().unwrap_or_default(),
-                fingerprint: self.inner.tls.as_ref().map(|t| t.fingerprint.hex()),
-                rooms: self.inner.hub.rooms(),
-            }],
+            None => Arc::new(vec![Directory::build_self(
+                self.inner.hub.rooms(),
+                &self.self_entry(),
+            )]),
+        }
+    }
+
+    /// How this host lists itself.
+    fn self_entry(&self) -> SelfEntry {
+        SelfEntry {
+            id: self.host_id(),
+            name: self.inner.hub.settings().host.name.clone(),
+            url: self.lan_urls().into_iter().next().unwrap_or_default(),
+            fingerprint: self.inner.tls.as_ref().map(|t| t.fingerprint.hex()),
         }
     }
 
@@ -233,12 +246,19 @@ impl Host {
             .port
             .store(usize::from(local.port()), Ordering::Release);
         tracing::info!(addr = %local, tls = self.inner.tls.is_some(), "host listening");
-        let lobby = tokio::spawn(lobby_loop(self.inner.hub.clone(), shutdown.clone()));
-        let mdns = (!self.inner.config.no_mdns).then(|| {
-            let discovery = Discovery::new(self.clone());
-            *self.inner.discovery.write() = Some(discovery.clone());
-            discovery.start(shutdown.clone())
+        let discovery = (!self.inner.config.no_mdns).then(|| {
+            Discovery::new(Identity {
+                id: self.host_id(),
+                name: self.inner.hub.settings().host.name.clone(),
+                port: local.port(),
+                fingerprint: self.inner.tls.as_ref().map(|t| t.fingerprint),
+                interfaces: self.inner.config.interfaces.clone(),
+            })
         });
+        let mdns = discovery.as_ref().map(|d| d.start(shutdown.clone()));
+        let directory = Directory::new(self.inner.hub.clone(), self.self_entry(), discovery);
+        *self.inner.directory.write() = Some(directory.clone());
+        let lobby = tokio::spawn(lobby_loop(directory, shutdown.clone()));
         let router = self.router();
         let acceptor = self
             .inner
@@ -277,8 +297,7 @@ impl Host {
             // Unregistering sends the goodbye that removes this host from the others' lists.
             let _ = tokio::time::timeout(SHUTDOWN_GRACE, mdns).await;
         }
-        // The discovery holds the host; drop it so nothing outlives the serve.
-        self.inner.discovery.write().take();
+        self.inner.directory.write().take();
         http.close();
         self.inner.sockets.close();
         let goodbyes = async {
@@ -385,24 +404,21 @@ fn https_redirect<B>(req: &hyper::Request<B>) -> Response {
     }
 }
 
-/// Push room lists to lobby watchers when rooms change (at most every 100 ms), and drop rooms
-/// nobody claimed.
-async fn lobby_loop(hub: Arc<Hub>, shutdown: CancellationToken) {
-    let mut changes = hub.subscribe_rooms();
-    let mut sweep = tokio::time::interval(std::time::Duration::from_secs(10));
-    loop {
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            changed = changes.changed() => {
-                if changed.is_err() {
-                    return;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                changes.borrow_and_update();
-                hub.push_rooms_to_watchers();
-            }
-            _ = sweep.tick() => hub.sweep_unclaimed(Instant::now()),
+/// Keep the lobby current (room lists to `list-rooms` watchers, the directory to
+/// `watch-hosts` followers) and drop rooms nobody claimed.
+async fn lobby_loop(directory: Arc<Directory>, shutdown: CancellationToken) {
+    let hub = directory.hub().clone();
+    let sweeper = hub.clone();
+    let sweep = async move {
+        let mut every = tokio::time::interval(Duration::from_secs(10));
+        loop {
+            every.tick().await;
+            sweeper.sweep_unclaimed(Instant::now());
         }
+    };
+    tokio::select! {
+        _ = directory.run(shutdown, move || hub.push_rooms_to_watchers()) => {}
+        _ = sweep => {}
     }
 }
 
@@ -621,7 +637,7 @@ async fn qr_svg(Query(q): Query<QrQuery>) -> Response {
 async fn hosts(State(host): State<Host>) -> impl IntoResponse {
     Json(serde_json::json!({
         "mdns": host.discovery().is_some(),
-        "hosts": host.hosts(),
+        "hosts": *host.hosts(),
     }))
 }
 
