@@ -11,7 +11,7 @@ mod desktop_lab;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use desktop_lab::{chromium_caps, eventually, webdriver_in, Lab};
+use desktop_lab::{chromium_caps, wait_for, webdriver_in, Lab};
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
@@ -165,7 +165,7 @@ async fn create_meeting(app: &Client, me: &str, meeting: &str) -> String {
         .unwrap();
     wait_css(app, "#create-btn").await.click().await.unwrap();
     // the panel re-renders on every change: read it with one script, not element handles
-    eventually(Duration::from_secs(20), "the meeting in the panel", || async {
+    wait_for("the meeting in the panel", Duration::from_secs(20), || async {
         let id = js(app, "const r = document.querySelector('#hp-rooms .hp-room'); return r ? r.dataset.roomId : null").await;
         id.as_str().map(str::to_string)
     })
@@ -280,7 +280,7 @@ fn the_app_hosts_a_meeting_that_two_browsers_join_by_its_link() {
         ada.goto(&format!("{page}?name=Ada&autojoin=1#{fragment}")).await.unwrap();
         grace.goto(&format!("{page}?name=Grace&autojoin=1#{fragment}")).await.unwrap();
         for (who, browser) in [("Ada", &ada), ("Grace", &grace)] {
-            eventually(Duration::from_secs(45), &format!("{who} receiving video"), || async {
+            wait_for(&format!("{who} receiving video"), Duration::from_secs(45), || async {
                 let s = js_async(browser, MESH_STATS).await;
                 let ok = s["peers"].as_object().is_some_and(|peers| {
                     peers.values().any(|p| p["state"] == "connected" && p["frames"].as_u64().unwrap_or(0) > 0)
@@ -299,7 +299,7 @@ fn the_app_hosts_a_meeting_that_two_browsers_join_by_its_link() {
         );
 
         // the app's panel shows both of them in the meeting
-        let members = eventually(Duration::from_secs(10), "both in the panel", || async {
+        let members = wait_for("both in the panel", Duration::from_secs(10), || async {
             let names = js(
                 a,
                 &format!(
@@ -336,14 +336,14 @@ fn the_app_hosts_a_meeting_that_two_browsers_join_by_its_link() {
         // the second click quits: the session may end before WebKit answers the click
         let _ = quit.click().await;
         for (who, browser) in [("Ada", &ada), ("Grace", &grace)] {
-            let text = eventually(Duration::from_secs(15), &format!("{who} told the host closed"), || async {
+            let text = wait_for(&format!("{who} told the host closed"), Duration::from_secs(15), || async {
                 let b = js(browser, "const b = document.getElementById('banner'); return [b.dataset.code || '', b.hidden, document.getElementById('banner-text').textContent]").await;
                 (b[0] == "closing" && b[1] == false).then(|| b[2].as_str().unwrap_or("").to_string())
             })
             .await;
             assert!(text.contains("shutting down"), "{who}: {text}");
         }
-        eventually(Duration::from_secs(15), "the app process to end", || async {
+        wait_for("the app process to end", Duration::from_secs(15), || async {
             app_pids.iter().all(|p| !Lab::alive(*p)).then_some(())
         })
         .await;
@@ -368,7 +368,7 @@ fn the_webview_reports_what_it_can_do_and_hands_calls_to_the_browser() {
         wait_css(a, "#host-panel .hp-head strong").await;
 
         // what the page reported to the app is what the webview has
-        let caps = eventually(Duration::from_secs(15), "reported capabilities", || async {
+        let caps = wait_for("reported capabilities", Duration::from_secs(15), || async {
             let c = js_async(
                 a,
                 "const done = arguments[arguments.length - 1];
@@ -410,7 +410,7 @@ fn the_webview_reports_what_it_can_do_and_hands_calls_to_the_browser() {
         // without WebRTC, a meeting made here opens in the browser, named, joining at once
         let room = create_meeting(a, "Mina", "Design review").await;
         let want = format!("http://127.0.0.1:{PORT}/j/{room}?name=Mina&autojoin=1");
-        eventually(Duration::from_secs(10), "the browser hand-off", || async {
+        wait_for("the browser hand-off", Duration::from_secs(10), || async {
             (opened(&app) == vec![want.clone()]).then_some(())
         })
         .await;
@@ -421,7 +421,7 @@ fn the_webview_reports_what_it_can_do_and_hands_calls_to_the_browser() {
         let code = js(a, "return document.getElementById('banner').dataset.code").await;
         assert_eq!(code, "no-webrtc");
         wait_css(a, "#banner-action").await.click().await.unwrap();
-        eventually(Duration::from_secs(10), "a second hand-off", || async {
+        wait_for("a second hand-off", Duration::from_secs(10), || async {
             (opened(&app) == vec![want.clone(), want.clone()]).then_some(())
         })
         .await;
@@ -466,7 +466,7 @@ fn a_second_launch_hands_its_moim_link_to_the_running_app() {
         // a link that is not a meeting: the second launch still ends, the window stays put
         let status = launch_again(&lab, &app, &["moim://join/../../etc/passwd"], Duration::from_secs(30));
         assert!(status.success(), "second launch: {status}");
-        eventually(Duration::from_secs(10), "the bad link logged", || async {
+        wait_for("the bad link logged", Duration::from_secs(10), || async {
             app_log(&lab).contains("ignored a link").then_some(())
         })
         .await;
@@ -476,7 +476,7 @@ fn a_second_launch_hands_its_moim_link_to_the_running_app() {
         let link = format!("moim://join/{}", room.to_ascii_uppercase());
         let status = launch_again(&lab, &app, &[&link], Duration::from_secs(30));
         assert!(status.success(), "second launch: {status}");
-        eventually(Duration::from_secs(15), "the window on the meeting", || async {
+        wait_for("the window on the meeting", Duration::from_secs(15), || async {
             let url = a.current_url().await.ok()?;
             (url.path() == format!("/j/{room}")).then_some(())
         })

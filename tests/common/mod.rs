@@ -3,21 +3,19 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use moim::{Host, HostConfig};
 use serde_json::{json, Value};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 
-/// How long any single expected event may take before the test fails. Generous: this is a
-/// guard against hanging, not a speed assertion.
-pub const EVENT_TIMEOUT: Duration = Duration::from_secs(20);
+#[path = "../harness/mod.rs"]
+pub mod harness;
+
+use harness::ws;
 
 /// A host running on a loopback port.
 pub struct TestHost {
@@ -99,37 +97,21 @@ impl Client {
     }
 
     pub async fn send(&mut self, msg: Value) {
-        self.send_text(msg.to_string()).await;
+        ws::send(&mut self.ws, msg).await;
     }
 
     pub async fn send_text(&mut self, text: String) {
-        self.ws.send(Message::text(text)).await.expect("send");
+        ws::send_text(&mut self.ws, text).await;
     }
 
-    /// The next JSON message (pings are answered by tungstenite and skipped).
+    /// The next JSON message.
     pub async fn recv(&mut self) -> Value {
-        loop {
-            let msg = tokio::time::timeout(EVENT_TIMEOUT, self.ws.next())
-                .await
-                .expect("timed out waiting for a message")
-                .expect("socket closed")
-                .expect("socket error");
-            match msg {
-                Message::Text(t) => return serde_json::from_str(t.as_str()).expect("JSON"),
-                Message::Ping(_) | Message::Pong(_) => continue,
-                other => panic!("unexpected frame {other:?}"),
-            }
-        }
+        ws::recv(&mut self.ws).await
     }
 
     /// Read until a message of type `ty` arrives; return it.
     pub async fn recv_until(&mut self, ty: &str) -> Value {
-        loop {
-            let msg = self.recv().await;
-            if msg["type"] == ty {
-                return msg;
-            }
-        }
+        ws::recv_until(&mut self.ws, ty).await
     }
 
     /// The next message, which must be of type `ty`.
@@ -180,20 +162,7 @@ impl Client {
 
     /// Wait for the server to close the socket; return its close frame.
     pub async fn expect_close(&mut self) -> Option<CloseFrame> {
-        loop {
-            let next = tokio::time::timeout(EVENT_TIMEOUT, self.ws.next())
-                .await
-                .expect("timed out waiting for close");
-            match next {
-                Some(Ok(Message::Close(frame))) => return frame,
-                Some(Ok(_)) => continue,
-                Some(Err(e)) => {
-                    eprintln!("socket ended with {e}");
-                    return None;
-                }
-                None => return None,
-            }
-        }
+        ws::expect_close(&mut self.ws).await
     }
 }
 

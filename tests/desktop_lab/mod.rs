@@ -14,31 +14,29 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder};
-use serde_json::{json, Map, Value};
+use rustix::process::Signal;
+use serde_json::{Map, Value};
+
+#[path = "../harness/mod.rs"]
+pub mod harness;
+
+use harness::netns::{self, Netns};
+use harness::procs::{alive, signal};
+use harness::scratch::Scratch;
+pub use harness::wait::wait_for;
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
-/// The namespaces, the processes started in them, and a scratch folder.
+/// The namespaces, the processes started in them, and a scratch folder. Fields drop in order:
+/// the namespaces (and what is left in them) go before the folder.
 pub struct Lab {
     pub app_ns: String,
     pub lan_ns: String,
     pub app_ip: String,
     pub lan_ip: String,
-    pub dir: tempfile::TempDir,
     children: Vec<(String, Child)>,
-}
-
-fn ip(args: &[&str]) {
-    let out = Command::new("ip")
-        .args(args)
-        .output()
-        .expect("the ip command (iproute2)");
-    assert!(
-        out.status.success(),
-        "ip {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    namespaces: Vec<Netns>,
+    pub dir: Scratch,
 }
 
 impl Lab {
@@ -53,37 +51,23 @@ impl Lab {
         let app_ip = format!("10.213.{octet}.1");
         let lan_ip = format!("10.213.{octet}.2");
         let (va, vb) = (format!("mdv{id}a"), format!("mdv{id}b"));
-        ip(&["netns", "add", &app_ns]);
-        let lab = Lab {
-            app_ns: app_ns.clone(),
-            lan_ns: lan_ns.clone(),
-            app_ip: app_ip.clone(),
-            lan_ip: lan_ip.clone(),
-            dir: tempfile::Builder::new()
-                .prefix("moim-desktop-")
-                .tempdir()
-                .unwrap(),
+        let app = Netns::add(app_ns.clone()).expect("the app namespace");
+        let lan = Netns::add(lan_ns.clone()).expect("the LAN namespace");
+        netns::link(&app, &va, &app_ip, &lan, &vb, &lan_ip).expect("the link between them");
+        Lab {
+            app_ns,
+            lan_ns,
+            app_ip,
+            lan_ip,
             children: Vec::new(),
-        };
-        ip(&["netns", "add", &lan_ns]);
-        ip(&[
-            "link", "add", &va, "netns", &app_ns, "type", "veth", "peer", "name", &vb, "netns",
-            &lan_ns,
-        ]);
-        for (ns, dev, addr) in [(&app_ns, &va, &app_ip), (&lan_ns, &vb, &lan_ip)] {
-            ip(&["-n", ns, "link", "set", "lo", "up"]);
-            ip(&["-n", ns, "addr", "add", &format!("{addr}/24"), "dev", dev]);
-            ip(&["-n", ns, "link", "set", dev, "up"]);
-            ip(&["-n", ns, "route", "add", "default", "dev", dev]);
+            namespaces: vec![app, lan],
+            dir: Scratch::new("moim-desktop"),
         }
-        lab
     }
 
     /// A folder inside the scratch folder.
     pub fn path(&self, name: &str) -> PathBuf {
-        let p = self.dir.path().join(name);
-        std::fs::create_dir_all(&p).unwrap();
-        p
+        self.dir.sub(name)
     }
 
     /// `program` in namespace `ns` with exactly `envs` (plus PATH) and no input.
@@ -210,15 +194,7 @@ impl Lab {
 
     /// Is `pid` still running (and not a zombie)?
     pub fn alive(pid: u32) -> bool {
-        std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .map(|s| {
-                !s.rsplit(')')
-                    .next()
-                    .unwrap_or("")
-                    .trim_start()
-                    .starts_with('Z')
-            })
-            .unwrap_or(false)
+        alive(pid as i32)
     }
 
     /// PIDs of processes in namespace `ns` running `exe`.
@@ -238,37 +214,20 @@ impl Lab {
             .collect()
     }
 
-    fn ns_pids(&self) -> Vec<u32> {
-        let mut pids = Vec::new();
-        for ns in [&self.app_ns, &self.lan_ns] {
-            let out = Command::new("ip").args(["netns", "pids", ns]).output();
-            if let Ok(out) = out {
-                pids.extend(
-                    String::from_utf8_lossy(&out.stdout)
-                        .split_whitespace()
-                        .filter_map(|p| p.parse::<u32>().ok()),
-                );
-            }
-        }
-        pids
-    }
-}
-
-fn signal(pid: u32, sig: rustix::process::Signal) {
-    if let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
-        let _ = rustix::process::kill_process(pid, sig);
+    fn ns_pids(&self) -> Vec<i32> {
+        self.namespaces.iter().flat_map(Netns::pids).collect()
     }
 }
 
 impl Drop for Lab {
+    /// What we started, then anything left in our namespaces (their children), politely
+    /// first; the namespaces then kill what remains and are removed.
     fn drop(&mut self) {
-        use rustix::process::Signal;
-        // what we started, then anything left in our namespaces (their children)
         for (_, child) in &self.children {
-            signal(child.id(), Signal::TERM);
+            signal(child.id() as i32, Signal::TERM);
         }
-        for pid in self.ns_pids() {
-            signal(pid, Signal::TERM);
+        for ns in &self.namespaces {
+            ns.signal_all(Signal::TERM);
         }
         let deadline = Instant::now() + Duration::from_secs(3);
         while Instant::now() < deadline
@@ -279,22 +238,13 @@ impl Drop for Lab {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        for pid in self.ns_pids() {
-            signal(pid, Signal::KILL);
-        }
         for (_, child) in &mut self.children {
             if Lab::alive(child.id()) {
-                signal(child.id(), Signal::KILL);
+                signal(child.id() as i32, Signal::KILL);
             }
             let _ = child.wait();
         }
-        for ns in [&self.app_ns, &self.lan_ns] {
-            let _ = Command::new("ip").args(["netns", "del", ns]).status();
-        }
-        if std::thread::panicking() || std::env::var_os("MOIM_KEEP_LAB").is_some() {
-            let dir = std::mem::replace(&mut self.dir, tempfile::TempDir::new().unwrap());
-            eprintln!("lab files kept in {}", dir.keep().display());
-        }
+        self.namespaces.clear();
     }
 }
 
@@ -339,41 +289,11 @@ pub fn webdriver_in(ns: &str, port: u16, caps: Value, timeout: Duration) -> Clie
         .unwrap_or_else(|e| panic!("no WebDriver session: {e}"))
 }
 
-/// Chromium's flags for the tests (fake camera and microphone, no network chatter).
+/// Chromium for the desktop tests: the harness's flags, the host's self-signed certificate
+/// accepted (people compare its fingerprint), and a window size.
 pub fn chromium_caps(profile: &Path) -> Value {
-    json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-                "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                "--allow-loopback-in-peer-connection",
-                format!("--user-data-dir={}", profile.display()),
-                // the host's certificate is self-signed (people compare its fingerprint)
-                "--ignore-certificate-errors",
-                "--window-size=1024,768",
-            ]
-        }
-    })
-}
-
-/// Poll `f` until it returns `Some`, or panic with `what` after `timeout`.
-pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        if Instant::now() > deadline {
-            panic!("timed out waiting for {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let mut flags = harness::chromium::default_flags();
+    flags.push("--ignore-certificate-errors".into());
+    flags.push("--window-size=1024,768".into());
+    harness::chromium::caps(&flags, profile)
 }

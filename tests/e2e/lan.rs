@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
 use moim::remote;
 use moim::tls::{Fingerprint, TlsIdentity};
 use serde_json::Value;
-use tokio_tungstenite::tungstenite::Message;
 
+pub use super::harness::wait::wait_for;
+use super::harness::{scratch::Scratch, ws};
 use super::{step, tail, Lan, Proc};
 
 /// Set in the re-run test process: the LAN's namespace names and subnet.
@@ -89,42 +89,7 @@ where
 pub struct LanView {
     pub names: Vec<String>,
     pub subnet: u8,
-    pub dir: TempDir,
-}
-
-/// A scratch folder, removed when the test ends.
-pub struct TempDir(PathBuf);
-
-impl TempDir {
-    pub fn new() -> Self {
-        let dir = std::env::temp_dir().join(format!("moim-lan-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Default for TempDir {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Drop for TempDir {
-    /// Browsers killed by a failing test may still be writing their profiles here for a
-    /// moment: try again for a while.
-    fn drop(&mut self) {
-        for _ in 0..40 {
-            if std::fs::remove_dir_all(&self.0).is_ok() || !self.0.exists() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        eprintln!("e2e: could not remove {}", self.0.display());
-    }
+    pub dir: Scratch,
 }
 
 impl LanView {
@@ -133,7 +98,7 @@ impl LanView {
         Self {
             names: names.split(',').map(str::to_string).collect(),
             subnet: subnet.parse().unwrap(),
-            dir: TempDir::new(),
+            dir: Scratch::new("moim-lan"),
         }
     }
 
@@ -286,24 +251,12 @@ pub struct Wss(
 
 impl Wss {
     pub async fn send(&mut self, v: Value) {
-        self.0.send(Message::text(v.to_string())).await.unwrap();
+        ws::send(&mut self.0, v).await;
     }
 
-    /// Read frames until one of type `ty` arrives (20 s at most).
+    /// Read frames until one of type `ty` arrives.
     pub async fn recv(&mut self, ty: &str) -> Value {
-        loop {
-            let msg = tokio::time::timeout(Duration::from_secs(20), self.0.next())
-                .await
-                .unwrap_or_else(|_| panic!("no {ty} within 20 s"))
-                .expect("socket open")
-                .expect("socket ok");
-            if let Message::Text(t) = msg {
-                let v: Value = serde_json::from_str(t.as_str()).unwrap();
-                if v["type"] == ty {
-                    return v;
-                }
-            }
-        }
+        ws::recv_until(&mut self.0, ty).await
     }
 }
 
@@ -314,20 +267,4 @@ fn identity_in(data: &Path) -> Option<TlsIdentity> {
         data.join(moim::tls::KEY_FILE),
     );
     TlsIdentity::from_files(&cert, &key).ok()
-}
-
-/// Poll `probe` every 50 ms until it yields a value; fail after `limit`.
-pub async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(v) = probe().await {
-            return v;
-        }
-        assert!(started.elapsed() < limit, "waited {limit:?} for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }

@@ -19,17 +19,27 @@
 use std::future::Future;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use futures_util::{SinkExt, StreamExt};
-use rustix::process::{kill_process, Pid, Signal};
+use rustix::process::Signal;
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::Message;
 
+#[path = "../harness/mod.rs"]
+pub mod harness;
 pub mod lan;
+
+// What every suite reaches as `e2e::…` (not every suite uses each).
+#[allow(unused_imports)]
+pub use harness::{
+    chromium::{CHROMEDRIVER, CHROMIUM, CHROMIUM_FLAGS},
+    netns::{Lan, Netns},
+    procs::{free_port, signal, tail, Proc},
+    scratch::Scratch,
+    ws::{recv_until as recv_type, send},
+};
 
 /// Set (to the namespace's name) in the re-executed test process.
 pub const ENV_NETNS: &str = "MOIM_E2E_NETNS";
@@ -38,23 +48,6 @@ pub const ENV_DIR: &str = "MOIM_E2E_DIR";
 /// `MOIM_E2E_SKIP=1`: on a machine that cannot make namespaces, report the tests as skipped
 /// instead of failing them.
 pub const ENV_SKIP: &str = "MOIM_E2E_SKIP";
-
-pub const CHROMIUM: &str = "/usr/bin/chromium";
-pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-/// Every browser gets exactly these flags, plus its own `--user-data-dir`.
-pub const CHROMIUM_FLAGS: &[&str] = &[
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-];
 
 /// A whole test (inside its namespace) may take this long before the outer process kills it.
 pub const TEST_DEADLINE: Duration = Duration::from_secs(240);
@@ -115,16 +108,14 @@ where
              (install them with `scripts/deps.sh test`, run as root, or set {ENV_SKIP}=1 to skip)"
         );
     }
-    let ns = Netns::single().expect("create a network namespace");
+    let ns =
+        Netns::single(harness::netns::unique_name("moim-e2e")).expect("create a network namespace");
     // the test's files (profiles, logs, host data) live here; removed once everything that
     // could write to them is gone
-    let dir = std::env::temp_dir().join(&ns.name);
-    std::fs::create_dir_all(&dir).expect("scratch folder");
-    let outcome = ns.run_self(test, test_deadline(), &dir);
+    let dir = Scratch::at(std::env::temp_dir().join(&ns.name));
+    let outcome = run_self(&ns, test, test_deadline(), dir.path());
     drop(ns);
-    if let Err(e) = std::fs::remove_dir_all(&dir) {
-        eprintln!("e2e: could not remove {}: {e}", dir.display());
-    }
+    drop(dir);
     match outcome {
         Ok(status) => assert!(
             status.success(),
@@ -161,156 +152,53 @@ pub fn step(what: &str) {
 
 // ------------------------------------------------------------------------- namespaces
 
-static NEXT_NS: AtomicU32 = AtomicU32::new(0);
-
-/// A unique namespace name for this process: `moim-e2e-<pid>-<n><suffix>`.
-fn ns_name(suffix: &str) -> String {
-    let n = NEXT_NS.fetch_add(1, Ordering::Relaxed);
-    format!("moim-e2e-{}-{n}{suffix}", std::process::id())
-}
-
-/// Run `ip args…`, failing with its stderr.
-fn ip(args: &[&str]) -> Result<(), String> {
-    let out = Command::new("ip")
-        .args(args)
+/// Re-run this test binary's test `test` inside the namespace; its output is forwarded
+/// through `print!` so the test harness captures it like any test output.
+pub fn run_self(
+    ns: &Netns,
+    test: &str,
+    deadline: Duration,
+    dir: &Path,
+) -> Result<ExitStatus, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let mut child = ns
+        .command(exe)
+        .args([
+            "--exact",
+            test,
+            "--include-ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(ENV_NETNS, &ns.name)
+        .env(ENV_DIR, dir)
         .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("ip {}: {e}", args.join(" ")))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "ip {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
-}
-
-/// A network namespace this process created; deleted on drop, after every process still
-/// inside it (all started by the test) is killed by PID.
-pub struct Netns {
-    pub name: String,
-}
-
-impl Netns {
-    fn add(name: String) -> Result<Netns, String> {
-        ip(&["netns", "add", &name])?;
-        let ns = Netns { name };
-        ip(&["-n", &ns.name, "link", "set", "lo", "up"])?;
-        Ok(ns)
-    }
-
-    /// A namespace alone: `lo`, and a veth pair `eth0` (10.78.0.1/24, default route) ↔ `eth0p`,
-    /// both inside it, so WebRTC has an interface with a route but nothing leaves.
-    pub fn single() -> Result<Netns, String> {
-        let ns = Netns::add(ns_name(""))?;
-        let n = ns.name.as_str();
-        ip(&[
-            "-n", n, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0p",
-        ])?;
-        ip(&["-n", n, "addr", "add", "10.78.0.1/24", "dev", "eth0"])?;
-        ip(&["-n", n, "link", "set", "eth0p", "up"])?;
-        ip(&["-n", n, "link", "set", "eth0", "multicast", "on", "up"])?;
-        ip(&["-n", n, "route", "add", "224.0.0.0/4", "dev", "eth0"])?;
-        ip(&["-n", n, "route", "add", "default", "dev", "eth0"])?;
-        Ok(ns)
-    }
-
-    /// `program` to be run inside this namespace.
-    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &self.name]).arg(program);
-        cmd
-    }
-
-    /// The PIDs of the processes in this namespace.
-    pub fn pids(&self) -> Vec<i32> {
-        Command::new("ip")
-            .args(["netns", "pids", &self.name])
-            .output()
-            .map(|o| {
-                String::from_utf8_lossy(&o.stdout)
-                    .split_whitespace()
-                    .filter_map(|p| p.parse().ok())
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// Re-run this test binary's test `test` inside the namespace; its output is forwarded
-    /// through `print!` so the test harness captures it like any test output.
-    pub fn run_self(
-        &self,
-        test: &str,
-        deadline: Duration,
-        dir: &Path,
-    ) -> Result<ExitStatus, String> {
-        let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
-        let mut child = self
-            .command(exe)
-            .args([
-                "--exact",
-                test,
-                "--include-ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(ENV_NETNS, &self.name)
-            .env(ENV_DIR, dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("spawn the test in {}: {e}", self.name))?;
-        let out = forward(child.stdout.take().unwrap());
-        let err = forward(child.stderr.take().unwrap());
-        let started = Instant::now();
-        let status = loop {
-            if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-                break Ok(status);
-            }
-            if started.elapsed() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                break Err(format!(
-                    "did not finish within {deadline:?}; killed (its output is above)"
-                ));
-            }
-            std::thread::sleep(POLL);
-        };
-        // whatever the test left running in the namespace goes now, so the pipes close
-        self.kill_all();
-        for h in [out, err] {
-            let _ = h.join();
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("spawn the test in {}: {e}", ns.name))?;
+    let out = forward(child.stdout.take().unwrap());
+    let err = forward(child.stderr.take().unwrap());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break Ok(status);
         }
-        status
-    }
-
-    /// SIGKILL every process in the namespace (each one was started by the test), by PID.
-    fn kill_all(&self) {
-        for _ in 0..20 {
-            let pids = self.pids();
-            if pids.is_empty() {
-                return;
-            }
-            for pid in pids {
-                if pid as u32 != std::process::id() {
-                    signal(pid, Signal::KILL);
-                }
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        if started.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break Err(format!(
+                "did not finish within {deadline:?}; killed (its output is above)"
+            ));
         }
+        std::thread::sleep(POLL);
+    };
+    // whatever the test left running in the namespace goes now, so the pipes close
+    ns.kill_all();
+    for h in [out, err] {
+        let _ = h.join();
     }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        self.kill_all();
-        if let Err(e) = ip(&["netns", "del", &self.name]) {
-            eprintln!("e2e: could not delete namespace {}: {e}", self.name);
-        }
-    }
+    status
 }
 
 /// Copy a child's pipe into this test's captured output, line by line.
@@ -325,116 +213,7 @@ fn forward(pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<()> {
     })
 }
 
-/// Several namespace "hosts" on one private bridge (for tests that need a LAN: discovery,
-/// peers on different machines). Host k (1-based) is namespace `…-h<k>` with `eth0` =
-/// 10.77.<subnet>.k/24, multicast on, a default route; the bridge lives in its own namespace.
-/// Nothing is connected to the machine's real interfaces.
-pub struct Lan {
-    pub subnet: u8,
-    pub hosts: Vec<Netns>,
-    bridge: Netns,
-}
-
-impl Lan {
-    pub fn new(n: usize) -> Result<Lan, String> {
-        assert!((1..=250).contains(&n), "1..=250 hosts");
-        let base = ns_name("");
-        let subnet = (std::process::id() % 200) as u8 + 1;
-        let bridge = Netns::add(format!("{base}-lan"))?;
-        ip(&["-n", &bridge.name, "link", "add", "br0", "type", "bridge"])?;
-        ip(&["-n", &bridge.name, "link", "set", "br0", "up"])?;
-        let mut lan = Lan {
-            subnet,
-            hosts: Vec::new(),
-            bridge,
-        };
-        for k in 1..=n {
-            let host = Netns::add(format!("{base}-h{k}"))?;
-            let (h, b) = (host.name.clone(), lan.bridge.name.clone());
-            lan.hosts.push(host);
-            let port = format!("p{k}");
-            let addr = format!("{}/24", lan.addr(k));
-            ip(&[
-                "-n", &h, "link", "add", "eth0", "type", "veth", "peer", "name", &port, "netns", &b,
-            ])?;
-            ip(&["-n", &h, "addr", "add", &addr, "dev", "eth0"])?;
-            ip(&["-n", &h, "link", "set", "eth0", "multicast", "on", "up"])?;
-            ip(&["-n", &h, "route", "add", "224.0.0.0/4", "dev", "eth0"])?;
-            ip(&["-n", &h, "route", "add", "default", "dev", "eth0"])?;
-            ip(&["-n", &b, "link", "set", &port, "master", "br0", "up"])?;
-        }
-        Ok(lan)
-    }
-
-    /// Host k's address (1-based).
-    pub fn addr(&self, k: usize) -> String {
-        format!("10.77.{}.{k}", self.subnet)
-    }
-
-    /// Host k's namespace (1-based).
-    pub fn host(&self, k: usize) -> &Netns {
-        &self.hosts[k - 1]
-    }
-
-    /// `program` to be run on host k.
-    pub fn command(&self, k: usize, program: impl AsRef<std::ffi::OsStr>) -> Command {
-        self.host(k).command(program)
-    }
-}
-
 // ------------------------------------------------------------------------- processes
-
-/// Send `sig` to `pid`; a process that is already gone is fine.
-pub fn signal(pid: i32, sig: Signal) {
-    if let Some(pid) = Pid::from_raw(pid) {
-        let _ = kill_process(pid, sig);
-    }
-}
-
-/// A child process killed (SIGKILL, by PID) and reaped on drop.
-pub struct Proc {
-    pub child: Child,
-    pub what: String,
-}
-
-impl Proc {
-    pub fn pid(&self) -> i32 {
-        self.child.id() as i32
-    }
-
-    pub fn exited(&mut self) -> Option<ExitStatus> {
-        self.child.try_wait().ok().flatten()
-    }
-
-    /// Wait up to `limit` for the process to end.
-    pub async fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
-        let started = Instant::now();
-        while started.elapsed() < limit {
-            if let Some(s) = self.exited() {
-                return Some(s);
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        None
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if self.exited().is_none() {
-            signal(self.pid(), Signal::KILL);
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// A port nobody listens on now (the namespace is ours alone, so it stays free).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
 
 /// Wait until something accepts TCP connections on 127.0.0.1:`port`.
 async fn wait_listening(port: u16, proc: &mut Proc, log: &Path) {
@@ -463,13 +242,6 @@ async fn wait_listening_at(ip: &str, port: u16, proc: &mut Proc, log: &Path) {
         );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-}
-
-/// The last lines of a log file.
-pub fn tail(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(40)..].join("\n")
 }
 
 /// The `moim` binary serving on this namespace's loopback.
@@ -570,29 +342,6 @@ fn unique_log(dir: &Path) -> PathBuf {
 pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-pub async fn send(ws: &mut Ws, msg: Value) {
-    ws.send(Message::text(msg.to_string())).await.expect("send");
-}
-
-/// Read frames until one of type `ty` arrives.
-pub async fn recv_type(ws: &mut Ws, ty: &str) -> Value {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let msg = tokio::time::timeout(left, ws.next())
-            .await
-            .unwrap_or_else(|_| panic!("no {ty} from the host"))
-            .expect("socket closed")
-            .expect("socket error");
-        if let Message::Text(t) = msg {
-            let v: Value = serde_json::from_str(t.as_str()).expect("JSON");
-            if v["type"] == ty {
-                return v;
-            }
-        }
-    }
-}
-
 /// One chromedriver for the test, on this namespace's loopback.
 pub struct Driver {
     pub port: u16,
@@ -665,8 +414,8 @@ impl Driver {
 
     /// A new browser (its own Chromium, its own profile). `label` names it in failures.
     pub async fn browser(&self, label: &str) -> Browser {
-        let flags: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
-        self.browser_with(label, flags).await
+        self.browser_with(label, harness::chromium::default_flags())
+            .await
     }
 
     /// A new browser with exactly `flags` (plus its own `--user-data-dir`), for the tests that
@@ -675,13 +424,7 @@ impl Driver {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let profile = self.dir.join(format!("profile-{n}-{label}"));
         std::fs::create_dir_all(&profile).unwrap();
-        let mut args = flags;
-        args.push(format!("--user-data-dir={}", profile.display()));
-        let caps = json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": {"binary": CHROMIUM, "args": args},
-            "goog:loggingPrefs": {"browser": "ALL"},
-        });
+        let caps = harness::chromium::caps(&flags, &profile);
         let caps = caps.as_object().unwrap().clone();
         let connect = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
@@ -1029,16 +772,8 @@ impl Drop for Browser {
 
 /// The test's scratch folder (profiles, logs, host data), made and removed by the outer
 /// process: a test that panics while its browsers still write there leaves nothing behind.
-pub struct Scratch(PathBuf);
-
-impl Scratch {
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
 pub fn scratch() -> Scratch {
-    let dir = PathBuf::from(std::env::var_os(ENV_DIR).expect("run through e2e_test!"));
-    assert!(dir.is_dir(), "{} is not a folder", dir.display());
-    Scratch(dir)
+    Scratch::view(PathBuf::from(
+        std::env::var_os(ENV_DIR).expect("run through e2e_test!"),
+    ))
 }
