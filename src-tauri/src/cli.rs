@@ -135,7 +135,8 @@ fn print_urls(host: &Host, local: std::net::SocketAddr) {
     println!("moim host \"{name}\" is running");
     println!("  on this machine: http://127.0.0.1:{}/", local.port());
     if !local.ip().is_loopback() {
-        for url in host.lan_urls() {
+        // The serving task may not have run yet: the port is the listener's, never 0.
+        for url in host.lan_urls_on(local.port()) {
             println!("  on the LAN:      {url}");
         }
     }

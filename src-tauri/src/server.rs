@@ -179,7 +179,11 @@ impl Host {
 
     /// The URLs guests on the LAN open: HTTPS when it is on.
     pub fn lan_urls(&self) -> Vec<String> {
-        let port = self.port();
+        self.lan_urls_on(self.port())
+    }
+
+    /// [`Host::lan_urls`] for a host serving on `port` (known before the serving task runs).
+    pub(crate) fn lan_urls_on(&self, port: u16) -> Vec<String> {
         let scheme = if self.inner.tls.is_some() {
             "https"
         } else {
