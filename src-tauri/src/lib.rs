@@ -6,6 +6,8 @@
 //! - [`protocol`]: the wire messages (data only), documented in `docs/protocol.md`.
 //! - [`remote`]: asking another moim host, over HTTPS pinned to its fingerprint.
 //! - [`room`]: the hub of rooms and peers; delivers every message to its one target.
+//! - [`feed`]: a message built once per change and shared by every socket that watches it.
+//! - [`budget`]: what one network address may ask of the host.
 //! - [`signaling`]: the life of one WebSocket (reader, writer, limits, liveness).
 //! - [`sse`]: the same session over server-sent events and POST, for browsers that refuse the
 //!   WebSocket.
@@ -26,10 +28,12 @@
 
 pub mod assets;
 pub mod bridge;
+pub mod budget;
 pub mod cli;
 pub mod config;
 pub mod discovery;
 pub mod error;
+pub mod feed;
 pub mod net;
 pub mod protocol;
 pub mod qr;
