@@ -189,13 +189,17 @@ impl Budgets {
 
     /// Spend one room creation, or learn how long to wait.
     pub fn create_room(&self, ip: IpAddr) -> Result<(), Duration> {
-        self.with(ip, |e, sizes, now| e.create.check(sizes.create_room, now, true))
+        self.with(ip, |e, sizes, now| {
+            e.create.check(sizes.create_room, now, true)
+        })
     }
 
     /// Whether `ip` may try a passcode now (a locked-out address is not even told whether
     /// its passcode was right).
     pub fn passcode_allowed(&self, ip: IpAddr) -> Result<(), Duration> {
-        self.with(ip, |e, sizes, now| e.passcode.check(sizes.passcode, now, false))
+        self.with(ip, |e, sizes, now| {
+            e.passcode.check(sizes.passcode, now, false)
+        })
     }
 
     /// Count a wrong passcode against `ip`.
@@ -265,8 +269,14 @@ mod tests {
     #[test]
     fn ipv6_counts_by_its_64() {
         let b = Arc::new(Budgets::new(sizes()));
-        let _x = b.open("fd00::1".parse().unwrap(), SlotKind::Pending).unwrap();
-        assert!(b.open("fd00::2".parse().unwrap(), SlotKind::Pending).is_none());
-        assert!(b.open("fd00:0:0:1::2".parse().unwrap(), SlotKind::Pending).is_some());
+        let _x = b
+            .open("fd00::1".parse().unwrap(), SlotKind::Pending)
+            .unwrap();
+        assert!(b
+            .open("fd00::2".parse().unwrap(), SlotKind::Pending)
+            .is_none());
+        assert!(b
+            .open("fd00:0:0:1::2".parse().unwrap(), SlotKind::Pending)
+            .is_some());
     }
 }

@@ -146,7 +146,12 @@ pub struct HostConfig {
     pub idle_timeout_secs: f64,
     /// Seconds each stage before a session may take: the first byte, the TLS handshake, the
     /// request head (and the wait for the next one), the request body.
-    #[arg(long, env = "MOIM_REQUEST_TIMEOUT", default_value_t = 10.0, hide = true)]
+    #[arg(
+        long,
+        env = "MOIM_REQUEST_TIMEOUT",
+        default_value_t = 10.0,
+        hide = true
+    )]
     pub request_timeout_secs: f64,
 }
 

@@ -405,7 +405,10 @@ impl ErrorBody {
         let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1);
         let mut err = Self::new(
             ErrorCode::TryLater,
-            format!("Too many {what} from this address; try again in {} s.", ms.div_ceil(1000)),
+            format!(
+                "Too many {what} from this address; try again in {} s.",
+                ms.div_ceil(1000)
+            ),
         );
         err.retry_after_ms = Some(ms);
         err
@@ -599,7 +602,15 @@ mod tests {
         assert_eq!(name("  Ada ").unwrap(), "Ada");
         assert_eq!(name("모임 🎥").unwrap(), "모임 🎥");
         assert_eq!(name("👩\u{200D}💻").unwrap(), "👩\u{200D}💻", "ZWJ emoji");
-        for bad in ["", "   ", "a\u{7}b", "\u{202E}evil", "\u{200B}\u{200B}", "\u{FEFF}", "a\u{0}"] {
+        for bad in [
+            "",
+            "   ",
+            "a\u{7}b",
+            "\u{202E}evil",
+            "\u{200B}\u{200B}",
+            "\u{FEFF}",
+            "a\u{0}",
+        ] {
             assert!(name(bad).is_err(), "{bad:?}");
         }
         assert!(name(&"x".repeat(49)).is_err());

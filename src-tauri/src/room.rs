@@ -71,7 +71,10 @@ impl Outbox {
         if before + cost > OUTBOX_BYTES {
             self.queued.fetch_sub(cost, Ordering::AcqRel);
             if !self.kill.is_cancelled() {
-                tracing::warn!(queued = before, "outbox over its byte budget: dropping a client that does not read");
+                tracing::warn!(
+                    queued = before,
+                    "outbox over its byte budget: dropping a client that does not read"
+                );
                 self.kill.cancel();
             }
             return false;
@@ -457,7 +460,9 @@ impl Hub {
                     let watching = watch && entry.room.is_none();
                     entry.outbox.send(list);
                     if watching {
-                        entry.outbox.control(Outgoing::Watch(self.rooms_feed.watch_changes()));
+                        entry
+                            .outbox
+                            .control(Outgoing::Watch(self.rooms_feed.watch_changes()));
                     } else if entry.watching {
                         entry.outbox.control(Outgoing::Unwatch(ROOMS_FEED));
                     }
@@ -583,8 +588,12 @@ impl Hub {
                     "There is no such room on this host. It may have ended.",
                 ));
             };
-            let room_name =
-                check_text("recreate.name", &room_name, TextKind::Name, MAX_ROOM_NAME_CHARS)?;
+            let room_name = check_text(
+                "recreate.name",
+                &room_name,
+                TextKind::Name,
+                MAX_ROOM_NAME_CHARS,
+            )?;
             // The token binds the room's id, name, listing and passcode: a recreated room is
             // the room that was, or nothing.
             let restored = Room {
@@ -594,7 +603,10 @@ impl Hub {
                 members: Vec::new(),
                 unclaimed_since: None,
             };
-            if !constant_time_eq(self.room_token(&room_id, &restored).as_bytes(), token.as_bytes()) {
+            if !constant_time_eq(
+                self.room_token(&room_id, &restored).as_bytes(),
+                token.as_bytes(),
+            ) {
                 return Err(ErrorBody::new(
                     ErrorCode::BadToken,
                     "That room token does not belong to this room, its name and its passcode.",
@@ -1054,7 +1066,10 @@ mod tests {
     #[test]
     fn passcodes_are_checked_and_empty_means_none() {
         assert_eq!(clean_passcode(Some(String::new())).unwrap(), None);
-        assert_eq!(clean_passcode(Some("1234".into())).unwrap().as_deref(), Some("1234"));
+        assert_eq!(
+            clean_passcode(Some("1234".into())).unwrap().as_deref(),
+            Some("1234")
+        );
         assert!(clean_passcode(Some("12\u{7}4".into())).is_err());
         assert!(clean_passcode(Some("\u{0}".into())).is_err());
     }

@@ -41,7 +41,6 @@ pub const TAURI_ORIGINS: &[&str] = &[
     "https://tauri.localhost",
 ];
 
-
 /// The page policy: nothing from elsewhere, no inline script. `ipc:` is the desktop app's
 /// channel to its own shell (the window shows this same page); a browser never uses it.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
@@ -236,13 +235,7 @@ impl Host {
             .store(usize::from(local.port()), Ordering::Release);
         tracing::info!(addr = %local, tls = self.inner.tls.is_some(), "host listening");
         let lobby = tokio::spawn(lobby_loop(self.inner.hub.clone(), shutdown.clone()));
-        let lateness = tokio::spawn(
-            self.inner
-                .params
-                .lateness
-                .clone()
-                .run(shutdown.clone()),
-        );
+        let lateness = tokio::spawn(self.inner.params.lateness.clone().run(shutdown.clone()));
         let mdns = (!self.inner.config.no_mdns).then(|| {
             let discovery = Discovery::new(self.clone());
             *self.inner.discovery.write() = Some(discovery.clone());
@@ -319,10 +312,19 @@ impl Host {
 
 /// Answer a connection the host has no room for with 503 at once, and close it.
 async fn refuse_busy(mut stream: TcpStream, timeout: Duration) {
-    use tokio::io::AsyncWriteExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\n\
         content-length: 41\r\nconnection: close\r\n\r\nThis moim host is full; try again later.\n";
-    let _ = tokio::time::timeout(timeout.min(Duration::from_secs(1)), stream.write_all(BUSY)).await;
+    let _ = tokio::time::timeout(timeout.min(Duration::from_secs(1)), async {
+        stream.write_all(BUSY).await?;
+        stream.shutdown().await?;
+        // Read what the client sent before closing, so the kernel does not answer it with a
+        // reset that could destroy the 503 before it is read.
+        let mut sink = [0u8; 1024];
+        while stream.read(&mut sink).await? > 0 {}
+        Ok::<_, std::io::Error>(())
+    })
+    .await;
 }
 
 /// One place among the connections that are not a session: the host-wide count and the
@@ -552,11 +554,12 @@ impl Host {
             Some(ip) => Some(self.inner.hub.budgets().open(ip, SlotKind::Session)?),
             None => None,
         };
-        take_place(&self.inner.connections, self.inner.config.max_connections)
-            .then(|| ConnectionSlot {
+        take_place(&self.inner.connections, self.inner.config.max_connections).then(|| {
+            ConnectionSlot {
                 host: self.clone(),
                 _addr: addr,
-            })
+            }
+        })
     }
 
     fn take_pending(&self, ip: IpAddr) -> Option<PendingSlot> {
@@ -778,10 +781,12 @@ async fn events(
     let hub = host.inner.hub.clone();
     let conn = hub.connect_from(query.resume.as_deref(), from.peer);
     let kill = from.kill.map(|k| k.0).unwrap_or_default();
-    let sse =
-        host.inner
-            .sessions
-            .open(hub, conn, host.inner.params.clone(), kill, move || drop(slot));
+    let sse = host
+        .inner
+        .sessions
+        .open(hub, conn, host.inner.params.clone(), kill, move || {
+            drop(slot)
+        });
     let mut resp = sse.into_response();
     // Tell reverse proxies not to buffer the stream.
     resp.headers_mut()

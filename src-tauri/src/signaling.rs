@@ -14,8 +14,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::config::{HostConfig, WRITE_BATCH_FRAMES};
-pub use crate::protocol::{CLOSE_INVALID_DATA, CLOSE_POLICY, CLOSE_PROTOCOL_ERROR, CLOSE_TOO_BIG};
 use crate::protocol::{decode, ErrorBody, ErrorCode, LeaveReason, ServerMessage};
+pub use crate::protocol::{CLOSE_INVALID_DATA, CLOSE_POLICY, CLOSE_PROTOCOL_ERROR, CLOSE_TOO_BIG};
 use crate::room::{text, Connection, Hub, Mailbox, Outbox, Outgoing};
 
 /// How often the lateness watch asks to wake.
@@ -159,8 +159,15 @@ pub(crate) struct Bucket {
     burst: f64,
     last: Instant,
     lateness: Arc<Lateness>,
+    /// Stalled time already turned into credit.
     forgiven: Duration,
+    /// Messages forgiven for a stall (beyond the burst), and until when.
+    credit: f64,
+    credit_until: Instant,
 }
+
+/// How long after a stall its credit lasts: long enough to read the backlog it built.
+const STALL_CREDIT_TTL: Duration = Duration::from_secs(10);
 
 impl Bucket {
     pub(crate) fn new(rate: u32, burst: u32, lateness: Arc<Lateness>) -> Self {
@@ -172,6 +179,8 @@ impl Bucket {
             last: Instant::now(),
             lateness,
             forgiven,
+            credit: 0.0,
+            credit_until: Instant::now(),
         }
     }
 
@@ -180,18 +189,20 @@ impl Bucket {
         let refill = now.duration_since(self.last).as_secs_f64() * self.rate;
         self.tokens = (self.tokens + refill).min(self.burst);
         self.last = now;
-        if self.tokens < 1.0 {
-            // The host stalled since this bucket last looked: what the client could have sent
-            // at the allowed rate meanwhile is not a flood.
-            let stalled = self.lateness.stalled();
-            if stalled > self.forgiven {
-                let credit = (stalled - self.forgiven).as_secs_f64() * self.rate;
-                self.forgiven = stalled;
-                self.tokens += credit + self.burst;
-            }
-        }
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
+            return true;
+        }
+        // The host stalled since this bucket last looked: what the client could have sent at
+        // the allowed rate meanwhile is not a flood.
+        let stalled = self.lateness.stalled();
+        if stalled > self.forgiven {
+            self.credit = (stalled - self.forgiven).as_secs_f64() * self.rate + self.burst;
+            self.credit_until = now + stalled.min(STALL_CREDIT_TTL) + STALL_CREDIT_TTL;
+            self.forgiven = stalled;
+        }
+        if self.credit >= 1.0 && now < self.credit_until {
+            self.credit -= 1.0;
             true
         } else {
             false
@@ -346,12 +357,7 @@ where
 
 /// Decode one text frame and act on it; any error goes back to the sender's own outbox, so it
 /// arrives in order with everything else.
-pub(crate) fn dispatch(
-    hub: &Hub,
-    peer_id: crate::protocol::PeerId,
-    text: &str,
-    outbox: &Outbox,
-) {
+pub(crate) fn dispatch(hub: &Hub, peer_id: crate::protocol::PeerId, text: &str, outbox: &Outbox) {
     let result = decode(text).and_then(|msg| hub.handle(peer_id, msg));
     if let Err(body) = result {
         outbox.send(crate::room::text(&ServerMessage::Error(body)));
