@@ -1042,3 +1042,42 @@ async fn joining_the_same_room_again_is_a_rejoin_and_another_is_refused() {
     c[0].expect_error("already-in-room").await;
     host.stop().await;
 }
+
+// The isolation test -------------------------------------------------------------------------
+
+/// Every attack class in turn against a host (the debug `moim serve`, on 127.0.0.1), run by
+/// `moim-bench abuse` (the same run `make bench` reports), while two good peers in another
+/// room exchange 10 signals a second each way: none is lost, misdelivered, reordered or held
+/// back more than 2 s (a liveness bound that catches a stall, not a speed goal), and neither
+/// is closed.
+#[test]
+fn two_good_peers_keep_talking_while_every_attack_runs() {
+    let json = std::env::temp_dir().join(format!("moim-abuse-{}.json", std::process::id()));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_moim-bench"))
+        .args(["abuse", "--host-bin", env!("CARGO_BIN_EXE_moim")])
+        .args(["--quiet-secs", "1", "--attack-secs", "1.5", "--json"])
+        .arg(&json)
+        .output()
+        .expect("moim-bench runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "moim-bench abuse failed:\n{stderr}");
+    let r: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("result")).expect("JSON");
+    let _ = std::fs::remove_file(&json);
+    for field in ["lost", "misdelivered", "out_of_order", "closed_early"] {
+        assert_eq!(r[field], 0, "{field}: {r:#}");
+    }
+    assert!(r["sent"].as_u64().unwrap() > 100, "{r:#}");
+    assert_eq!(r["attack"]["late"], 0, "held back over 2 s: {r:#}");
+    assert!(r["attack"]["max_ms"].as_f64().unwrap() < LIVENESS.as_secs_f64() * 1000.0);
+    for class in r["classes"].as_array().unwrap() {
+        assert!(
+            class["signals"].as_u64().unwrap() > 0,
+            "no good signal during {class}"
+        );
+        assert!(
+            class["attacker_ops"].as_u64().unwrap() > 0,
+            "no attack: {class}"
+        );
+    }
+}
