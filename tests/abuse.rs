@@ -417,7 +417,7 @@ async fn list_rooms_never_stalls_other_rooms() {
     let attack = async {
         tokio::time::sleep(Duration::from_millis(300)).await;
         // Two sockets ask for the list 40 times each; one watches and never reads.
-        let mut askers = vec![Client::connect(&host).await, Client::connect(&host).await];
+        let mut askers = [Client::connect(&host).await, Client::connect(&host).await];
         let mut watcher = Client::connect(&host).await;
         watcher
             .send(json!({"type": "list-rooms", "watch": true}))

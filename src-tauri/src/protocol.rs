@@ -336,7 +336,7 @@ pub struct ErrorBody {
     pub got: Option<String>,
     /// For `try-later`: milliseconds until the budget allows another attempt.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub retry_after_ms: Option<u64>,
+    pub retry_after_ms: Option<u32>,
 }
 
 /// Every error code, as documented in `docs/protocol.md`.
@@ -402,7 +402,7 @@ impl ErrorBody {
 
     /// A `try-later` error: `what` has spent its budget for `wait`.
     pub fn try_later(what: &str, wait: std::time::Duration) -> Self {
-        let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1);
+        let ms = u32::try_from(wait.as_millis()).unwrap_or(u32::MAX).max(1);
         let mut err = Self::new(
             ErrorCode::TryLater,
             format!(

@@ -38,12 +38,10 @@ pub struct AbuseArgs {
     /// Seconds each attack class runs.
     #[arg(long, default_value_t = 4.0)]
     attack_secs: f64,
-    /// Write the result here as JSON.
+    /// Write the result here as JSON, and a Markdown section of the figures beside it (the
+    /// same name ending in `.md`).
     #[arg(long)]
     json: Option<PathBuf>,
-    /// Write a Markdown section of the figures here.
-    #[arg(long)]
-    markdown: Option<PathBuf>,
 }
 
 /// The attack classes, in the order they run (phase 0 is the quiet).
@@ -132,9 +130,7 @@ pub fn run(args: AbuseArgs) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(&result)?);
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&result)?)?;
-    }
-    if let Some(path) = &args.markdown {
-        std::fs::write(path, markdown(&result))?;
+        std::fs::write(path.with_extension("md"), markdown(&result))?;
     }
     Ok(())
 }
