@@ -59,6 +59,11 @@ if [ "$BIG" != 0 ]; then
     --pace-rate 1000 --pace-secs 10 --sat-warmup-secs 2 --sat-secs 5 --window 4 --connect-parallel 128
 fi
 
+# The good pair's delivery while one client runs every attack class (issue 12); its Markdown
+# section is appended to the report below.
+echo "# Under attack, once:" >>"$commands"
+bench abuse abuse --host-bin "$HOST_BIN"
+
 # A benchmark that is a test: record the command line shown ($2), run the rest; its output goes
 # to $results/<name>.log and is shown if it fails.
 test_bench() {
@@ -95,5 +100,6 @@ if [ -n "$(GIT_OPTIONAL_LOCKS=0 git status --porcelain --untracked-files=no 2>/d
   commit="$commit + uncommitted changes"
 fi
 "$BENCH" report --dir "$results" --out "$OUT" --date "$(date -u '+%Y-%m-%d %H:%M UTC')" --commit "$commit"
+[ -f "$results/abuse.md" ] && cat "$results/abuse.md" >>"$OUT"
 echo "bench: wrote $OUT" >&2
 exit "$status"

@@ -4,8 +4,20 @@
 //! `MOIM_FUZZ_SECS` seconds (default 3) and checks that decoding never panics, that every
 //! refusal carries a documented code, and that whatever decodes can be handled by a live hub
 //! without a panic and without reaching a peer outside the sender's room.
+//!
+//! A second target drives a real host on 127.0.0.1 through the HTTP layer before any upgrade
+//! (mutated request lines, headers, upgrades, paths) and through the event-stream transport
+//! (mutated messages POSTed into a live session): no answer is a server error, the host stays
+//! healthy, the session keeps working, and a peer in another room hears nothing.
+
+mod common;
 
 use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use moim::protocol::{decode, ClientMessage, ErrorCode};
 use moim::room::{Hub, HubSettings, Outgoing};
@@ -193,4 +205,202 @@ fn decoder_and_hub_survive_mutated_messages() {
     }
     println!("fuzz: {runs} inputs, {decoded} decoded, no panic");
     assert!(runs > 1000 || secs < 1.0, "the fuzzer barely ran");
+}
+
+fn fuzz_secs() -> f64 {
+    std::env::var("MOIM_FUZZ_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3.0)
+}
+
+fn http_corpus(addr: std::net::SocketAddr, session: &str) -> Vec<String> {
+    let upgrade = "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\
+                   Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+    vec![
+        format!("GET /ws HTTP/1.1\r\nHost: {addr}\r\n{upgrade}Origin: http://{addr}\r\n\r\n"),
+        format!("GET /ws?resume=abc.def&via=0123 HTTP/1.1\r\nHost: {addr}\r\n{upgrade}\r\n"),
+        format!("GET /events?resume=x HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\n\r\n"),
+        format!(
+            "POST /events/{session} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 15\r\n\r\n{{\"type\":\"ping\"}}"
+        ),
+        format!(
+            "POST /events/{session} HTTP/1.1\r\nHost: {addr}\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{{\"a\":\r\n0\r\n\r\n"
+        ),
+        format!("GET /api/rooms HTTP/1.1\r\nHost: {addr}\r\nOrigin: null\r\n\r\n"),
+        format!("GET /api/qr.svg?text=%F0%9F%8E%A5 HTTP/1.1\r\nHost: {addr}\r\n\r\n"),
+        format!("GET /j/k3f9-x2mq-7tvd-pa4h HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+        format!("GET /../../etc/passwd HTTP/1.0\r\n\r\n"),
+        "\u{16}\u{3}\u{1}\u{0}\u{5}hello".to_string(),
+    ]
+}
+
+/// Send `request` on a fresh connection; the status of the answer (0: none in time, or closed).
+async fn exchange(addr: std::net::SocketAddr, request: &[u8]) -> u16 {
+    let Ok(mut tcp) = TcpStream::connect(addr).await else {
+        return 0;
+    };
+    if tcp.write_all(request).await.is_err() {
+        return 0;
+    }
+    let mut buf = [0u8; 64];
+    let mut got = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_millis(100), async {
+        while got.len() < 12 {
+            match tcp.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    let text = String::from_utf8_lossy(&got);
+    text.strip_prefix("HTTP/1.")
+        .and_then(|rest| rest.get(2..5))
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0)
+}
+
+/// An event-stream session read by hand: its id, and the stream's text so far.
+struct Session {
+    tcp: TcpStream,
+    id: String,
+    seen: String,
+}
+
+impl Session {
+    async fn open(addr: std::net::SocketAddr) -> Session {
+        let mut tcp = TcpStream::connect(addr).await.unwrap();
+        tcp.write_all(format!("GET /events HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        let mut s = Session {
+            tcp,
+            id: String::new(),
+            seen: String::new(),
+        };
+        let at = s.wait_for("\"session\":\"").await;
+        s.id = s.seen[at..].chars().take(32).collect();
+        s
+    }
+
+    /// Read until `needle` shows; return where its end is.
+    async fn wait_for(&mut self, needle: &str) -> usize {
+        let mut buf = [0u8; 8192];
+        loop {
+            if let Some(i) = self.seen.find(needle) {
+                let end = i + needle.len();
+                return end;
+            }
+            let n = tokio::time::timeout(EVENT_TIMEOUT, self.tcp.read(&mut buf))
+                .await
+                .expect("the session answers")
+                .expect("the stream is open");
+            assert!(n > 0, "the session's stream ended");
+            self.seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    }
+
+    async fn post(&self, addr: std::net::SocketAddr, body: &[u8]) -> u16 {
+        let mut req = format!(
+            "POST /events/{} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\n",
+            self.id,
+            body.len()
+        )
+        .into_bytes();
+        req.extend_from_slice(body);
+        exchange(addr, &req).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_layer_and_event_stream_survive_mutated_requests() {
+    let secs = fuzz_secs();
+    let seed: u64 = std::env::var("MOIM_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random);
+    println!("fuzz http: seed {seed} for {secs} s (MOIM_FUZZ_SEED={seed} repeats it)");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let config = moim::HostConfig {
+        request_timeout_secs: 0.5,
+        rooms_per_address: 1_000_000,
+        passcode_tries_per_address: 1_000_000,
+        ..test_config()
+    };
+    let host = start_host(config).await;
+    let addr = host.addr;
+    let mut outsider = Client::connect(&host).await;
+    let elsewhere = outsider.create_room("elsewhere").await;
+    outsider.join(&elsewhere, "outsider").await;
+    // The outsider reads all along (so it answers pings) and must never hear a word.
+    let heard = tokio::spawn(async move {
+        use futures_util::StreamExt;
+        loop {
+            match outsider.ws.next().await {
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Text(t))) => return t.to_string(),
+                Some(Ok(_)) => continue,
+                _ => return String::from("(closed)"),
+            }
+        }
+    });
+    let (room, mut members) = room_with(&host, 1).await;
+    let mut session = Session::open(addr).await;
+    let join = json!({"type": "join", "room": room, "name": "fuzzer"}).to_string();
+    assert_eq!(session.post(addr, join.as_bytes()).await, 204);
+    members[0].expect("peer-joined").await;
+    let messages = corpus(&room, &members[0].peer_id);
+    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    let (mut requests, mut posts) = (0u64, 0u64);
+    let mut nonce = 0u64;
+    while Instant::now() < deadline {
+        // The HTTP layer before any upgrade: 16 mutated requests at once (an incomplete one
+        // waits for its answer in vain, briefly).
+        let requests_corpus = http_corpus(addr, &session.id);
+        let batch: Vec<Vec<u8>> = (0..16)
+            .map(|_| {
+                let base = requests_corpus[rng.gen_range(0..requests_corpus.len())].as_bytes();
+                mutate(&mut rng, base, &requests_corpus)
+            })
+            .collect();
+        let statuses =
+            futures_util::future::join_all(batch.iter().map(|b| exchange(addr, b))).await;
+        for (status, bytes) in statuses.iter().zip(&batch) {
+            assert!(
+                *status < 500 || *status == 503,
+                "{status} for {:?}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+        requests += batch.len() as u64;
+        // The event-stream transport: mutated messages into the live session.
+        for _ in 0..10 {
+            let base = messages[rng.gen_range(0..messages.len())].as_bytes();
+            let body = mutate(&mut rng, base, &messages);
+            let status = session.post(addr, &body).await;
+            assert!(
+                matches!(status, 204 | 400 | 413 | 415 | 0),
+                "{status} for {:?}",
+                String::from_utf8_lossy(&body)
+            );
+            posts += 1;
+        }
+        // Now and then: the host is healthy and the session still answers, in order.
+        if posts % 50 == 0 {
+            nonce += 1;
+            let ping = json!({"type": "ping", "nonce": nonce}).to_string();
+            assert_eq!(session.post(addr, ping.as_bytes()).await, 204);
+            let needle = format!("\"nonce\":{nonce}}}");
+            let end = session.wait_for(&needle).await;
+            session.seen.drain(..end);
+            let _ = session.post(addr, join.as_bytes()).await;
+        }
+    }
+    let healthz = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    assert_eq!(exchange(addr, healthz.as_bytes()).await, 200);
+    assert!(!heard.is_finished(), "the outsider heard {:?}", heard.await);
+    heard.abort();
+    println!("fuzz http: {requests} requests, {posts} posts into a session, no server error");
+    assert!(requests > 50 || secs < 1.0, "the fuzzer barely ran");
+    host.stop().await;
 }

@@ -18,9 +18,27 @@ pub const DEFAULT_MAX_PEERS_PER_ROOM: usize = 8;
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// Largest `signal.data`. An SDP offer for a few tracks is 3 to 10 KiB.
 pub const MAX_SIGNAL_BYTES: usize = 32 * 1024;
-/// Messages queued for one slow client before the host drops it rather than buffer without
-/// bound (a stalled reader must not cost the host memory or delay anyone else).
-pub const OUTBOX_CAPACITY: usize = 512;
+/// Bytes queued for one client (WebSocket or event stream) before the host drops it rather
+/// than buffer without bound: a reader that stops reading costs the host at most this much,
+/// and never delays anyone else. A busy good peer holds a few KiB; this is 32 full-size signals.
+pub const OUTBOX_BYTES: usize = 1024 * 1024;
+/// What one queued frame costs the outbox beyond its bytes (its share of the queue itself), so
+/// a flood of tiny frames is bounded too.
+pub const OUTBOX_FRAME_OVERHEAD: usize = 64;
+/// Default for `--max-pending-connections`.
+pub const DEFAULT_MAX_PENDING: usize = 1024;
+/// Default for `--max-connections-per-address`: a classroom of 50 behind one NAT'd access
+/// point, with a spare tab each, fits four times over.
+pub const DEFAULT_SESSIONS_PER_ADDRESS: usize = 256;
+/// Connections that are not a session, per address: 50 browsers loading the page at once open
+/// up to six each.
+pub const DEFAULT_PENDING_PER_ADDRESS: usize = 384;
+/// Default for `--rooms-per-address`: rooms one address may create at once, and again per
+/// minute (50 pupils each making a breakout room fit).
+pub const DEFAULT_ROOMS_PER_ADDRESS: u32 = 64;
+/// Default for `--passcode-tries-per-address`: wrong passcodes one address may give at once;
+/// they come back at this many per two minutes (a 4-digit passcode then takes hours to guess).
+pub const DEFAULT_PASSCODE_TRIES_PER_ADDRESS: u32 = 64;
 /// tungstenite's default read buffer is 128 KiB per connection; signaling frames are small, and
 /// the buffer grows for the rare large frame, so start small.
 pub const WS_READ_BUFFER_BYTES: usize = 4 * 1024;
@@ -52,9 +70,24 @@ pub struct HostConfig {
     /// How many rooms the host holds at once.
     #[arg(long, env = "MOIM_MAX_ROOMS", default_value_t = 10_000)]
     pub max_rooms: usize,
-    /// How many WebSocket connections the host accepts at once (more get HTTP 503).
+    /// How many sessions (WebSocket or event stream) the host holds at once (more get HTTP 503).
     #[arg(long, env = "MOIM_MAX_CONNECTIONS", default_value_t = 4096)]
     pub max_connections: usize,
+    /// How many connections that are not (yet) a session the host holds at once: page loads,
+    /// API requests, TLS handshakes. More are answered 503 at once and closed.
+    #[arg(long, env = "MOIM_MAX_PENDING_CONNECTIONS", default_value_t = DEFAULT_MAX_PENDING)]
+    pub max_pending_connections: usize,
+    /// How many sessions one address (an IPv6 /64) may hold at once.
+    #[arg(long, env = "MOIM_MAX_CONNECTIONS_PER_ADDRESS",
+          default_value_t = DEFAULT_SESSIONS_PER_ADDRESS)]
+    pub max_connections_per_address: usize,
+    /// How many rooms one address may create at once, and again per minute.
+    #[arg(long, env = "MOIM_ROOMS_PER_ADDRESS", default_value_t = DEFAULT_ROOMS_PER_ADDRESS)]
+    pub rooms_per_address: u32,
+    /// How many wrong passcodes one address may give at once (earned back over two minutes).
+    #[arg(long, env = "MOIM_PASSCODE_TRIES_PER_ADDRESS",
+          default_value_t = DEFAULT_PASSCODE_TRIES_PER_ADDRESS)]
+    pub passcode_tries_per_address: u32,
     /// Sustained messages per second one connection may send.
     #[arg(long, env = "MOIM_MSG_RATE", default_value_t = 50)]
     pub msg_rate: u32,
@@ -111,6 +144,15 @@ pub struct HostConfig {
     /// Seconds of silence after which a peer is dropped.
     #[arg(long, env = "MOIM_IDLE_TIMEOUT", default_value_t = 10.0, hide = true)]
     pub idle_timeout_secs: f64,
+    /// Seconds each stage before a session may take: the first byte, the TLS handshake, the
+    /// request head (and the wait for the next one), the request body.
+    #[arg(
+        long,
+        env = "MOIM_REQUEST_TIMEOUT",
+        default_value_t = 10.0,
+        hide = true
+    )]
+    pub request_timeout_secs: f64,
 }
 
 impl Default for HostConfig {
@@ -122,6 +164,10 @@ impl Default for HostConfig {
             max_peers_per_room: DEFAULT_MAX_PEERS_PER_ROOM,
             max_rooms: 10_000,
             max_connections: 4096,
+            max_pending_connections: DEFAULT_MAX_PENDING,
+            max_connections_per_address: DEFAULT_SESSIONS_PER_ADDRESS,
+            rooms_per_address: DEFAULT_ROOMS_PER_ADDRESS,
+            passcode_tries_per_address: DEFAULT_PASSCODE_TRIES_PER_ADDRESS,
             msg_rate: 50,
             msg_burst: 200,
             allow_origins: Vec::new(),
@@ -138,6 +184,7 @@ impl Default for HostConfig {
             ui_dir: None,
             ping_interval_secs: 5.0,
             idle_timeout_secs: 10.0,
+            request_timeout_secs: 10.0,
         }
     }
 }
@@ -185,6 +232,30 @@ impl HostConfig {
     /// Idle timeout as a duration.
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_secs_f64(self.idle_timeout_secs.clamp(0.1, 3600.0))
+    }
+
+    /// The time each stage before a session may take.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.request_timeout_secs.clamp(0.1, 3600.0))
+    }
+
+    /// The per-address budgets this configuration asks for.
+    pub fn budget_sizes(&self) -> crate::budget::BudgetSizes {
+        use crate::budget::{BudgetSizes, Rate};
+        let rooms = f64::from(self.rooms_per_address.max(1));
+        let tries = f64::from(self.passcode_tries_per_address.max(1));
+        BudgetSizes {
+            sessions: self.max_connections_per_address.max(1),
+            pending: DEFAULT_PENDING_PER_ADDRESS.max(self.max_connections_per_address),
+            create_room: Rate {
+                burst: rooms,
+                per_sec: rooms / 60.0,
+            },
+            passcode: Rate {
+                burst: tries,
+                per_sec: tries / 120.0,
+            },
+        }
     }
 }
 

@@ -7,6 +7,8 @@
 //! - [`remote`]: talking to another moim host (requests and signaling sockets), over HTTPS
 //!   pinned to its fingerprint.
 //! - [`room`]: the hub of rooms and peers; delivers every message to its one target.
+//! - [`feed`]: a message built once per change and shared by every socket that watches it.
+//! - [`budget`]: what one network address may ask of the host.
 //! - [`signaling`]: the life of one WebSocket (reader, writer, limits, liveness).
 //! - [`sse`]: the same session over server-sent events and POST, for browsers that refuse the
 //!   WebSocket.
@@ -29,11 +31,13 @@
 
 pub mod assets;
 pub mod bridge;
+pub mod budget;
 pub mod cli;
 pub mod config;
 pub mod directory;
 pub mod discovery;
 pub mod error;
+pub mod feed;
 pub mod net;
 pub mod protocol;
 pub mod qr;

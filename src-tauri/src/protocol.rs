@@ -8,6 +8,31 @@ use uuid::Uuid;
 /// The protocol version carried in `welcome` and in the mDNS TXT record.
 pub const PROTOCOL_VERSION: u32 = 1;
 
+/// Longest display name, in characters.
+pub const MAX_NAME_CHARS: usize = 48;
+/// Longest room name, in characters.
+pub const MAX_ROOM_NAME_CHARS: usize = 64;
+/// Longest chat message, in characters.
+pub const MAX_CHAT_CHARS: usize = 4000;
+/// Longest chat message id, in characters.
+pub const MAX_CHAT_ID_CHARS: usize = 64;
+/// Longest passcode, in characters.
+pub const MAX_PASSCODE_CHARS: usize = 64;
+/// At most this many rooms go into one `rooms` list (the first ones by name): the list a
+/// lobby shows, and the work one `list-rooms` costs the host, never grow with the host.
+pub const MAX_LISTED_ROOMS: usize = 500;
+
+/// Close code for a frame that breaks RFC 6455 (unmasked, stray continuation, bad opcode).
+pub const CLOSE_PROTOCOL_ERROR: u16 = 1002;
+/// Close code for a text frame that is not UTF-8.
+pub const CLOSE_INVALID_DATA: u16 = 1007;
+/// Close code for a policy violation: the flood limit.
+pub const CLOSE_POLICY: u16 = 1008;
+/// Close code for a frame over the size limit.
+pub const CLOSE_TOO_BIG: u16 = 1009;
+/// Close code sent to a socket whose peer id was resumed elsewhere.
+pub const CLOSE_REPLACED: u16 = 4000;
+
 /// A peer's id: assigned by the host, never chosen by the client (a `resume` token only proves
 /// a previous assignment).
 pub type PeerId = Uuid;
@@ -215,10 +240,8 @@ pub enum LeaveReason {
     Left,
     /// Its socket closed.
     Closed,
-    /// It stopped answering pings.
+    /// It stopped answering pings (or, on the event stream, stopped posting).
     Timeout,
-    /// A newer socket resumed its id.
-    Replaced,
 }
 
 /// A message from the host.
@@ -344,6 +367,9 @@ pub struct ErrorBody {
     /// For `unknown-type`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub got: Option<String>,
+    /// For `try-later`: milliseconds until the budget allows another attempt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u32>,
 }
 
 /// Every error code, as documented in `docs/protocol.md`.
@@ -382,6 +408,8 @@ pub enum ErrorCode {
     TooManyRooms,
     /// A room on another host was asked for through this one, and that host cannot be reached.
     HostUnreachable,
+    /// This address spent its budget (room creation, passcode attempts); wait `retry_after_ms`.
+    TryLater,
 }
 
 impl ErrorBody {
@@ -394,8 +422,119 @@ impl ErrorBody {
             limit: None,
             field: None,
             got: None,
+            retry_after_ms: None,
         }
     }
+
+    /// An `invalid-field` error naming the field.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        let mut err = Self::new(ErrorCode::InvalidField, message);
+        err.field = Some(field.to_string());
+        err
+    }
+
+    /// A `try-later` error: `what` has spent its budget for `wait`.
+    pub fn try_later(what: &str, wait: std::time::Duration) -> Self {
+        let ms = u32::try_from(wait.as_millis()).unwrap_or(u32::MAX).max(1);
+        let mut err = Self::new(
+            ErrorCode::TryLater,
+            format!(
+                "Too many {what} from this address; try again in {} s.",
+                ms.div_ceil(1000)
+            ),
+        );
+        err.retry_after_ms = Some(ms);
+        err
+    }
+}
+
+/// What a text field is, for [`check_text`]: each kind has one rule, stated in
+/// `docs/protocol.md` ("Text fields").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextKind {
+    /// A display name or room name: trimmed; no control, bidi or invisible format characters;
+    /// at least one visible character.
+    Name,
+    /// A passcode: compared exactly as sent (not trimmed); no control, bidi or invisible
+    /// format characters. Empty means none.
+    Passcode,
+    /// A chat message id: no whitespace, control, bidi or invisible format characters.
+    Id,
+    /// Chat text: line feeds and tabs allowed, no other control character, no bidi
+    /// embedding, override or isolate; at least one visible character.
+    Chat,
+}
+
+/// Bidi embeddings, overrides and isolates: they reorder whatever the page shows after them,
+/// so a name could pose as another. (Marks, U+200E/U+200F/U+061C, only nudge neutral
+/// characters and are refused only where every format character is.)
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that draw nothing: format characters (zero-width space and joiners, word
+/// joiner, BOM, soft hyphen, bidi marks, Mongolian vowel separator, invisible operators),
+/// the combining grapheme joiner, variation selectors and tag characters.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}'
+        | '\u{206A}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}' | '\u{E0000}'..='\u{E0FFF}')
+        || is_bidi_control(c)
+}
+
+/// Whether `c` shows something: neither white space nor invisible.
+fn is_visible(c: char) -> bool {
+    !c.is_whitespace() && !is_invisible(c) && !c.is_control()
+}
+
+/// The one validation of every text field a client sends (names, passcodes, chat ids and
+/// text): the value to use, or an `invalid-field` error naming `field`.
+pub fn check_text(
+    field: &str,
+    raw: &str,
+    kind: TextKind,
+    max_chars: usize,
+) -> Result<String, ErrorBody> {
+    let value = match kind {
+        TextKind::Name | TextKind::Chat => raw.trim(),
+        TextKind::Passcode | TextKind::Id => raw,
+    };
+    let count = value.chars().count();
+    let min = usize::from(kind != TextKind::Passcode);
+    if count < min || count > max_chars {
+        return Err(ErrorBody::invalid_field(
+            field,
+            format!("`{field}` must have {min} to {max_chars} characters."),
+        ));
+    }
+    for c in value.chars() {
+        let refused = match kind {
+            TextKind::Chat => (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c),
+            TextKind::Id => c.is_control() || c.is_whitespace() || is_invisible(c),
+            TextKind::Name | TextKind::Passcode => {
+                // Zero-width joiners hold emoji sequences and some scripts together.
+                c.is_control() || (is_invisible(c) && c != '\u{200C}' && c != '\u{200D}')
+            }
+        };
+        if refused {
+            return Err(ErrorBody::invalid_field(
+                field,
+                format!(
+                    "`{field}` cannot hold U+{:04X} (control, bidi and invisible characters are refused).",
+                    u32::from(c)
+                ),
+            ));
+        }
+    }
+    if matches!(kind, TextKind::Name | TextKind::Chat) && !value.chars().any(is_visible) {
+        return Err(ErrorBody::invalid_field(
+            field,
+            format!("`{field}` must show at least one visible character."),
+        ));
+    }
+    Ok(value.to_string())
 }
 
 impl ServerMessage {
@@ -430,7 +569,13 @@ fn classify(text: &str, err: &serde_json::Error) -> ErrorBody {
         other => {
             let mut body =
                 ErrorBody::new(ErrorCode::UnknownType, "The message has no known `type`.");
-            body.got = other.map(|s| s.chars().take(64).collect());
+            // Echoed back, so only printable ASCII of it.
+            body.got = other.map(|s| {
+                s.chars()
+                    .filter(|c| c.is_ascii_graphic() || *c == ' ')
+                    .take(64)
+                    .collect()
+            });
             body
         }
     }
@@ -482,6 +627,36 @@ mod tests {
                 .code,
             ErrorCode::BadMessage
         );
+    }
+
+    #[test]
+    fn text_fields_have_one_rule() {
+        let name = |s: &str| check_text("name", s, TextKind::Name, 48);
+        assert_eq!(name("  Ada ").unwrap(), "Ada");
+        assert_eq!(name("모임 🎥").unwrap(), "모임 🎥");
+        assert_eq!(name("👩\u{200D}💻").unwrap(), "👩\u{200D}💻", "ZWJ emoji");
+        for bad in [
+            "",
+            "   ",
+            "a\u{7}b",
+            "\u{202E}evil",
+            "\u{200B}\u{200B}",
+            "\u{FEFF}",
+            "a\u{0}",
+        ] {
+            assert!(name(bad).is_err(), "{bad:?}");
+        }
+        assert!(name(&"x".repeat(49)).is_err());
+        let pass = |s: &str| check_text("passcode", s, TextKind::Passcode, 64);
+        assert_eq!(pass(" s3 ").unwrap(), " s3 ", "passcodes are exact");
+        assert_eq!(pass("").unwrap(), "");
+        assert!(pass("a\u{0}").is_err() && pass("\u{7}").is_err() && pass("\u{2066}x").is_err());
+        let id = |s: &str| check_text("id", s, TextKind::Id, 64);
+        assert!(id("m-1").is_ok());
+        assert!(id("a\u{0}\nb").is_err() && id("a b").is_err() && id("").is_err());
+        let chat = |s: &str| check_text("text", s, TextKind::Chat, 4000);
+        assert_eq!(chat("line\n\tnext").unwrap(), "line\n\tnext");
+        assert!(chat("a\u{0}").is_err() && chat("\u{202D}x").is_err() && chat("\u{200B}").is_err());
     }
 
     #[test]

@@ -3,48 +3,182 @@
 //! It never awaits: each call takes the lock briefly, and a slow client is dropped rather than
 //! allowed to hold anyone else up.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::Utf8Bytes;
 use parking_lot::Mutex;
 use rand::Rng;
 use sha2::{Digest, Sha256};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TryRecvError;
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{HostConfig, MAX_SIGNAL_BYTES, OUTBOX_CAPACITY};
+use crate::budget::Budgets;
+use crate::config::{HostConfig, MAX_SIGNAL_BYTES, OUTBOX_BYTES, OUTBOX_FRAME_OVERHEAD};
+use crate::feed::{Feed, Watch};
 use crate::protocol::{
-    ClientMessage, ErrorBody, ErrorCode, HostInfo, IceServer, LeaveReason, PeerId, PeerInfo,
-    Recreate, RoomInfo, ServerMessage, WireLimits, PROTOCOL_VERSION,
+    check_text, ClientMessage, ErrorBody, ErrorCode, HostInfo, IceServer, LeaveReason, PeerId,
+    PeerInfo, Recreate, RoomInfo, ServerMessage, TextKind, WireLimits, MAX_LISTED_ROOMS,
+    PROTOCOL_VERSION,
+};
+pub use crate::protocol::{
+    CLOSE_REPLACED, MAX_CHAT_CHARS, MAX_CHAT_ID_CHARS, MAX_NAME_CHARS, MAX_PASSCODE_CHARS,
+    MAX_ROOM_NAME_CHARS,
 };
 use crate::token::HostKey;
 
-/// Longest display name, in characters.
-pub const MAX_NAME_CHARS: usize = 48;
-/// Longest room name, in characters.
-pub const MAX_ROOM_NAME_CHARS: usize = 64;
-/// Longest chat message, in characters.
-pub const MAX_CHAT_CHARS: usize = 4000;
-/// Longest chat message id, in characters.
-pub const MAX_CHAT_ID_CHARS: usize = 64;
-/// Longest passcode, in characters.
-pub const MAX_PASSCODE_CHARS: usize = 64;
 /// How long a room that nobody has joined yet is kept for its creator.
 pub const ROOM_CLAIM_GRACE: Duration = Duration::from_secs(60);
-/// Close code sent to a socket whose peer id was resumed elsewhere.
-pub const CLOSE_REPLACED: u16 = 4000;
+/// The name of the room-list feed in a socket's mailbox.
+pub const ROOMS_FEED: &str = "rooms";
+/// The name of the LAN-directory feed (`watch-hosts`).
+pub const HOSTS_FEED: &str = "hosts";
 
 /// Room ids use Crockford's base32 alphabet: no `i l o u`, so nothing is misread.
 const ROOM_ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
 
-/// A frame on its way to one socket.
-#[derive(Debug, Clone, PartialEq)]
+/// Something on its way to one socket.
+#[derive(Debug, PartialEq)]
 pub enum Outgoing {
     /// A text frame; cloning shares the bytes, so a broadcast serializes once.
     Text(Utf8Bytes),
     /// Close the socket with this code and reason.
     Close(u16, &'static str),
+    /// Start following a feed (replacing any subscription to a feed of the same name).
+    Watch(Watch),
+    /// Stop following the feed of this name.
+    Unwatch(&'static str),
+}
+
+/// The sending side of one socket's queue. The queue is bounded in bytes, not frames: a
+/// client whose unwritten frames would pass [`OUTBOX_BYTES`] is too slow to keep, and is
+/// dropped (its kill token fires) instead of costing the host memory.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    tx: mpsc::UnboundedSender<Outgoing>,
+    queued: Arc<AtomicUsize>,
+    kill: CancellationToken,
+}
+
+impl Outbox {
+    /// Queue a text frame; false if the client was dropped for being over its byte budget.
+    pub fn send(&self, frame: Utf8Bytes) -> bool {
+        let cost = frame.len() + OUTBOX_FRAME_OVERHEAD;
+        let before = self.queued.fetch_add(cost, Ordering::AcqRel);
+        if before + cost > OUTBOX_BYTES {
+            self.queued.fetch_sub(cost, Ordering::AcqRel);
+            if !self.kill.is_cancelled() {
+                tracing::warn!(
+                    queued = before,
+                    "outbox over its byte budget: dropping a client that does not read"
+                );
+                self.kill.cancel();
+            }
+            return false;
+        }
+        if self.tx.send(Outgoing::Text(frame)).is_err() {
+            self.queued.fetch_sub(cost, Ordering::AcqRel);
+        }
+        true
+    }
+
+    /// Queue a close or a feed change; these cost nothing and are never refused.
+    pub fn control(&self, what: Outgoing) {
+        debug_assert!(!matches!(what, Outgoing::Text(_)));
+        let _ = self.tx.send(what);
+    }
+
+    /// Bytes queued and not yet taken by the writer.
+    pub fn queued_bytes(&self) -> usize {
+        self.queued.load(Ordering::Acquire)
+    }
+}
+
+/// The receiving side of one socket's queue, and the feeds it follows: what the socket's
+/// writer (WebSocket or event stream) drains.
+#[derive(Debug)]
+pub struct Mailbox {
+    rx: mpsc::UnboundedReceiver<Outgoing>,
+    queued: Arc<AtomicUsize>,
+    feeds: Vec<Watch>,
+}
+
+impl Mailbox {
+    fn take(&mut self, out: Outgoing) -> Option<Outgoing> {
+        match out {
+            Outgoing::Text(frame) => {
+                let cost = frame.len() + OUTBOX_FRAME_OVERHEAD;
+                self.queued.fetch_sub(cost, Ordering::AcqRel);
+                Some(Outgoing::Text(frame))
+            }
+            Outgoing::Watch(watch) => {
+                self.feeds.retain(|w| w.name != watch.name);
+                self.feeds.push(watch);
+                None
+            }
+            Outgoing::Unwatch(name) => {
+                self.feeds.retain(|w| w.name != name);
+                None
+            }
+            close @ Outgoing::Close(..) => Some(close),
+        }
+    }
+
+    /// The next queued frame or close, if one is queued now (feeds are not looked at).
+    pub fn try_recv(&mut self) -> Result<Outgoing, TryRecvError> {
+        loop {
+            let out = self.rx.try_recv()?;
+            if let Some(out) = self.take(out) {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// The next frame or close: queued ones in order, and the latest version of a followed
+    /// feed whenever it changed. `None` once every sender is gone.
+    pub async fn recv(&mut self) -> Option<Outgoing> {
+        loop {
+            if self.feeds.is_empty() {
+                let out = self.rx.recv().await?;
+                if let Some(out) = self.take(out) {
+                    return Some(out);
+                }
+                continue;
+            }
+            let next = {
+                let rx = &mut self.rx;
+                let waits = self.feeds.iter_mut().map(|w| Box::pin(w.next()));
+                let changed = futures_util::future::select_all(waits);
+                tokio::select! {
+                    biased;
+                    out = rx.recv() => Next::Queued(out),
+                    (frame, index, _) = changed => Next::Feed(frame, index),
+                }
+            };
+            match next {
+                Next::Queued(out) => {
+                    if let Some(out) = self.take(out?) {
+                        return Some(out);
+                    }
+                }
+                Next::Feed(Some(frame), _) => return Some(Outgoing::Text(frame)),
+                Next::Feed(None, index) => {
+                    self.feeds.remove(index);
+                }
+            }
+        }
+    }
+}
+
+/// What woke a mailbox.
+enum Next {
+    Queued(Option<Outgoing>),
+    Feed(Option<Utf8Bytes>, usize),
 }
 
 /// What the hub hands a new socket.
@@ -55,9 +189,9 @@ pub struct Connection {
     /// Distinguishes this socket from an older one with the same resumed id.
     pub generation: u64,
     /// This socket's own outbox, for replies the socket loop makes itself.
-    pub outbox: mpsc::Sender<Outgoing>,
+    pub outbox: Outbox,
     /// Frames to write to the socket.
-    pub inbox: mpsc::Receiver<Outgoing>,
+    pub inbox: Mailbox,
     /// Cancelled when the hub wants this socket gone (slow reader, replaced).
     pub kill: CancellationToken,
 }
@@ -73,6 +207,8 @@ pub struct HubSettings {
     pub limits: WireLimits,
     /// How many rooms at once.
     pub max_rooms: usize,
+    /// Per-address budgets.
+    pub budgets: crate::budget::BudgetSizes,
 }
 
 impl HubSettings {
@@ -92,19 +228,21 @@ impl HubSettings {
                 msg_burst: config.msg_burst,
             },
             max_rooms: config.max_rooms,
+            budgets: config.budget_sizes(),
         }
     }
 }
 
 struct PeerEntry {
     generation: u64,
-    outbox: mpsc::Sender<Outgoing>,
-    kill: CancellationToken,
+    outbox: Outbox,
     room: Option<String>,
     info: PeerInfo,
     watching: bool,
     /// Follows the LAN directory (`watch-hosts`).
     watching_hosts: bool,
+    /// Where the socket comes from, for the per-address budgets (none for in-process peers).
+    addr: Option<IpAddr>,
 }
 
 struct Room {
@@ -120,9 +258,15 @@ struct Room {
 struct State {
     peers: HashMap<PeerId, PeerEntry>,
     rooms: HashMap<String, Room>,
+    /// Listed rooms by (name, id): the room list is read from its head, never by a scan.
+    listed: BTreeMap<(String, String), ()>,
+    /// Rooms nobody joined yet, oldest first, for the sweep.
+    unclaimed: VecDeque<(Instant, String)>,
+    /// Peers in rooms.
+    in_rooms: usize,
+    /// The `rooms` frame for the current list, built at most once per change.
+    snapshot: Option<Utf8Bytes>,
     next_generation: u64,
-    /// The latest `hosts` frame (see [`Hub::publish_hosts`]), shared by every watcher.
-    hosts_frame: Option<Utf8Bytes>,
 }
 
 /// Head counts, for the health endpoint and the host panel.
@@ -152,6 +296,10 @@ pub struct Hub {
     settings: HubSettings,
     key: HostKey,
     rooms_version: watch::Sender<u64>,
+    rooms_feed: Feed,
+    /// The LAN directory (`hosts`), published by [`crate::directory`].
+    hosts_feed: Feed,
+    budgets: Arc<Budgets>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -165,10 +313,18 @@ impl Hub {
     pub fn new(settings: HubSettings, key: HostKey) -> Self {
         Self {
             state: Mutex::new(State::default()),
+            rooms_version: watch::channel(0).0,
+            rooms_feed: Feed::new(ROOMS_FEED),
+            hosts_feed: Feed::new(HOSTS_FEED),
+            budgets: Arc::new(Budgets::new(settings.budgets)),
             settings,
             key,
-            rooms_version: watch::channel(0).0,
         }
+    }
+
+    /// The per-address budgets (the server counts connections in them too).
+    pub fn budgets(&self) -> &Arc<Budgets> {
+        &self.budgets
     }
 
     /// The hub's settings.
@@ -184,8 +340,24 @@ impl Hub {
     /// Register a new socket. A genuine `resume` token keeps the peer id it proves; if that peer
     /// still has a socket, the old one is closed and the new one takes its place in its room.
     pub fn connect(&self, resume: Option<&str>) -> Connection {
-        let (outbox, inbox) = mpsc::channel(OUTBOX_CAPACITY);
+        self.connect_from(resume, None)
+    }
+
+    /// [`Hub::connect`] for a socket from `addr`, whose budgets it spends.
+    pub fn connect_from(&self, resume: Option<&str>, addr: Option<IpAddr>) -> Connection {
+        let (tx, rx) = mpsc::unbounded_channel();
         let kill = CancellationToken::new();
+        let queued = Arc::new(AtomicUsize::new(0));
+        let outbox = Outbox {
+            tx,
+            queued: queued.clone(),
+            kill: kill.clone(),
+        };
+        let inbox = Mailbox {
+            rx,
+            queued,
+            feeds: Vec::new(),
+        };
         let peer_id = resume
             .and_then(|t| self.key.check_resume(t))
             .unwrap_or_else(PeerId::new_v4);
@@ -197,8 +369,7 @@ impl Hub {
             ice_servers: self.settings.ice_servers.clone(),
             limits: self.settings.limits,
         };
-        // A fresh channel has room for the first frame.
-        let _ = outbox.try_send(Outgoing::Text(text(&welcome)));
+        outbox.send(text(&welcome));
 
         let mut state = self.state.lock();
         state.next_generation += 1;
@@ -206,13 +377,17 @@ impl Hub {
         match state.peers.get_mut(&peer_id) {
             Some(entry) => {
                 tracing::info!(peer = %peer_id, "session resumed on a new socket");
-                let _ = entry
+                entry
                     .outbox
-                    .try_send(Outgoing::Close(CLOSE_REPLACED, "replaced"));
-                entry.kill.cancel();
+                    .control(Outgoing::Close(CLOSE_REPLACED, "replaced"));
+                entry.outbox.kill.cancel();
                 entry.generation = generation;
                 entry.outbox = outbox.clone();
-                entry.kill = kill.clone();
+                entry.addr = addr;
+                if entry.watching {
+                    // The new socket starts with no subscription; so does the peer.
+                    entry.watching = false;
+                }
             }
             None => {
                 state.peers.insert(
@@ -220,7 +395,7 @@ impl Hub {
                     PeerEntry {
                         generation,
                         outbox: outbox.clone(),
-                        kill: kill.clone(),
+                        addr,
                         room: None,
                         info: PeerInfo {
                             id: peer_id,
@@ -288,23 +463,34 @@ impl Hub {
             ClientMessage::Update { audio, video, name } => self.update(peer, audio, video, name),
             ClientMessage::ListRooms { watch } => {
                 let mut state = self.state.lock();
-                let list = text(&ServerMessage::Rooms {
-                    rooms: room_list(&state, self.capacity()),
-                });
+                let list = self.rooms_frame(&mut state);
                 if let Some(entry) = state.peers.get_mut(&peer) {
-                    entry.watching = watch && entry.room.is_none();
-                    deliver(entry, list);
+                    let watching = watch && entry.room.is_none();
+                    entry.outbox.send(list);
+                    if watching {
+                        entry
+                            .outbox
+                            .control(Outgoing::Watch(self.rooms_feed.watch_changes()));
+                    } else if entry.watching {
+                        entry.outbox.control(Outgoing::Unwatch(ROOMS_FEED));
+                    }
+                    entry.watching = watching;
                 }
                 Ok(())
             }
             ClientMessage::WatchHosts { on } => {
                 let mut state = self.state.lock();
-                let frame = state.hosts_frame.clone();
                 if let Some(entry) = state.peers.get_mut(&peer) {
-                    entry.watching_hosts = on && entry.room.is_none();
-                    if let (true, Some(frame)) = (entry.watching_hosts, frame) {
-                        deliver(entry, frame);
+                    let watching = on && entry.room.is_none();
+                    if watching && !entry.watching_hosts {
+                        // The current list at once, then every change.
+                        entry
+                            .outbox
+                            .control(Outgoing::Watch(self.hosts_feed.watch_now()));
+                    } else if !watching && entry.watching_hosts {
+                        entry.outbox.control(Outgoing::Unwatch(HOSTS_FEED));
                     }
+                    entry.watching_hosts = watching;
                 }
                 Ok(())
             }
@@ -355,9 +541,14 @@ impl Hub {
         passcode: Option<String>,
         listed: bool,
     ) -> Result<(), ErrorBody> {
-        let name = clean_name(&name, MAX_ROOM_NAME_CHARS, "name")?;
+        let name = check_text("name", &name, TextKind::Name, MAX_ROOM_NAME_CHARS)?;
         let passcode = clean_passcode(passcode)?;
         let mut state = self.state.lock();
+        if let Some(addr) = state.peers.get(&peer).and_then(|p| p.addr) {
+            if let Err(wait) = self.budgets.create_room(addr) {
+                return Err(ErrorBody::try_later("new rooms", wait));
+            }
+        }
         if state.rooms.len() >= self.settings.max_rooms {
             return Err(ErrorBody::new(
                 ErrorCode::TooManyRooms,
@@ -375,22 +566,22 @@ impl Hub {
             passcode: passcode.as_deref().map(digest),
             listed,
             members: Vec::new(),
-            unclaimed_since: Some(Instant::now()),
+            unclaimed_since: None,
         };
         let info = room_info(&id, &room, self.capacity());
         tracing::info!(room = %id, %peer, "room created");
-        state.rooms.insert(id, room);
+        insert_room(&mut state, id, room);
         self.send_locked(
             &state,
             peer,
             text(&ServerMessage::RoomCreated { room: info }),
         );
-        self.rooms_changed(&state);
+        self.rooms_changed(&mut state);
         Ok(())
     }
 
     fn join(&self, peer: PeerId, req: JoinRequest) -> Result<(), ErrorBody> {
-        let name = clean_name(&req.name, MAX_NAME_CHARS, "name")?;
+        let name = check_text("name", &req.name, TextKind::Name, MAX_NAME_CHARS)?;
         let passcode = clean_passcode(req.passcode)?;
         let room_id = req.room;
         if !is_room_id(&room_id) {
@@ -421,13 +612,30 @@ impl Hub {
                     "There is no such room on this host. It may have ended.",
                 ));
             };
-            if !self.key.check_room(&room_id, &token) {
+            let room_name = check_text(
+                "recreate.name",
+                &room_name,
+                TextKind::Name,
+                MAX_ROOM_NAME_CHARS,
+            )?;
+            // The token binds the room's id, name, listing and passcode: a recreated room is
+            // the room that was, or nothing.
+            let restored = Room {
+                name: room_name,
+                passcode: passcode.as_deref().map(digest),
+                listed: token.starts_with(LISTED_MARK),
+                members: Vec::new(),
+                unclaimed_since: None,
+            };
+            if !constant_time_eq(
+                self.room_token(&room_id, &restored).as_bytes(),
+                token.as_bytes(),
+            ) {
                 return Err(ErrorBody::new(
                     ErrorCode::BadToken,
-                    "That room token does not belong to this room.",
+                    "That room token does not belong to this room, its name and its passcode.",
                 ));
             }
-            let room_name = clean_name(&room_name, MAX_ROOM_NAME_CHARS, "recreate.name")?;
             if state.rooms.len() >= self.settings.max_rooms {
                 return Err(ErrorBody::new(
                     ErrorCode::TooManyRooms,
@@ -435,21 +643,21 @@ impl Hub {
                 ));
             }
             tracing::info!(room = %room_id, %peer, "room recreated by a returning member");
-            state.rooms.insert(
-                room_id.clone(),
-                Room {
-                    name: room_name,
-                    passcode: passcode.as_deref().map(digest),
-                    listed: true,
-                    members: Vec::new(),
-                    unclaimed_since: Some(Instant::now()),
-                },
-            );
+            insert_room(state, room_id.clone(), restored);
         }
+        let addr = state.peers.get(&peer).and_then(|p| p.addr);
         let room = state.rooms.get_mut(&room_id).expect("ensured above");
         if !rejoin {
             if let Some(expected) = room.passcode {
+                if let Some(addr) = addr {
+                    if let Err(wait) = self.budgets.passcode_allowed(addr) {
+                        return Err(ErrorBody::try_later("wrong passcodes", wait));
+                    }
+                }
                 if passcode.as_deref().map(digest) != Some(expected) {
+                    if let Some(addr) = addr {
+                        self.budgets.passcode_failed(addr);
+                    }
                     return Err(ErrorBody::new(
                         ErrorCode::WrongPasscode,
                         "This room needs the right passcode.",
@@ -469,11 +677,21 @@ impl Hub {
         }
         let info = room_info(&room_id, room, capacity);
         let members = room.members.clone();
+        let room_token = self.room_token(&room_id, room);
+        if !rejoin {
+            state.in_rooms += 1;
+        }
         let entry = state.peers.get_mut(&peer).ok_or_else(not_in_room)?;
         let before = entry.info.clone();
         entry.room = Some(room_id.clone());
-        entry.watching = false;
-        entry.watching_hosts = false;
+        if entry.watching {
+            entry.watching = false;
+            entry.outbox.control(Outgoing::Unwatch(ROOMS_FEED));
+        }
+        if entry.watching_hosts {
+            entry.watching_hosts = false;
+            entry.outbox.control(Outgoing::Unwatch(HOSTS_FEED));
+        }
         entry.info.name = name;
         entry.info.audio = req.audio.unwrap_or(true);
         entry.info.video = req.video.unwrap_or(true);
@@ -483,7 +701,6 @@ impl Hub {
             .filter(|id| **id != peer)
             .filter_map(|id| state.peers.get(id).map(|p| p.info.clone()))
             .collect();
-        let room_token = self.key.room_token(&room_id);
         self.send_locked(
             state,
             peer,
@@ -527,16 +744,8 @@ impl Hub {
     }
 
     fn chat(&self, peer: PeerId, id: String, body: String) -> Result<(), ErrorBody> {
-        if id.is_empty() || id.chars().count() > MAX_CHAT_ID_CHARS {
-            return Err(invalid_field("id", "A chat id has 1 to 64 characters."));
-        }
-        let count = body.chars().count();
-        if body.trim().is_empty() || count > MAX_CHAT_CHARS {
-            return Err(invalid_field(
-                "text",
-                &format!("A chat message has 1 to {MAX_CHAT_CHARS} characters."),
-            ));
-        }
+        let id = check_text("id", &id, TextKind::Id, MAX_CHAT_ID_CHARS)?;
+        check_text("text", &body, TextKind::Chat, MAX_CHAT_CHARS)?;
         let time = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
@@ -566,7 +775,7 @@ impl Hub {
         name: Option<String>,
     ) -> Result<(), ErrorBody> {
         let name = name
-            .map(|n| clean_name(&n, MAX_NAME_CHARS, "name"))
+            .map(|n| check_text("name", &n, TextKind::Name, MAX_NAME_CHARS))
             .transpose()?;
         let mut state = self.state.lock();
         let entry = state.peers.get_mut(&peer).ok_or_else(not_in_room)?;
@@ -596,10 +805,12 @@ impl Hub {
         let Some(room) = state.rooms.get_mut(room_id) else {
             return;
         };
+        let before = room.members.len();
         room.members.retain(|id| *id != peer);
+        state.in_rooms -= before - room.members.len();
         let members = room.members.clone();
         if members.is_empty() {
-            state.rooms.remove(room_id);
+            remove_room(state, room_id);
             tracing::info!(room = %room_id, "room closed: last peer left");
         } else {
             let frame = text(&ServerMessage::PeerLeft {
@@ -614,48 +825,69 @@ impl Hub {
         self.rooms_changed(state);
     }
 
-    /// Drop rooms that were created but never joined within [`ROOM_CLAIM_GRACE`].
+    /// Drop rooms that were created but never joined within [`ROOM_CLAIM_GRACE`] (the oldest
+    /// first; the work is the rooms dropped, never all of them), and the budgets of addresses
+    /// that are quiet again.
     pub fn sweep_unclaimed(&self, now: Instant) {
-        let mut state = self.state.lock();
-        let before = state.rooms.len();
-        state.rooms.retain(|_, room| {
-            room.unclaimed_since
-                .is_none_or(|since| now.duration_since(since) < ROOM_CLAIM_GRACE)
-        });
-        if state.rooms.len() != before {
-            self.rooms_changed(&state);
+        let mut guard = self.state.lock();
+        let state = &mut *guard;
+        let mut dropped = false;
+        while let Some((since, _)) = state.unclaimed.front() {
+            if now.duration_since(*since) < ROOM_CLAIM_GRACE {
+                break;
+            }
+            let (since, id) = state.unclaimed.pop_front().expect("just looked");
+            let expired = state
+                .rooms
+                .get(&id)
+                .is_some_and(|r| r.unclaimed_since == Some(since));
+            if expired {
+                remove_room(state, &id);
+                dropped = true;
+            }
         }
+        if dropped {
+            self.rooms_changed(state);
+        }
+        drop(guard);
+        self.budgets.sweep();
     }
 
-    fn rooms_changed(&self, _state: &State) {
+    fn rooms_changed(&self, state: &mut State) {
+        state.snapshot = None;
         self.rooms_version.send_modify(|v| *v += 1);
     }
 
-    /// Send the current room list to every socket that asked to watch it.
-    pub fn push_rooms_to_watchers(&self) {
-        let state = self.state.lock();
-        if !state.peers.values().any(|p| p.watching) {
-            return;
+    /// The `rooms` frame of the current list: built once per change (from the head of the
+    /// sorted index, so at most [`MAX_LISTED_ROOMS`] rooms), then shared, and published to
+    /// the room-list feed.
+    fn rooms_frame(&self, state: &mut State) -> Utf8Bytes {
+        if let Some(frame) = &state.snapshot {
+            return frame.clone();
         }
         let frame = text(&ServerMessage::Rooms {
-            rooms: room_list(&state, self.capacity()),
+            rooms: room_list(state, self.capacity()),
         });
-        for entry in state.peers.values().filter(|p| p.watching) {
-            deliver(entry, frame.clone());
-        }
+        state.snapshot = Some(frame.clone());
+        self.rooms_feed.publish(frame.clone());
+        frame
     }
 
-    /// Keep `frame` (a serialized `hosts` message, built once by the directory) as the LAN
-    /// directory and push it to every socket that follows it. The hub never looks inside.
-    pub fn publish_hosts(&self, frame: Utf8Bytes) {
+    /// Bring the room-list feed up to date (the lobby loop calls this, coalescing changes).
+    pub fn publish_rooms(&self) {
         let mut state = self.state.lock();
-        for entry in state.peers.values().filter(|p| p.watching_hosts) {
-            deliver(entry, frame.clone());
+        if state.snapshot.is_none() {
+            self.rooms_frame(&mut state);
         }
-        state.hosts_frame = Some(frame);
     }
 
-    /// The listed rooms, sorted by name.
+    /// Make `frame` (a serialized `hosts` message, built once by the directory) the LAN
+    /// directory that every socket following it gets next. The hub never looks inside.
+    pub fn publish_hosts(&self, frame: Utf8Bytes) {
+        self.hosts_feed.publish(frame);
+    }
+
+    /// The listed rooms, sorted by name (at most [`MAX_LISTED_ROOMS`]).
     pub fn rooms(&self) -> Vec<RoomInfo> {
         room_list(&self.state.lock(), self.capacity())
     }
@@ -690,7 +922,7 @@ impl Hub {
         HubStats {
             connections: state.peers.len(),
             rooms: state.rooms.len(),
-            in_rooms: state.rooms.values().map(|r| r.members.len()).sum(),
+            in_rooms: state.in_rooms,
         }
     }
 
@@ -701,10 +933,10 @@ impl Hub {
             reason: reason.to_string(),
         });
         for entry in state.peers.values() {
-            let _ = entry.outbox.try_send(Outgoing::Text(frame.clone()));
-            let _ = entry
+            entry.outbox.send(frame.clone());
+            entry
                 .outbox
-                .try_send(Outgoing::Close(1001, "host shutting down"));
+                .control(Outgoing::Close(1001, "host shutting down"));
         }
     }
 
@@ -728,12 +960,53 @@ struct JoinRequest {
     recreate: Option<Recreate>,
 }
 
-/// Queue a frame for a peer; a peer whose outbox is full is too slow to keep, and is dropped.
+/// Queue a frame for a peer; a peer over its byte budget is too slow to keep, and is dropped.
 fn deliver(entry: &PeerEntry, frame: Utf8Bytes) {
-    if let Err(mpsc::error::TrySendError::Full(_)) = entry.outbox.try_send(Outgoing::Text(frame)) {
-        tracing::warn!(peer = %entry.info.id, "outbox full: dropping a client that does not read");
-        entry.kill.cancel();
+    if !entry.outbox.send(frame) {
+        tracing::debug!(peer = %entry.info.id, "a frame for a dropped client");
     }
+}
+
+/// A room token starts with this when the room is listed (and with [`UNLISTED_MARK`] when not).
+const LISTED_MARK: char = 'l';
+const UNLISTED_MARK: char = 'u';
+
+fn insert_room(state: &mut State, id: String, mut room: Room) {
+    if room.listed {
+        state.listed.insert((room.name.clone(), id.clone()), ());
+    }
+    let now = Instant::now();
+    room.unclaimed_since = Some(now);
+    state.unclaimed.push_back((now, id.clone()));
+    state.rooms.insert(id, room);
+}
+
+fn remove_room(state: &mut State, id: &str) {
+    if let Some(room) = state.rooms.remove(id) {
+        state.listed.remove(&(room.name, id.to_string()));
+    }
+}
+
+impl Hub {
+    /// The token that proves membership of `room` and binds what it is: its id, name,
+    /// listing and passcode.
+    fn room_token(&self, id: &str, room: &Room) -> String {
+        let passcode: String = room
+            .passcode
+            .map(|d| d.iter().map(|b| format!("{b:02x}")).collect())
+            .unwrap_or_default();
+        let binding = format!("{id}\n{}\n{passcode}\n{}", room.listed, room.name);
+        let mark = if room.listed {
+            LISTED_MARK
+        } else {
+            UNLISTED_MARK
+        };
+        format!("{mark}{}", self.key.room_token(&binding))
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Serialize a server message into a shareable frame.
@@ -752,14 +1025,12 @@ fn room_info(id: &str, room: &Room, capacity: usize) -> RoomInfo {
 }
 
 fn room_list(state: &State, capacity: usize) -> Vec<RoomInfo> {
-    let mut rooms: Vec<RoomInfo> = state
-        .rooms
-        .iter()
-        .filter(|(_, r)| r.listed)
-        .map(|(id, r)| room_info(id, r, capacity))
-        .collect();
-    rooms.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-    rooms
+    state
+        .listed
+        .keys()
+        .take(MAX_LISTED_ROOMS)
+        .filter_map(|(_, id)| state.rooms.get(id).map(|r| room_info(id, r, capacity)))
+        .collect()
 }
 
 fn not_in_room() -> ErrorBody {
@@ -767,39 +1038,17 @@ fn not_in_room() -> ErrorBody {
 }
 
 fn invalid_field(field: &str, message: &str) -> ErrorBody {
-    let mut err = ErrorBody::new(ErrorCode::InvalidField, message);
-    err.field = Some(field.to_string());
-    err
-}
-
-/// Trim a name and check its length and characters.
-fn clean_name(raw: &str, max: usize, field: &str) -> Result<String, ErrorBody> {
-    let name = raw.trim();
-    let count = name.chars().count();
-    if count == 0 || count > max {
-        return Err(invalid_field(
-            field,
-            &format!("A name must have 1 to {max} characters."),
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(invalid_field(
-            field,
-            "A name cannot hold control characters.",
-        ));
-    }
-    Ok(name.to_string())
+    ErrorBody::invalid_field(field, message)
 }
 
 /// An empty passcode means none.
 fn clean_passcode(raw: Option<String>) -> Result<Option<String>, ErrorBody> {
     match raw {
-        Some(p) if p.chars().count() > MAX_PASSCODE_CHARS => Err(invalid_field(
-            "passcode",
-            &format!("A passcode has at most {MAX_PASSCODE_CHARS} characters."),
-        )),
-        Some(p) if p.is_empty() => Ok(None),
-        other => Ok(other),
+        Some(p) => {
+            let p = check_text("passcode", &p, TextKind::Passcode, MAX_PASSCODE_CHARS)?;
+            Ok((!p.is_empty()).then_some(p))
+        }
+        None => Ok(None),
     }
 }
 
@@ -849,10 +1098,13 @@ mod tests {
     }
 
     #[test]
-    fn names_are_trimmed_and_bounded() {
-        assert_eq!(clean_name("  Ada ", 48, "name").unwrap(), "Ada");
-        assert!(clean_name("   ", 48, "name").is_err());
-        assert!(clean_name(&"x".repeat(49), 48, "name").is_err());
-        assert!(clean_name("a\u{7}b", 48, "name").is_err());
+    fn passcodes_are_checked_and_empty_means_none() {
+        assert_eq!(clean_passcode(Some(String::new())).unwrap(), None);
+        assert_eq!(
+            clean_passcode(Some("1234".into())).unwrap().as_deref(),
+            Some("1234")
+        );
+        assert!(clean_passcode(Some("12\u{7}4".into())).is_err());
+        assert!(clean_passcode(Some("\u{0}".into())).is_err());
     }
 }

@@ -2,7 +2,7 @@
 //! endpoint and the JSON the lobby reads. [`Host`] builds the router; [`Host::serve`] runs it
 //! on a listener until a shutdown token fires, then says goodbye to every peer.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,6 +22,7 @@ use tokio_util::task::TaskTracker;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::assets::Assets;
+use crate::budget::{Slot, SlotKind};
 use crate::config::{
     HostConfig, MAX_FRAME_BYTES, SHUTDOWN_GRACE, WS_READ_BUFFER_BYTES, WS_WRITE_BUFFER_BYTES,
 };
@@ -40,9 +41,6 @@ pub const TAURI_ORIGINS: &[&str] = &[
     "http://tauri.localhost",
     "https://tauri.localhost",
 ];
-
-/// How long a new connection may take to send its first byte and finish a TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The page policy: nothing from elsewhere, no inline script. `ipc:` is the desktop app's
 /// channel to its own shell (the window shows this same page); a browser never uses it.
@@ -63,6 +61,8 @@ struct Inner {
     assets: Assets,
     params: SocketParams,
     connections: AtomicUsize,
+    /// Accepted connections that are not a session (see [`PendingSlot`]).
+    pending: AtomicUsize,
     sockets: TaskTracker,
     tls: Option<TlsIdentity>,
     port: AtomicUsize,
@@ -116,6 +116,7 @@ impl Host {
                 assets: Assets::new(config.ui_dir.clone()),
                 config,
                 connections: AtomicUsize::new(0),
+                pending: AtomicUsize::new(0),
                 sockets: TaskTracker::new(),
                 tls,
                 port: AtomicUsize::new(0),
@@ -250,6 +251,7 @@ impl Host {
             .port
             .store(usize::from(local.port()), Ordering::Release);
         tracing::info!(addr = %local, tls = self.inner.tls.is_some(), "host listening");
+        let lateness = tokio::spawn(self.inner.params.lateness.clone().run(shutdown.clone()));
         let discovery = (!self.inner.config.no_mdns).then(|| {
             Discovery::new(Identity {
                 id: self.host_id(),
@@ -270,26 +272,38 @@ impl Host {
             .as_ref()
             .map(|id| tokio_rustls::TlsAcceptor::from(id.server_config.clone()));
         let http = TaskTracker::new();
+        let mut last_accept_warning: Option<Instant> = None;
         loop {
             let (stream, peer) = tokio::select! {
                 _ = shutdown.cancelled() => break,
                 accepted = listener.accept() => match accepted {
                     Ok(pair) => pair,
                     Err(err) => {
-                        // Out of file descriptors, usually: back off instead of spinning.
-                        tracing::warn!(%err, "accept failed");
+                        // Out of file descriptors, usually: back off instead of spinning, and
+                        // say so once a minute, not every time.
+                        if last_accept_warning.is_none_or(|t| t.elapsed() > Duration::from_secs(60)) {
+                            tracing::warn!(%err, "accept failed");
+                            last_accept_warning = Some(Instant::now());
+                        }
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         continue;
                     }
                 },
             };
             let _ = stream.set_nodelay(true);
+            let Some(pending) = self.take_pending(peer.ip()) else {
+                http.spawn(refuse_busy(stream, self.inner.config.request_timeout()));
+                continue;
+            };
             let conn = Connection {
                 router: router.clone(),
                 acceptor: acceptor.clone(),
                 plain_allowed: peer.ip().is_loopback() || self.inner.config.lan_http,
                 peer,
+                local: stream.local_addr().unwrap_or(local),
                 shutdown: shutdown.clone(),
+                timeout: self.inner.config.request_timeout(),
+                pending: Arc::new(parking_lot::Mutex::new(Some(pending))),
             };
             http.spawn(conn.serve(stream));
         }
@@ -297,6 +311,7 @@ impl Host {
         tracing::info!("shutting down: telling every peer");
         self.inner.hub.close_all("shutdown");
         lobby.abort();
+        lateness.abort();
         if let Some(mdns) = mdns {
             // Unregistering sends the goodbye that removes this host from the others' lists.
             let _ = tokio::time::timeout(SHUTDOWN_GRACE, mdns).await;
@@ -318,28 +333,77 @@ impl Host {
     }
 }
 
-/// One accepted TCP connection, before we know whether it speaks TLS.
+/// Answer a connection the host has no room for with 503 at once, and close it.
+async fn refuse_busy(mut stream: TcpStream, timeout: Duration) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\n\
+        content-length: 41\r\nconnection: close\r\n\r\nThis moim host is full; try again later.\n";
+    let _ = tokio::time::timeout(timeout.min(Duration::from_secs(1)), async {
+        stream.write_all(BUSY).await?;
+        stream.shutdown().await?;
+        // Read what the client sent before closing, so the kernel does not answer it with a
+        // reset that could destroy the 503 before it is read.
+        let mut sink = [0u8; 1024];
+        while stream.read(&mut sink).await? > 0 {}
+        Ok::<_, std::io::Error>(())
+    })
+    .await;
+}
+
+/// One place among the connections that are not a session: the host-wide count and the
+/// address's. A connection holds it from accept until it closes or becomes a session.
+struct PendingSlot {
+    host: Host,
+    _addr: Slot,
+}
+
+impl Drop for PendingSlot {
+    fn drop(&mut self) {
+        self.host.inner.pending.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A connection's pending place, which the request that turns it into a session gives up.
+#[derive(Clone)]
+struct Pending(Arc<parking_lot::Mutex<Option<PendingSlot>>>);
+
+/// What the request came over: whether TLS, and which of this host's addresses it reached.
+#[derive(Debug, Clone, Copy)]
+struct Transport {
+    tls: bool,
+    local: SocketAddr,
+}
+
+/// Cancelled to close one HTTP connection from inside (an event-stream session the host ended).
+#[derive(Clone)]
+struct ConnKill(CancellationToken);
+
+/// One accepted TCP connection, before we know whether it speaks TLS. Every stage before a
+/// session exists has `timeout`: the first byte, the TLS handshake, each request head (and
+/// the wait for the next one), each request's handling.
 struct Connection {
     router: Router,
     acceptor: Option<tokio_rustls::TlsAcceptor>,
     plain_allowed: bool,
     peer: SocketAddr,
+    local: SocketAddr,
     shutdown: CancellationToken,
+    timeout: Duration,
+    pending: Arc<parking_lot::Mutex<Option<PendingSlot>>>,
 }
 
 impl Connection {
     async fn serve(self, stream: TcpStream) {
         let mut first = [0u8; 1];
-        let is_tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, stream.peek(&mut first)).await {
+        let is_tls = match tokio::time::timeout(self.timeout, stream.peek(&mut first)).await {
             Ok(Ok(1)) => first[0] == 0x16, // a TLS record of type handshake
             _ => return,
         };
         match (is_tls, &self.acceptor) {
             (true, Some(acceptor)) => {
-                let accepted =
-                    tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
+                let accepted = tokio::time::timeout(self.timeout, acceptor.accept(stream)).await;
                 match accepted {
-                    Ok(Ok(tls)) => self.http(TokioIo::new(tls), false).await,
+                    Ok(Ok(tls)) => self.http(TokioIo::new(tls), false, true).await,
                     Ok(Err(err)) => {
                         tracing::debug!(peer = %self.peer, %err, "TLS handshake failed")
                     }
@@ -349,30 +413,54 @@ impl Connection {
             (true, None) => {}
             (false, _) => {
                 let redirect = !self.plain_allowed && self.acceptor.is_some();
-                self.http(TokioIo::new(stream), redirect).await
+                self.http(TokioIo::new(stream), redirect, false).await
             }
         }
     }
 
-    async fn http<I>(self, io: I, redirect_to_https: bool)
+    async fn http<I>(self, io: I, redirect_to_https: bool, tls: bool)
     where
         I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
     {
         use tower::ServiceExt;
         let peer = self.peer;
         let router = self.router;
+        let transport = Transport {
+            tls,
+            local: self.local,
+        };
+        let kill = CancellationToken::new();
+        let pending = Pending(self.pending.clone());
+        let timeout = self.timeout;
+        let conn_kill = ConnKill(kill.clone());
         let service =
             hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
                 req.extensions_mut().insert(ConnectInfo(peer));
+                req.extensions_mut().insert(transport);
+                req.extensions_mut().insert(conn_kill.clone());
+                req.extensions_mut().insert(pending.clone());
                 let router = router.clone();
                 async move {
                     if redirect_to_https {
                         return Ok(https_redirect(&req));
                     }
-                    router.oneshot(req.map(axum::body::Body::new)).await
+                    // A request (its body included) is handled within the stage timeout; a
+                    // stream or an upgrade answers at once and lives on after.
+                    let handled = tokio::time::timeout(
+                        timeout,
+                        router.oneshot(req.map(axum::body::Body::new)),
+                    );
+                    match handled.await {
+                        Ok(resp) => resp,
+                        Err(_) => Ok((StatusCode::REQUEST_TIMEOUT, "Too slow.").into_response()),
+                    }
                 }
             });
-        let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+        let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(self.timeout);
         let conn = builder.serve_connection_with_upgrades(io, service);
         tokio::pin!(conn);
         tokio::select! {
@@ -381,6 +469,7 @@ impl Connection {
                     tracing::debug!(%peer, %err, "HTTP connection ended with an error");
                 }
             }
+            _ = kill.cancelled() => tracing::debug!(%peer, "HTTP connection closed by the host"),
             _ = self.shutdown.cancelled() => {
                 conn.as_mut().graceful_shutdown();
                 let _ = conn.await;
@@ -421,36 +510,130 @@ async fn lobby_loop(directory: Arc<Directory>, shutdown: CancellationToken) {
         }
     };
     tokio::select! {
-        _ = directory.run(shutdown, move || hub.push_rooms_to_watchers()) => {}
+        _ = directory.run(shutdown, move || hub.publish_rooms()) => {}
         _ = sweep => {}
     }
 }
 
-/// Holds one of the `--max-connections` places while a socket lives.
-struct ConnectionSlot(Host);
+/// Holds one of the `--max-connections` places, and one of its address's, while a session
+/// lives.
+struct ConnectionSlot {
+    host: Host,
+    _addr: Option<Slot>,
+}
 
 impl Drop for ConnectionSlot {
     fn drop(&mut self) {
-        self.0.inner.connections.fetch_sub(1, Ordering::AcqRel);
+        self.host.inner.connections.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
+/// Take one place under a host-wide `max` counted in `count`.
+fn take_place(count: &AtomicUsize, max: usize) -> bool {
+    count
+        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            (n < max).then_some(n + 1)
+        })
+        .is_ok()
+}
+
+/// `scheme`, host and port of an origin (`scheme://host[:port]`, nothing more), lower-cased.
+fn parse_origin(origin: &str) -> Option<(String, String, Option<u16>)> {
+    let (scheme, authority) = origin.split_once("://")?;
+    let (host, port) = split_authority(authority)?;
+    Some((scheme.to_ascii_lowercase(), host, port))
+}
+
+/// Host and port of an authority (`host[:port]`, `[v6][:port]`), lower-cased.
+fn split_authority(authority: &str) -> Option<(String, Option<u16>)> {
+    if authority.is_empty() || authority.contains(['/', '?', '#', '@', ' ']) {
+        return None;
+    }
+    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
+        let (v6, after) = rest.split_once(']')?;
+        match after {
+            "" => (v6, None),
+            p => (v6, Some(p.strip_prefix(':')?)),
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    let port = match port {
+        Some(p) => Some(p.parse::<u16>().ok()?),
+        None => None,
+    };
+    (!host.is_empty()).then(|| (host.to_ascii_lowercase(), port))
+}
+
 impl Host {
-    fn take_slot(&self) -> Option<ConnectionSlot> {
-        let max = self.inner.config.max_connections;
-        self.inner
-            .connections
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < max).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| ConnectionSlot(self.clone()))
+    fn take_slot(&self, ip: Option<IpAddr>) -> Option<ConnectionSlot> {
+        let addr = match ip {
+            Some(ip) => Some(self.inner.hub.budgets().open(ip, SlotKind::Session)?),
+            None => None,
+        };
+        take_place(&self.inner.connections, self.inner.config.max_connections).then(|| {
+            ConnectionSlot {
+                host: self.clone(),
+                _addr: addr,
+            }
+        })
     }
 
-    fn origin_allowed(&self, headers: &HeaderMap) -> bool {
-        let Some(origin) = headers.get(header::ORIGIN) else {
-            return true; // native clients; browsers always send Origin on WebSocket upgrades
+    fn take_pending(&self, ip: IpAddr) -> Option<PendingSlot> {
+        let addr = self.inner.hub.budgets().open(ip, SlotKind::Pending)?;
+        take_place(
+            &self.inner.pending,
+            self.inner.config.max_pending_connections,
+        )
+        .then(|| PendingSlot {
+            host: self.clone(),
+            _addr: addr,
+        })
+    }
+
+    /// Whether `host` (a name or an address, lower-cased) is one this host really serves:
+    /// loopback, the address the request reached, any of this machine's addresses, or the
+    /// machine's own names (those its certificate carries). Never what the request says.
+    fn serves_host(&self, host: &str, transport: Option<&Transport>) -> bool {
+        let bare = host.trim_end_matches('.');
+        match bare.parse::<IpAddr>() {
+            Ok(ip) => {
+                ip.is_loopback()
+                    || transport.is_some_and(|t| t.local.ip() == ip)
+                    || (!self.inner.config.bind.is_unspecified() && self.inner.config.bind == ip)
+                    || crate::net::lan_addrs().contains(&ip)
+            }
+            Err(_) => crate::tls::default_names(&self.inner.hub.settings().host.name)
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(bare)),
+        }
+    }
+
+    /// The port a URL of this host carries: the one it listens on.
+    fn serves_port(&self, port: Option<u16>, scheme: &str) -> bool {
+        let ours = self.port();
+        let port = port.unwrap_or(if scheme == "https" { 443 } else { 80 });
+        ours == 0 || port == ours
+    }
+
+    /// The origin policy of every session endpoint. A browser page may open a session only if
+    /// its `Origin` is one this host serves itself (scheme, address or name, and port; the
+    /// scheme the one the request came over), a Tauri webview, or one given with
+    /// `--allow-origin`. Two `Origin` headers are refused. A request with none (native
+    /// clients; a browser's same-origin GET) must name in `Host` a name or address this host
+    /// serves: that is what defeats DNS rebinding, where the page's own origin is the
+    /// attacker's name.
+    fn origin_allowed(&self, headers: &HeaderMap, transport: Option<&Transport>) -> bool {
+        let mut all = headers.get_all(header::ORIGIN).iter();
+        let Some(origin) = all.next() else {
+            return self.host_header_allowed(headers, transport);
         };
+        if all.next().is_some() {
+            return false;
+        }
         let Ok(origin) = origin.to_str() else {
             return false;
         };
@@ -459,15 +642,48 @@ impl Host {
         {
             return true;
         }
-        let authority = origin.split_once("://").map(|(_, rest)| rest);
-        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-        matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
+        let Some((scheme, host, port)) = parse_origin(origin) else {
+            return false;
+        };
+        let scheme_ok = match (scheme.as_str(), transport) {
+            ("http", Some(t)) => !t.tls,
+            ("https", Some(t)) => t.tls,
+            ("http" | "https", None) => true,
+            _ => false,
+        };
+        scheme_ok && self.serves_port(port, &scheme) && self.serves_host(&host, transport)
+    }
+
+    fn host_header_allowed(&self, headers: &HeaderMap, transport: Option<&Transport>) -> bool {
+        let mut all = headers.get_all(header::HOST).iter();
+        let Some(value) = all.next() else {
+            return true; // HTTP/1.0 tools
+        };
+        if all.next().is_some() {
+            return false;
+        }
+        let scheme = if transport.is_some_and(|t| t.tls) {
+            "https"
+        } else {
+            "http"
+        };
+        match value.to_str().ok().and_then(split_authority) {
+            Some((host, port)) => {
+                self.serves_port(port, scheme) && self.serves_host(&host, transport)
+            }
+            None => false,
+        }
     }
 
     /// The checks every long-lived transport passes before it opens: a foreign origin gets
-    /// 403, a full host 503 (the response is boxed to keep the `Result` small).
-    fn admit(&self, headers: &HeaderMap) -> Result<ConnectionSlot, Box<Response>> {
-        if !self.origin_allowed(headers) {
+    /// 403, a full host (or address) 503 (the response is boxed to keep the `Result` small).
+    fn admit(
+        &self,
+        headers: &HeaderMap,
+        transport: Option<&Transport>,
+        peer: Option<IpAddr>,
+    ) -> Result<ConnectionSlot, Box<Response>> {
+        if !self.origin_allowed(headers, transport) {
             tracing::warn!(origin = ?headers.get(header::ORIGIN), "refused a connection from a foreign origin");
             return Err(Box::new(
                 (
@@ -477,7 +693,7 @@ impl Host {
                     .into_response(),
             ));
         }
-        self.take_slot().ok_or_else(|| {
+        self.take_slot(peer).ok_or_else(|| {
             tracing::warn!("refused a connection: connection limit reached");
             Box::new(
                 (
@@ -497,16 +713,47 @@ struct WsQuery {
     via: Option<String>,
 }
 
+/// Where a request came from and over what, as the serve loop recorded it.
+#[derive(Default)]
+struct RequestFrom {
+    transport: Option<Transport>,
+    peer: Option<IpAddr>,
+    kill: Option<ConnKill>,
+    pending: Option<Pending>,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestFrom {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let ext = &parts.extensions;
+        Ok(RequestFrom {
+            transport: ext.get::<Transport>().copied(),
+            peer: ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()),
+            kill: ext.get::<ConnKill>().cloned(),
+            pending: ext.get::<Pending>().cloned(),
+        })
+    }
+}
+
 async fn ws_upgrade(
     State(host): State<Host>,
+    from: RequestFrom,
     headers: HeaderMap,
     Query(query): Query<WsQuery>,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let slot = match host.admit(&headers) {
+    let slot = match host.admit(&headers, from.transport.as_ref(), from.peer) {
         Ok(slot) => slot,
         Err(refusal) => return *refusal,
     };
+    // The connection becomes a session: it counts as one, not as pending.
+    if let Some(Pending(pending)) = &from.pending {
+        pending.lock().take();
+    }
     let tracker = host.inner.sockets.clone();
     if let Some(via) = query.via.filter(|id| *id != host.inner.host_id) {
         let route = host.discovery().and_then(|d| d.route(&via));
@@ -529,9 +776,9 @@ async fn ws_upgrade(
             tracker.track_future(async move {
                 let _slot = slot;
                 let hub = host.inner.hub.clone();
-                let conn = hub.connect(query.resume.as_deref());
+                let conn = hub.connect_from(query.resume.as_deref(), from.peer);
                 let (sink, stream) = socket.split();
-                signaling::run(hub, conn, sink, stream, host.inner.params).await;
+                signaling::run(hub, conn, sink, stream, host.inner.params.clone()).await;
             })
         })
 }
@@ -539,19 +786,27 @@ async fn ws_upgrade(
 /// The event-stream transport (see [`crate::sse`]): the same checks as the WebSocket.
 async fn events(
     State(host): State<Host>,
+    from: RequestFrom,
     headers: HeaderMap,
     Query(query): Query<WsQuery>,
 ) -> Response {
-    let slot = match host.admit(&headers) {
+    let slot = match host.admit(&headers, from.transport.as_ref(), from.peer) {
         Ok(slot) => slot,
         Err(refusal) => return *refusal,
     };
+    // The connection is a session now: it counts as one, not as pending.
+    if let Some(Pending(pending)) = &from.pending {
+        pending.lock().take();
+    }
     let hub = host.inner.hub.clone();
-    let conn = hub.connect(query.resume.as_deref());
+    let conn = hub.connect_from(query.resume.as_deref(), from.peer);
+    let kill = from.kill.map(|k| k.0).unwrap_or_default();
     let sse = host
         .inner
         .sessions
-        .open(hub, conn, host.inner.params, move || drop(slot));
+        .open(hub, conn, host.inner.params.clone(), kill, move || {
+            drop(slot)
+        });
     let mut resp = sse.into_response();
     // Tell reverse proxies not to buffer the stream.
     resp.headers_mut()
@@ -561,11 +816,12 @@ async fn events(
 
 async fn post_event(
     State(host): State<Host>,
+    from: RequestFrom,
     headers: HeaderMap,
     Path(session): Path<String>,
     body: String,
 ) -> Response {
-    if !host.origin_allowed(&headers) {
+    if !host.origin_allowed(&headers, from.transport.as_ref()) {
         return StatusCode::FORBIDDEN.into_response();
     }
     match host.inner.sessions.post(&host.inner.hub, &session, &body) {

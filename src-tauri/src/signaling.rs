@@ -3,6 +3,7 @@
 //! generic over any `Sink`/`Stream` of WebSocket messages, so it is tested with plain channels
 //! as well as real sockets. Whichever half ends first ends the other.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,15 +15,72 @@ use tracing::Instrument;
 
 use crate::config::{HostConfig, WRITE_BATCH_FRAMES};
 use crate::protocol::{decode, ErrorBody, ErrorCode, LeaveReason, ServerMessage};
-use crate::room::{text, Connection, Hub, Outgoing};
+pub use crate::protocol::{CLOSE_INVALID_DATA, CLOSE_POLICY, CLOSE_PROTOCOL_ERROR, CLOSE_TOO_BIG};
+use crate::room::{text, Connection, Hub, Mailbox, Outbox, Outgoing};
 
-/// Close code for a frame over the size limit.
-pub const CLOSE_TOO_BIG: u16 = 1009;
-/// Close code for a policy violation (the flood limit).
-pub const CLOSE_POLICY: u16 = 1008;
+/// How often the lateness watch asks to wake.
+const LATENESS_TICK: Duration = Duration::from_millis(100);
+/// A wake later than this past its time is the host stalling, not scheduling noise.
+const STALL_MIN: Duration = Duration::from_millis(200);
+
+/// The host's own lateness. A task asks to wake every [`LATENESS_TICK`]; when it wakes much
+/// later, the host itself was stalled (a starved CPU, a suspended machine), and every socket's
+/// input queued up meanwhile. The flood limit forgives a backlog that the host's own stall
+/// built, up to what the client could have sent at the allowed rate during it: a good peer
+/// is never closed as a flood for the host's delay.
+#[derive(Debug, Default)]
+pub struct Lateness {
+    /// Total stalled time seen so far, in ms.
+    stalled_ms: AtomicU64,
+    /// When the watch last woke, in ms since `origin` (0: it has not run yet).
+    last_wake_ms: AtomicU64,
+    origin: std::sync::OnceLock<Instant>,
+}
+
+impl Lateness {
+    fn now_ms(&self) -> u64 {
+        let origin = *self.origin.get_or_init(Instant::now);
+        u64::try_from(origin.elapsed().as_millis()).unwrap_or(u64::MAX) + 1
+    }
+
+    /// Watch the host's lateness until `shutdown` fires.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut next = Instant::now() + LATENESS_TICK;
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep_until(next) => {}
+            }
+            let now = Instant::now();
+            let late = now.duration_since(next);
+            if late > STALL_MIN {
+                tracing::info!(late_ms = late.as_millis() as u64, "the host was stalled");
+                self.stalled_ms
+                    .fetch_add(late.as_millis() as u64, Ordering::AcqRel);
+            }
+            self.last_wake_ms.store(self.now_ms(), Ordering::Release);
+            next = now + LATENESS_TICK;
+        }
+    }
+
+    /// Stalled time so far, counting a stall still under way (the watch has not woken for
+    /// longer than it should).
+    fn stalled(&self) -> Duration {
+        let mut ms = self.stalled_ms.load(Ordering::Acquire);
+        let last = self.last_wake_ms.load(Ordering::Acquire);
+        if last > 0 {
+            let overdue = self.now_ms().saturating_sub(last);
+            let expected = (LATENESS_TICK + STALL_MIN).as_millis() as u64;
+            if overdue > expected {
+                ms += overdue - LATENESS_TICK.as_millis() as u64;
+            }
+        }
+        Duration::from_millis(ms)
+    }
+}
 
 /// Per-socket timing and flood limits.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct SocketParams {
     /// Time between pings.
     pub ping_interval: Duration,
@@ -32,6 +90,8 @@ pub struct SocketParams {
     pub msg_rate: u32,
     /// Burst size.
     pub msg_burst: u32,
+    /// The host's lateness, which the flood limit forgives.
+    pub lateness: Arc<Lateness>,
 }
 
 impl SocketParams {
@@ -42,48 +102,85 @@ impl SocketParams {
             idle_timeout: config.idle_timeout(),
             msg_rate: config.msg_rate.max(1),
             msg_burst: config.msg_burst.max(1),
+            lateness: Arc::default(),
         }
+    }
+
+    /// A flood limit for one session.
+    pub(crate) fn bucket(&self) -> Bucket {
+        Bucket::new(self.msg_rate, self.msg_burst, self.lateness.clone())
     }
 }
 
-/// Whether a read error means the peer sent a frame over the size limit.
+/// What a read error means for the close code the peer gets.
 pub trait ReadError: std::fmt::Display {
     /// True for "message too long".
     fn is_too_big(&self) -> bool;
+    /// The close code the error calls for (RFC 6455 section 7.4), if any.
+    fn close_code(&self) -> Option<u16> {
+        self.is_too_big().then_some(CLOSE_TOO_BIG)
+    }
 }
 
 impl ReadError for axum::Error {
     fn is_too_big(&self) -> bool {
-        use tokio_tungstenite::tungstenite::error::{CapacityError, Error};
+        self.close_code() == Some(CLOSE_TOO_BIG)
+    }
+
+    fn close_code(&self) -> Option<u16> {
+        use tokio_tungstenite::tungstenite::error::{CapacityError, Error, ProtocolError};
         let mut source: Option<&(dyn std::error::Error + 'static)> = Some(self);
         while let Some(err) = source {
-            if let Some(Error::Capacity(CapacityError::MessageTooLong { .. })) =
-                err.downcast_ref::<Error>()
-            {
-                return true;
+            match err.downcast_ref::<Error>() {
+                Some(Error::Capacity(CapacityError::MessageTooLong { .. })) => {
+                    return Some(CLOSE_TOO_BIG)
+                }
+                Some(Error::Utf8(_)) => return Some(CLOSE_INVALID_DATA),
+                Some(Error::Protocol(
+                    ProtocolError::ResetWithoutClosingHandshake
+                    | ProtocolError::SendAfterClosing
+                    | ProtocolError::ReceivedAfterClosing,
+                )) => return None,
+                Some(Error::Protocol(_)) => return Some(CLOSE_PROTOCOL_ERROR),
+                _ => {}
             }
             source = err.source();
         }
-        false
+        None
     }
 }
 
-/// A token bucket: `burst` at once, refilled at `rate` per second.
+/// A token bucket: `burst` at once, refilled at `rate` per second; a backlog the host's own
+/// stall built is forgiven (see [`Lateness`]).
 #[derive(Debug)]
 pub(crate) struct Bucket {
     tokens: f64,
     rate: f64,
     burst: f64,
     last: Instant,
+    lateness: Arc<Lateness>,
+    /// Stalled time already turned into credit.
+    forgiven: Duration,
+    /// Messages forgiven for a stall (beyond the burst), and until when.
+    credit: f64,
+    credit_until: Instant,
 }
 
+/// How long after a stall its credit lasts: long enough to read the backlog it built.
+const STALL_CREDIT_TTL: Duration = Duration::from_secs(10);
+
 impl Bucket {
-    pub(crate) fn new(rate: u32, burst: u32) -> Self {
+    pub(crate) fn new(rate: u32, burst: u32, lateness: Arc<Lateness>) -> Self {
+        let forgiven = lateness.stalled();
         Self {
             tokens: f64::from(burst),
             rate: f64::from(rate),
             burst: f64::from(burst),
             last: Instant::now(),
+            lateness,
+            forgiven,
+            credit: 0.0,
+            credit_until: Instant::now(),
         }
     }
 
@@ -94,6 +191,18 @@ impl Bucket {
         self.last = now;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
+            return true;
+        }
+        // The host stalled since this bucket last looked: what the client could have sent at
+        // the allowed rate meanwhile is not a flood.
+        let stalled = self.lateness.stalled();
+        if stalled > self.forgiven {
+            self.credit = (stalled - self.forgiven).as_secs_f64() * self.rate + self.burst;
+            self.credit_until = now + stalled.min(STALL_CREDIT_TTL) + STALL_CREDIT_TTL;
+            self.forgiven = stalled;
+        }
+        if self.credit >= 1.0 && now < self.credit_until {
+            self.credit -= 1.0;
             true
         } else {
             false
@@ -117,10 +226,17 @@ where
     } = conn;
     let span = tracing::info_span!("peer", peer = %peer_id);
     let writer = tokio::spawn(
-        write_loop(sink, inbox, params.ping_interval, kill.clone()).instrument(span.clone()),
+        write_loop(
+            sink,
+            inbox,
+            params.ping_interval,
+            params.idle_timeout,
+            kill.clone(),
+        )
+        .instrument(span.clone()),
     );
     let mut stream = stream;
-    let (reason, linger) = read_loop(&hub, peer_id, &outbox, &mut stream, params, &kill)
+    let (reason, linger) = read_loop(&hub, peer_id, &outbox, &mut stream, &params, &kill)
         .instrument(span.clone())
         .await;
     span.in_scope(|| tracing::debug!(?reason, "socket ended"));
@@ -162,25 +278,26 @@ enum Linger {
     No,
     /// Read and discard until the peer's close frame.
     Drain,
-    /// The input cannot be parsed any more (an oversized frame): hold it unread for a moment.
+    /// The input cannot be parsed any more (an oversized or broken frame): hold it unread for
+    /// a moment.
     Hold,
 }
 
 async fn read_loop<R, E>(
     hub: &Hub,
     peer_id: crate::protocol::PeerId,
-    outbox: &tokio::sync::mpsc::Sender<Outgoing>,
+    outbox: &Outbox,
     stream: &mut R,
-    params: SocketParams,
+    params: &SocketParams,
     kill: &CancellationToken,
 ) -> (LeaveReason, Linger)
 where
     R: Stream<Item = Result<Message, E>> + Unpin,
     E: ReadError,
 {
-    let mut bucket = Bucket::new(params.msg_rate, params.msg_burst);
+    let mut bucket = params.bucket();
     let reply = |body: ErrorBody| {
-        let _ = outbox.try_send(Outgoing::Text(text(&ServerMessage::Error(body))));
+        outbox.send(text(&ServerMessage::Error(body)));
     };
     loop {
         let next = tokio::select! {
@@ -195,13 +312,19 @@ where
             }
             Ok(None) => return (LeaveReason::Closed, Linger::No),
             Ok(Some(Err(err))) => {
-                if err.is_too_big() {
-                    tracing::info!("frame over the size limit");
-                    let _ = outbox.try_send(Outgoing::Close(CLOSE_TOO_BIG, "message too big"));
-                    return (LeaveReason::Closed, Linger::Hold);
-                }
-                tracing::debug!(%err, "socket read failed");
-                return (LeaveReason::Closed, Linger::No);
+                let reason = match err.close_code() {
+                    Some(CLOSE_TOO_BIG) => "message too big",
+                    Some(CLOSE_INVALID_DATA) => "text frame is not UTF-8",
+                    Some(_) => "protocol error",
+                    None => {
+                        tracing::debug!(%err, "socket read failed");
+                        return (LeaveReason::Closed, Linger::No);
+                    }
+                };
+                let code = err.close_code().unwrap_or(CLOSE_PROTOCOL_ERROR);
+                tracing::info!(%err, code, "closing a socket that broke the framing");
+                outbox.control(Outgoing::Close(code, reason));
+                return (LeaveReason::Closed, Linger::Hold);
             }
             Ok(Some(Ok(msg))) => msg,
         };
@@ -221,7 +344,12 @@ where
                     "Binary frames are not part of the protocol; send JSON text.",
                 ));
             }
-            Message::Ping(_) | Message::Pong(_) => {}
+            // Control frames count like any other: a ping flood costs the host pongs.
+            Message::Ping(_) | Message::Pong(_) => {
+                if !bucket.take() {
+                    return (flooded(outbox), Linger::Drain);
+                }
+            }
             Message::Close(_) => return (LeaveReason::Closed, Linger::No),
         }
     }
@@ -229,39 +357,36 @@ where
 
 /// Decode one text frame and act on it; any error goes back to the sender's own outbox, so it
 /// arrives in order with everything else.
-pub(crate) fn dispatch(
-    hub: &Hub,
-    peer_id: crate::protocol::PeerId,
-    text: &str,
-    outbox: &tokio::sync::mpsc::Sender<Outgoing>,
-) {
+pub(crate) fn dispatch(hub: &Hub, peer_id: crate::protocol::PeerId, text: &str, outbox: &Outbox) {
     let result = decode(text).and_then(|msg| hub.handle(peer_id, msg));
     if let Err(body) = result {
-        let _ = outbox.try_send(Outgoing::Text(crate::room::text(&ServerMessage::Error(
-            body,
-        ))));
+        outbox.send(crate::room::text(&ServerMessage::Error(body)));
     }
 }
 
-pub(crate) fn flooded(outbox: &tokio::sync::mpsc::Sender<Outgoing>) -> LeaveReason {
+pub(crate) fn flooded(outbox: &Outbox) -> LeaveReason {
     tracing::warn!("message flood: closing the socket");
     let body = ErrorBody::new(
         ErrorCode::RateLimited,
         "Too many messages; the host is closing this connection.",
     );
-    let _ = outbox.try_send(Outgoing::Text(text(&ServerMessage::Error(body))));
-    let _ = outbox.try_send(Outgoing::Close(CLOSE_POLICY, "rate limited"));
+    outbox.send(text(&ServerMessage::Error(body)));
+    outbox.control(Outgoing::Close(CLOSE_POLICY, "rate limited"));
     LeaveReason::Closed
 }
 
+/// Drain the mailbox into the socket. A write that cannot finish within `stall` (the peer
+/// stopped reading and its buffers are full) ends the socket, like silence does.
 async fn write_loop<W>(
     mut sink: W,
-    mut inbox: tokio::sync::mpsc::Receiver<Outgoing>,
+    mut inbox: Mailbox,
     ping_interval: Duration,
+    stall: Duration,
     kill: CancellationToken,
 ) where
     W: Sink<Message> + Unpin,
 {
+    use tokio::time::timeout;
     let mut ping = tokio::time::interval_at(Instant::now() + ping_interval, ping_interval);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -275,15 +400,17 @@ async fn write_loop<W>(
                 let closed = loop {
                     match next {
                         Some(Outgoing::Text(frame)) => {
-                            if sink.feed(Message::Text(frame)).await.is_err() {
+                            if !matches!(timeout(stall, sink.feed(Message::Text(frame))).await, Ok(Ok(()))) {
                                 break true;
                             }
                         }
                         Some(Outgoing::Close(code, reason)) => {
                             let frame = CloseFrame { code, reason: reason.into() };
-                            let _ = sink.send(Message::Close(Some(frame))).await;
+                            let _ = timeout(stall, sink.send(Message::Close(Some(frame)))).await;
                             break true;
                         }
+                        // The mailbox hands out only frames and closes.
+                        Some(Outgoing::Watch(_) | Outgoing::Unwatch(_)) => {}
                         None => break true,
                     }
                     batch += 1;
@@ -295,19 +422,20 @@ async fn write_loop<W>(
                         Err(_) => break false,
                     }
                 };
-                if closed || sink.flush().await.is_err() {
+                if closed || !matches!(timeout(stall, sink.flush()).await, Ok(Ok(()))) {
                     break;
                 }
             }
             _ = kill.cancelled() => break,
             _ = ping.tick() => {
-                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                let sent = timeout(stall, sink.send(Message::Ping(Default::default()))).await;
+                if !matches!(sent, Ok(Ok(()))) {
                     break;
                 }
             }
         }
     }
-    let _ = sink.close().await;
+    let _ = timeout(stall, sink.close()).await;
     // Whatever ended the writer ends the reader too.
     kill.cancel();
 }
@@ -338,6 +466,7 @@ mod tests {
             idle_timeout: Duration::from_secs(10),
             msg_rate: 5,
             msg_burst: 3,
+            lateness: Arc::default(),
         }
     }
 

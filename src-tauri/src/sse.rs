@@ -11,8 +11,11 @@
 //!                               413 (over 64 KiB), 429 (flood: the session is closed)
 //! ```
 //!
-//! A session is the same hub peer as a socket: same messages, limits and resume tokens. It ends
-//! when the event stream does (the browser closed it, or a keep-alive write failed).
+//! A session is the same hub peer as a socket: same messages, limits, resume tokens, and the
+//! same liveness and back-pressure rules. Its queue is bounded in bytes like a socket's; a
+//! reader that stops reading is dropped at that budget. The client's sign of life is its own
+//! `ping` every 5 s: a session from which no POST arrived for twice the WebSocket's silence
+//! limit is dropped (`peer-left` reason `timeout`), and its HTTP connection with it.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -23,21 +26,22 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use parking_lot::Mutex;
 use rand::RngCore;
-use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::protocol::{LeaveReason, PeerId};
-use crate::room::{Connection, Hub, Outgoing};
+use crate::room::{Connection, Hub, Mailbox, Outbox, Outgoing};
 use crate::signaling::{dispatch, flooded, Bucket, SocketParams};
 
-/// Comment lines sent this often keep proxies from closing the stream, and reveal a client that
-/// went away (the write fails).
+/// Comment lines sent this often keep proxies from closing the stream.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(5);
 
 struct Session {
     peer_id: PeerId,
-    outbox: mpsc::Sender<Outgoing>,
+    generation: u64,
+    outbox: Outbox,
     bucket: Mutex<Bucket>,
+    last_post: Mutex<Instant>,
 }
 
 /// The open event-stream sessions of one host.
@@ -67,12 +71,15 @@ pub enum PostOutcome {
 
 impl Sessions {
     /// Open a session for `conn` and return the event stream that carries it. `on_end` runs
-    /// when the stream is dropped.
+    /// when the stream is dropped; `connection` is cancelled when the host ends the session
+    /// itself (a reader over its budget, a silent client), to close the HTTP connection even
+    /// while its writes are stuck.
     pub fn open(
         self: &Arc<Self>,
         hub: Arc<Hub>,
         conn: Connection,
         params: SocketParams,
+        connection: CancellationToken,
         on_end: impl FnOnce() + Send + 'static,
     ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
         let mut raw = [0u8; 16];
@@ -87,17 +94,29 @@ impl Sessions {
         } = conn;
         let session = Arc::new(Session {
             peer_id,
+            generation,
             outbox,
-            bucket: Mutex::new(Bucket::new(params.msg_rate, params.msg_burst)),
+            bucket: Mutex::new(params.bucket()),
+            last_post: Mutex::new(Instant::now()),
         });
-        self.map.lock().insert(id.clone(), session);
+        self.map.lock().insert(id.clone(), session.clone());
         tracing::debug!(peer = %peer_id, "event-stream session opened");
+        let ended = CancellationToken::new();
+        tokio::spawn(reap(
+            self.clone(),
+            id.clone(),
+            hub.clone(),
+            session,
+            params.idle_timeout * 2,
+            kill.clone(),
+            ended.clone(),
+            connection,
+        ));
         let guard = EndGuard {
             sessions: self.clone(),
             id: id.clone(),
             hub,
-            peer_id,
-            generation,
+            ended,
             on_end: Some(Box::new(on_end)),
         };
         let first = Event::default()
@@ -130,7 +149,7 @@ impl Sessions {
                         .event("close")
                         .data(format!(r#"{{"code":{code},"reason":"{reason}"}}"#))
                 }
-                None => return None,
+                Some(Outgoing::Watch(_) | Outgoing::Unwatch(_)) | None => return None,
             };
             Some((Ok(event), st))
         });
@@ -142,12 +161,22 @@ impl Sessions {
         let Some(s) = self.map.lock().get(session).cloned() else {
             return PostOutcome::Unknown;
         };
+        *s.last_post.lock() = Instant::now();
         if !s.bucket.lock().take() {
             flooded(&s.outbox);
             return PostOutcome::Flooded;
         }
         dispatch(hub, s.peer_id, body, &s.outbox);
         PostOutcome::Accepted
+    }
+
+    /// End a session once: take it out of the map and its peer out of the hub.
+    fn end(&self, id: &str, hub: &Hub, reason: LeaveReason) {
+        let Some(s) = self.map.lock().remove(id) else {
+            return;
+        };
+        hub.disconnect(s.peer_id, s.generation, reason);
+        tracing::debug!(peer = %s.peer_id, ?reason, "event-stream session ended");
     }
 
     /// How many sessions are open.
@@ -161,9 +190,43 @@ impl Sessions {
     }
 }
 
+/// End a session the host gives up on: killed (over its byte budget, replaced) or silent.
+#[allow(clippy::too_many_arguments)]
+async fn reap(
+    sessions: Arc<Sessions>,
+    id: String,
+    hub: Arc<Hub>,
+    session: Arc<Session>,
+    idle: Duration,
+    kill: CancellationToken,
+    ended: CancellationToken,
+    connection: CancellationToken,
+) {
+    let reason = loop {
+        let deadline = *session.last_post.lock() + idle;
+        tokio::select! {
+            _ = ended.cancelled() => return,
+            _ = kill.cancelled() => break LeaveReason::Closed,
+            _ = tokio::time::sleep_until(deadline) => {
+                if session.last_post.lock().elapsed() >= idle {
+                    tracing::info!(peer = %session.peer_id, "no POST: dropping a silent event-stream client");
+                    break LeaveReason::Timeout;
+                }
+            }
+        }
+    };
+    sessions.end(&id, &hub, reason);
+    kill.cancel();
+    // Let the stream write its last events, then close the connection under it.
+    tokio::select! {
+        _ = ended.cancelled() => {}
+        _ = tokio::time::sleep(Duration::from_secs(1)) => connection.cancel(),
+    }
+}
+
 struct StreamState {
     first: Option<Event>,
-    inbox: mpsc::Receiver<Outgoing>,
+    inbox: Mailbox,
     kill: CancellationToken,
     done: bool,
     _guard: EndGuard,
@@ -174,17 +237,14 @@ struct EndGuard {
     sessions: Arc<Sessions>,
     id: String,
     hub: Arc<Hub>,
-    peer_id: PeerId,
-    generation: u64,
+    ended: CancellationToken,
     on_end: Option<Box<dyn FnOnce() + Send>>,
 }
 
 impl Drop for EndGuard {
     fn drop(&mut self) {
-        self.sessions.map.lock().remove(&self.id);
-        self.hub
-            .disconnect(self.peer_id, self.generation, LeaveReason::Closed);
-        tracing::debug!(peer = %self.peer_id, "event-stream session ended");
+        self.ended.cancel();
+        self.sessions.end(&self.id, &self.hub, LeaveReason::Closed);
         if let Some(f) = self.on_end.take() {
             f();
         }

@@ -16,6 +16,10 @@ use tokio_util::sync::CancellationToken;
 pub mod harness;
 
 use harness::ws;
+/// How long any single expected event may take before the test fails (a guard against
+/// hanging, not a speed assertion).
+#[allow(unused_imports)]
+pub use harness::ws::EVENT_TIMEOUT;
 
 /// A host running on a loopback port.
 pub struct TestHost {

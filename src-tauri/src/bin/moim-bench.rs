@@ -19,8 +19,11 @@
 //! - `process`: the server under test as a child process.
 //! - `stats`: histogram, `/proc` readings.
 //! - `report`: targets, verdicts and the Markdown of `docs/benchmarks.md`.
+//! - `abuse`: the good pair's delivery while the host is attacked (`moim-bench abuse`).
 #![forbid(unsafe_code)]
 
+#[path = "moim_bench/abuse.rs"]
+mod abuse;
 #[path = "moim_bench/echo.rs"]
 mod echo;
 #[path = "moim_bench/load.rs"]
@@ -66,6 +69,8 @@ enum Command {
     },
     /// Write docs/benchmarks.md from a folder of results.
     Report(report::ReportArgs),
+    /// The good pair's delivery while one client runs every attack class (issue 12).
+    Abuse(abuse::AbuseArgs),
 }
 
 #[derive(Debug, Args)]
@@ -146,6 +151,7 @@ fn main() -> anyhow::Result<()> {
         Command::Footprint(args) => footprint(args),
         Command::EchoServer { port } => echo::serve(port),
         Command::Report(args) => report::write(args),
+        Command::Abuse(args) => abuse::run(args),
     }
 }
 
