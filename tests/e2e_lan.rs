@@ -619,10 +619,50 @@ async fn prejoin_and_enter(b: &Browser, room: &str) -> String {
     wait_in_room(b, room).await
 }
 
-/// Both see each other's video.
+/// From the lobby, join `room` by its id (the page stays loaded, its camera open).
+async fn enter_by_id(b: &Browser, room: &str) -> String {
+    b.set_value("#join-id", room).await;
+    b.click("#join-btn").await;
+    wait_in_room(b, room).await
+}
+
+/// Both see each other's video. On a timeout, both sides' video RTP statistics are shown.
 async fn video_both_ways(a: (&Browser, &str), b: (&Browser, &str)) {
     wait_connected(a, b).await;
-    tokio::join!(assert_video_plays(a.0, b.1), assert_video_plays(b.0, a.1));
+    let both = async { tokio::join!(assert_video_plays(a.0, b.1), assert_video_plays(b.0, a.1)) };
+    if tokio::time::timeout(WAIT - Duration::from_secs(5), both)
+        .await
+        .is_err()
+    {
+        let (sa, sb) = tokio::join!(video_stats(a.0, b.1), video_stats(b.0, a.1));
+        panic!(
+            "no video both ways between {} and {}
+{}: {sa}
+{}: {sb}",
+            a.0.label, b.0.label, a.0.label, b.0.label
+        );
+    }
+}
+
+/// `b`'s video RTP statistics on its connection to `peer`, its senders' tracks and its own
+/// preview, to tell a silent camera from a lost stream.
+async fn video_stats(b: &Browser, peer: &str) -> String {
+    let js = format!(
+        "(async () => {{ const p = window.moim.mesh.peers.get('{peer}'); if (!p) return 'no peer'; \
+         const out = []; (await p.pc.getStats()).forEach(r => {{ \
+         if ((r.type === 'inbound-rtp' || r.type === 'outbound-rtp') && r.kind === 'video') \
+         out.push({{type: r.type, packets: r.packetsReceived ?? r.packetsSent, \
+         frames: r.framesDecoded ?? r.framesEncoded, limit: r.qualityLimitationReason}}); }}); \
+         const t = p.pc.getTransceivers().map(t => ({{mid: t.mid, dir: t.currentDirection, \
+         track: t.sender.track && [t.sender.track.kind, t.sender.track.readyState, \
+         t.sender.track.enabled, t.sender.track.muted]}})); \
+         const v = document.querySelector('.tile.local video'); \
+         return JSON.stringify({{out, t, preview: v && [v.videoWidth, v.currentTime]}}); }})()"
+    );
+    match b.exec(&format!("return {js};")).await {
+        Ok(v) => v.to_string(),
+        Err(e) => e,
+    }
 }
 
 /// The rooms `host` holds now (its own `/api/rooms`).
@@ -689,8 +729,13 @@ fn a_room_on_one_host_is_pushed_to_the_lobby_of_another() {
                 .as_f64()
                 .unwrap();
             let took = seen - before;
-            step(&format!("A's room reached B's lobby {took:.0} ms after it was asked for"));
-            assert!(took < 1000.0, "A's room took {took:.0} ms to reach B's lobby");
+            step(&format!(
+                "A's room reached B's lobby {took:.0} ms after it was asked for"
+            ));
+            assert!(
+                took < 1000.0,
+                "A's room took {took:.0} ms to reach B's lobby"
+            );
 
             // every meeting once: B's own in #rooms only, A's under A only
             let counts = bea
@@ -701,7 +746,11 @@ fn a_room_on_one_host_is_pushed_to_the_lobby_of_another() {
                      document.querySelectorAll('#hosts .host').length]"
                 ))
                 .await;
-            assert_eq!(counts, json!([1, 1, 1, 1]), "each meeting once, one other host");
+            assert_eq!(
+                counts,
+                json!([1, 1, 1, 1]),
+                "each meeting once, one other host"
+            );
 
             // the count follows, pushed too: someone joins A's room
             let mut ws = a.socket(None).await;
@@ -734,7 +783,7 @@ fn a_room_on_one_host_is_pushed_to_the_lobby_of_another() {
 /// page: join B's room from "Meetings on this network", leave, join A's own room, leave,
 /// create a room from the same lobby (it is made on A), each meeting with video, and each
 /// meeting's address reloaded leads back to the same meeting. Bob stays in B's room on host B;
-/// Cat, on host A, is in A's room and then in the one Ann made.
+/// Cat, on host A, is in A's room and then in the one Ann made (joining by id from her lobby).
 #[test]
 fn the_page_follows_the_meeting_across_hosts() {
     run_lan(
@@ -757,6 +806,7 @@ fn the_page_follows_the_meeting_across_hosts() {
             )
             .await;
             ann.goto(&local_url("/?name=Ann")).await;
+            cat.goto(&local_url("/?name=Cat")).await;
             for round in 1..=3 {
                 step(&format!("round {round}"));
                 wait_lobby(&ann).await;
@@ -775,13 +825,20 @@ fn the_page_follows_the_meeting_across_hosts() {
                 let via_b = format!("ws://127.0.0.1:{PORT}/ws?via={}", b.id);
                 assert_eq!(ann.eval("window.moim.signaling.url").await, via_b);
                 let address = ann.eval("location.pathname + location.search").await;
-                assert_eq!(address, format!("/j/{room_b}?via={}", b.id), "the address keeps ?via=");
+                assert_eq!(
+                    address,
+                    format!("/j/{room_b}?via={}", b.id),
+                    "the address keeps ?via="
+                );
                 video_both_ways((&ann, &ann_id), (&bob, &bob_id)).await;
                 let link = ann.eval("window.moim.meetingUrl()").await;
                 let link = url::Url::parse(link.as_str().unwrap()).unwrap();
                 assert_eq!(
                     (link.host_str(), link.path()),
-                    (Some(b.addr.ip().to_string().as_str()), format!("/j/{room_b}").as_str()),
+                    (
+                        Some(b.addr.ip().to_string().as_str()),
+                        format!("/j/{room_b}").as_str()
+                    ),
                     "the invitation leads to B's meeting"
                 );
                 ann.goto(&local_url(address.as_str().unwrap())).await;
@@ -793,12 +850,8 @@ fn the_page_follows_the_meeting_across_hosts() {
                 // A's own room, from "Meetings on this host" (a new one each round: a room ends
                 // when its last person leaves)
                 let room_a = a.create_room(&format!("on A, round {round}")).await;
-                let cat_id = join(
-                    &cat,
-                    &local_url(&format!("/j/{room_a}?name=Cat&autojoin=1")),
-                    &room_a,
-                )
-                .await;
+                wait_lobby(&cat).await;
+                let cat_id = enter_by_id(&cat, &room_a).await;
                 click_when_ready(
                     &ann,
                     "A's room under Meetings on this host",
@@ -818,7 +871,8 @@ fn the_page_follows_the_meeting_across_hosts() {
                 wait_lobby(&ann).await;
 
                 // a new room from the same lobby: made on A
-                ann.set_value("#create-name", &format!("round {round}")).await;
+                ann.set_value("#create-name", &format!("round {round}"))
+                    .await;
                 ann.click("#create-btn").await;
                 let made = ann
                     .wait_until(
@@ -838,17 +892,15 @@ fn the_page_follows_the_meeting_across_hosts() {
                     json!([format!("/j/{made}"), format!("ws://127.0.0.1:{PORT}/ws")])
                 );
                 let ann_id = ann.peer_id().await;
-                let cat_id = join(
-                    &cat,
-                    &local_url(&format!("/j/{made}?name=Cat&autojoin=1")),
-                    &made,
-                )
-                .await;
+                cat.click("#leave").await;
+                wait_lobby(&cat).await;
+                let cat_id = enter_by_id(&cat, &made).await;
                 video_both_ways((&ann, &ann_id), (&cat, &cat_id)).await;
                 ann.goto(&local_url(&format!("/j/{made}"))).await;
                 let ann_id = prejoin_and_enter(&ann, &made).await;
                 video_both_ways((&ann, &ann_id), (&cat, &cat_id)).await;
                 ann.click("#leave").await;
+                cat.click("#leave").await;
             }
             ann.close().await;
             cat.close().await;
