@@ -22,6 +22,7 @@ import { ChatView } from './view/chat.js';
 import { InviteView, copyText } from './view/invite.js';
 import { FingerprintBox } from './view/fingerprint.js';
 import { askPasscode } from './view/dialog.js';
+import { markView, onAnyClick } from './view/dom.js';
 
 /**
  * What the desktop shell may set before this script runs (an initialization script):
@@ -114,7 +115,7 @@ function join(roomId, passcode) {
   if (!webrtc) announceNoWebRTC(joinLink(base, roomId));
 }
 
-session.on('phase', () => (document.body.dataset.view = session.view));
+session.on('phase', () => markView(session.view));
 session.on('busy', (/** @type {boolean} */ busy) => lobby.setBusy(busy));
 session.on('connect', (/** @type {string|null} */ via) => {
   // another host's session (or back to this one's): a new peer there, nothing to resume
@@ -249,6 +250,7 @@ function route() {
     lobby.showLobby();
     if (directory.home) lobby.renderDirectory(directory.home);
   }
+  markView(session.view);
 }
 
 window.addEventListener('popstate', () => route());
@@ -265,7 +267,7 @@ installTestHooks({ session, signaling: sig, mesh, media, chat, stats, webrtc, me
 
 // ---------------------------------------------------------------- start
 
-document.addEventListener('click', () => {
+onAnyClick(() => {
   speaking.resume();
   if (banner.has('autoplay')) {
     meeting.unmuteBlocked();
