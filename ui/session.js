@@ -17,6 +17,7 @@
 //   'busy'     (busy: boolean)     a join or create is under way (or no longer)
 //   'entered'  (msg, {first})      in the room (first: from outside it, not a rejoin)
 //   'left'     ({dropped, roomId}) out of the room; dropped: a rejoin was refused
+//   'join'     (frame)             a `join` (or rejoin) went out
 
 import { Emitter } from './emitter.js';
 
@@ -165,6 +166,7 @@ export class Session extends Emitter {
     if (recreate) msg.recreate = recreate;
     this.sent = { audio: me.audio, video: me.video };
     this.deps.send(msg);
+    this.emit('join', msg);
   }
 
   _rejoin() {

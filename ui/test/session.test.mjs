@@ -23,7 +23,7 @@ function harness({ connected = true } = {}) {
     connected: () => socket.connected,
     joinFields: () => ({ name: 'Ann', audio: true, video: false }),
   });
-  for (const e of ['phase', 'connect', 'busy', 'entered', 'left']) s.on(e, (...a) => events.push([e, ...a]));
+  for (const e of ['phase', 'connect', 'busy', 'entered', 'left', 'join']) s.on(e, (...a) => events.push([e, ...a]));
   const types = () => sent.map((f) => f.type);
   const take = () => sent.splice(0);
   return { s, sent, events, socket, types, take };
@@ -57,6 +57,7 @@ test('lobby → joining → meeting → left → lobby, on this host', () => {
   assert.equal(s.live, true);
   assert.deepEqual(s.room, { id: ROOM, name: 'standup', token: 'tok', passcode: '', capacity: 8 });
   assert.equal(s.path(), `/j/${ROOM}`);
+  assert.equal(events.filter((e) => e[0] === 'join').length, 1, 'one join went out');
   const entered = events.find((e) => e[0] === 'entered');
   assert.deepEqual(entered[2], { first: true });
   s.leave();
