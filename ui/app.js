@@ -186,7 +186,7 @@ sig.on('existing-peers', (msg) => session.entered(msg));
 sig.on('error', async (/** @type {import('./protocol.js').ErrorMessage} */ msg) => {
   console.warn('moim: host error', msg);
   const pending = session.pending;
-  const what = session.hostError(msg.code);
+  const what = session.hostError(msg.code, msg.got);
   if (what === 'kept') {
     call.resume();
     banner.clear('reconnecting');

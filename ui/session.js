@@ -219,12 +219,16 @@ export class Session extends Emitter {
    *              person is asked), to be `retry`d or `refused` with what they say
    *   'kept'     a rejoin found my place kept (`already-in-room`): in the meeting again
    *   'refused'  the request failed: the wiring says why, then calls `refused()`
-   *   'ignored'  nothing to do (handled here, or a signal for someone who just left)
+   *   'ignored'  nothing to do (handled here, a signal for someone who just left, or a host
+   *              of an older version that has no directory feed: it refused `watch-hosts`)
    * @param {string} code
+   * @param {string} [got] the refused message's type, for `unknown-type`
    * @returns {'ask'|'kept'|'refused'|'ignored'}
    */
-  hostError(code) {
+  hostError(code, got) {
     switch (code) {
+      case 'unknown-type':
+        return got === 'watch-hosts' ? 'ignored' : 'refused';
       case 'wrong-passcode':
         if (!this.pending) return 'ignored';
         this.pending = null;

@@ -187,6 +187,10 @@ test('refused joins go back where they came from; the passcode is asked and retr
   assert.equal(s.phase, 'prejoin', 'cancelled: back to the pre-join page');
   assert.equal(s.hostError('wrong-passcode'), 'ignored', 'nothing pending: nothing to ask');
   assert.equal(s.hostError('unknown-peer'), 'ignored');
+  s.join(ROOM, '');
+  assert.equal(s.hostError('unknown-type', 'watch-hosts'), 'ignored', 'an older host without the feed');
+  assert.equal(s.phase, 'joining', 'the join it did not refuse goes on');
+  assert.equal(s.hostError('unknown-type', 'dance'), 'refused');
 });
 
 test('already-in-room on a join: leave the old room and join again', () => {
