@@ -573,3 +573,338 @@ fn decode_qr(png: &[u8]) -> String {
     let (_meta, text) = grids[0].decode().expect("a readable QR code");
     text
 }
+
+// ------------------------------------------------------------------------- issues 11 and 20
+
+/// `b` is in the lobby of the host it was opened on (loopback), connected, devices open.
+async fn wait_lobby(b: &Browser) {
+    b.wait_until(
+        "the lobby, connected to this host, with camera and microphone",
+        &format!(
+            "window.moim && window.moim.state().mode === 'lobby' && window.moim.signaling.connected \
+             && window.moim.signaling.url === 'ws://127.0.0.1:{PORT}/ws' \
+             && window.moim.localStream.getTracks().length === 2"
+        ),
+        WAIT,
+    )
+    .await;
+}
+
+/// Wait until `css` matches a visible, enabled element, then click it.
+async fn click_when_ready(b: &Browser, what: &str, css: &str) {
+    let css_js = serde_json::to_string(css).unwrap();
+    b.wait_until(
+        what,
+        &format!(
+            "(() => {{ const e = document.querySelector({css_js}); \
+             return !!e && e.getClientRects().length > 0 && !e.disabled; }})()"
+        ),
+        WAIT,
+    )
+    .await;
+    b.click(css).await;
+}
+
+/// On a pre-join page: wait for the host and the devices, press Join, wait to be in `room`.
+async fn prejoin_and_enter(b: &Browser, room: &str) -> String {
+    b.wait_until(
+        "the pre-join page, connected, with camera and microphone",
+        "window.moim && window.moim.state().mode === 'prejoin' && window.moim.signaling.connected \
+         && window.moim.localStream.getTracks().length === 2 \
+         && !document.getElementById('prejoin-btn').disabled",
+        WAIT,
+    )
+    .await;
+    b.click("#prejoin-btn").await;
+    wait_in_room(b, room).await
+}
+
+/// From the lobby, join `room` by its id (the page stays loaded, its camera open).
+async fn enter_by_id(b: &Browser, room: &str) -> String {
+    b.set_value("#join-id", room).await;
+    b.click("#join-btn").await;
+    wait_in_room(b, room).await
+}
+
+/// Both see each other's video. On a timeout, both sides' video RTP statistics are shown.
+async fn video_both_ways(a: (&Browser, &str), b: (&Browser, &str)) {
+    wait_connected(a, b).await;
+    let both = async { tokio::join!(assert_video_plays(a.0, b.1), assert_video_plays(b.0, a.1)) };
+    if tokio::time::timeout(WAIT - Duration::from_secs(5), both)
+        .await
+        .is_err()
+    {
+        let (sa, sb) = tokio::join!(video_stats(a.0, b.1), video_stats(b.0, a.1));
+        panic!(
+            "no video both ways between {} and {}
+{}: {sa}
+{}: {sb}",
+            a.0.label, b.0.label, a.0.label, b.0.label
+        );
+    }
+}
+
+/// `b`'s video RTP statistics on its connection to `peer`, its senders' tracks and its own
+/// preview, to tell a silent camera from a lost stream.
+async fn video_stats(b: &Browser, peer: &str) -> String {
+    let js = format!(
+        "(async () => {{ const p = window.moim.mesh.peers.get('{peer}'); if (!p) return 'no peer'; \
+         const out = []; (await p.pc.getStats()).forEach(r => {{ \
+         if ((r.type === 'inbound-rtp' || r.type === 'outbound-rtp') && r.kind === 'video') \
+         out.push({{type: r.type, packets: r.packetsReceived ?? r.packetsSent, \
+         frames: r.framesDecoded ?? r.framesEncoded, limit: r.qualityLimitationReason}}); }}); \
+         const t = p.pc.getTransceivers().map(t => ({{mid: t.mid, dir: t.currentDirection, \
+         track: t.sender.track && [t.sender.track.kind, t.sender.track.readyState, \
+         t.sender.track.enabled, t.sender.track.muted]}})); \
+         const v = document.querySelector('.tile.local video'); \
+         return JSON.stringify({{out, t, preview: v && [v.videoWidth, v.currentTime]}}); }})()"
+    );
+    match b.exec(&format!("return {js};")).await {
+        Ok(v) => v.to_string(),
+        Err(e) => e,
+    }
+}
+
+/// The rooms `host` holds now (its own `/api/rooms`).
+async fn room_ids(host: &LanHost) -> Vec<String> {
+    host.get_json("/api/rooms").await["rooms"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| r["id"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Issue 11: the lobby learns the LAN's meetings from one push feed (`watch-hosts` on its own
+/// socket). A room created on host A shows in a browser lobby on host B within 1 s, each
+/// meeting once (B's own under "Meetings on this host", A's under A), and the page never asks
+/// `/api/hosts` (or anything else) over HTTP for it.
+#[test]
+fn a_room_on_one_host_is_pushed_to_the_lobby_of_another() {
+    run_lan(
+        "a_room_on_one_host_is_pushed_to_the_lobby_of_another",
+        2,
+        |lan| async move {
+            let dir = lan.dir.path();
+            let (a, b) = tokio::join!(lan.start_host(1), lan.start_host(2));
+            let own = b.create_room("at home").await;
+            let d2 = Driver::start_in(&lan, 2, dir).await;
+            let bea = d2.browser("bea@B").await;
+            bea.goto(&local_url("/?name=Bea")).await;
+            wait_lobby(&bea).await;
+            let host_a = format!("#hosts .host[data-host-id=\"{}\"]", a.id);
+            bea.wait_until(
+                "host A under Meetings on this network",
+                &format!("document.querySelector('{host_a}')"),
+                WAIT,
+            )
+            .await;
+            // note the instant A's room shows up, from inside the page
+            let armed = bea
+                .exec(&format!(
+                    "window.__seen = null; const sel = '{host_a} li[data-room-id]'; \
+                     new MutationObserver(() => {{ if (window.__seen === null && document.querySelector(sel)) \
+                     window.__seen = Date.now(); }}).observe(document.getElementById('hosts'), \
+                     {{childList: true, subtree: true}}); return !document.querySelector(sel);"
+                ))
+                .await
+                .unwrap();
+            assert_eq!(armed, true, "A has no room yet");
+            let before = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as f64;
+            let room = a.create_room("across the hall").await;
+            let seen = bea
+                .wait_until(
+                    "A's new room in B's lobby",
+                    &format!(
+                        "window.__seen !== null && document.querySelector('{host_a} li[data-room-id=\"{room}\"]') \
+                         && window.__seen"
+                    ),
+                    WAIT,
+                )
+                .await
+                .as_f64()
+                .unwrap();
+            let took = seen - before;
+            step(&format!(
+                "A's room reached B's lobby {took:.0} ms after it was asked for"
+            ));
+            assert!(
+                took < 1000.0,
+                "A's room took {took:.0} ms to reach B's lobby"
+            );
+
+            // every meeting once: B's own in #rooms only, A's under A only
+            let counts = bea
+                .eval(&format!(
+                    "[document.querySelectorAll('li[data-room-id=\"{own}\"]').length, \
+                     document.querySelectorAll('#rooms li[data-room-id=\"{own}\"]').length, \
+                     document.querySelectorAll('li[data-room-id=\"{room}\"]').length, \
+                     document.querySelectorAll('#hosts .host').length]"
+                ))
+                .await;
+            assert_eq!(
+                counts,
+                json!([1, 1, 1, 1]),
+                "each meeting once, one other host"
+            );
+
+            // the count follows, pushed too: someone joins A's room
+            let mut ws = a.socket(None).await;
+            ws.recv("welcome").await;
+            ws.send(json!({"type": "join", "room": room, "name": "Ann"}))
+                .await;
+            ws.recv("existing-peers").await;
+            bea.wait_until(
+                "A's room to count one person",
+                &format!(
+                    "(document.querySelector('{host_a} li[data-room-id=\"{room}\"] .count') || {{}}).textContent === '1/8'"
+                ),
+                WAIT,
+            )
+            .await;
+
+            let requests = bea
+                .eval(
+                    "performance.getEntriesByType('resource').map(e => new URL(e.name).pathname) \
+                     .filter(p => p.startsWith('/api/') && !p.startsWith('/api/qr'))",
+                )
+                .await;
+            assert_eq!(requests, json!([]), "no directory request over HTTP");
+            bea.close().await;
+        },
+    );
+}
+
+/// Issue 20: the page's connection follows the meeting it is in. Three rounds, on host A's
+/// page: join B's room from "Meetings on this network", leave, join A's own room, leave,
+/// create a room from the same lobby (it is made on A), each meeting with video, and each
+/// meeting's address reloaded leads back to the same meeting. Bob stays in B's room on host B;
+/// Cat, on host A, is in A's room and then in the one Ann made (joining by id from her lobby).
+#[test]
+fn the_page_follows_the_meeting_across_hosts() {
+    run_lan(
+        "the_page_follows_the_meeting_across_hosts",
+        2,
+        |lan| async move {
+            let dir = lan.dir.path();
+            let (a, b) = tokio::join!(lan.start_host(1), lan.start_host(2));
+            let room_b = b.create_room("on B").await;
+            let (d1, d2) = tokio::join!(Driver::start(dir), Driver::start_in(&lan, 2, dir));
+            let (ann, cat, bob) = tokio::join!(
+                d1.browser("ann@A"),
+                d1.browser("cat@A"),
+                d2.browser("bob@B")
+            );
+            let bob_id = join(
+                &bob,
+                &local_url(&format!("/j/{room_b}?name=Bob&autojoin=1")),
+                &room_b,
+            )
+            .await;
+            ann.goto(&local_url("/?name=Ann")).await;
+            cat.goto(&local_url("/?name=Cat")).await;
+            for round in 1..=3 {
+                step(&format!("round {round}"));
+                wait_lobby(&ann).await;
+
+                // B's room, through A
+                click_when_ready(
+                    &ann,
+                    "B's room under Meetings on this network",
+                    &format!(
+                        "#hosts .host[data-host-id=\"{}\"] li[data-room-id=\"{room_b}\"] button.join",
+                        b.id
+                    ),
+                )
+                .await;
+                let ann_id = prejoin_and_enter(&ann, &room_b).await;
+                let via_b = format!("ws://127.0.0.1:{PORT}/ws?via={}", b.id);
+                assert_eq!(ann.eval("window.moim.signaling.url").await, via_b);
+                let address = ann.eval("location.pathname + location.search").await;
+                assert_eq!(
+                    address,
+                    format!("/j/{room_b}?via={}", b.id),
+                    "the address keeps ?via="
+                );
+                video_both_ways((&ann, &ann_id), (&bob, &bob_id)).await;
+                let link = ann.eval("window.moim.meetingUrl()").await;
+                let link = url::Url::parse(link.as_str().unwrap()).unwrap();
+                assert_eq!(
+                    (link.host_str(), link.path()),
+                    (
+                        Some(b.addr.ip().to_string().as_str()),
+                        format!("/j/{room_b}").as_str()
+                    ),
+                    "the invitation leads to B's meeting"
+                );
+                ann.goto(&local_url(address.as_str().unwrap())).await;
+                let ann_id = prejoin_and_enter(&ann, &room_b).await;
+                video_both_ways((&ann, &ann_id), (&bob, &bob_id)).await;
+                ann.click("#leave").await;
+                wait_lobby(&ann).await;
+
+                // A's own room, from "Meetings on this host" (a new one each round: a room ends
+                // when its last person leaves)
+                let room_a = a.create_room(&format!("on A, round {round}")).await;
+                wait_lobby(&cat).await;
+                let cat_id = enter_by_id(&cat, &room_a).await;
+                click_when_ready(
+                    &ann,
+                    "A's room under Meetings on this host",
+                    &format!("#rooms li[data-room-id=\"{room_a}\"] button.join"),
+                )
+                .await;
+                let ann_id = wait_in_room(&ann, &room_a).await;
+                assert_eq!(
+                    ann.eval("location.pathname + location.search").await,
+                    format!("/j/{room_a}")
+                );
+                video_both_ways((&ann, &ann_id), (&cat, &cat_id)).await;
+                ann.goto(&local_url(&format!("/j/{room_a}"))).await;
+                let ann_id = prejoin_and_enter(&ann, &room_a).await;
+                video_both_ways((&ann, &ann_id), (&cat, &cat_id)).await;
+                ann.click("#leave").await;
+                wait_lobby(&ann).await;
+
+                // a new room from the same lobby: made on A
+                ann.set_value("#create-name", &format!("round {round}"))
+                    .await;
+                ann.click("#create-btn").await;
+                let made = ann
+                    .wait_until(
+                        "the new room",
+                        "window.moim.state().mode === 'meeting' && window.moim.state().room",
+                        WAIT,
+                    )
+                    .await
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                assert!(room_ids(&a).await.contains(&made), "the room is on A");
+                assert!(!room_ids(&b).await.contains(&made), "not on B");
+                assert_eq!(
+                    ann.eval("[location.pathname + location.search, window.moim.signaling.url]")
+                        .await,
+                    json!([format!("/j/{made}"), format!("ws://127.0.0.1:{PORT}/ws")])
+                );
+                let ann_id = ann.peer_id().await;
+                cat.click("#leave").await;
+                wait_lobby(&cat).await;
+                let cat_id = enter_by_id(&cat, &made).await;
+                video_both_ways((&ann, &ann_id), (&cat, &cat_id)).await;
+                ann.goto(&local_url(&format!("/j/{made}"))).await;
+                let ann_id = prejoin_and_enter(&ann, &made).await;
+                video_both_ways((&ann, &ann_id), (&cat, &cat_id)).await;
+                ann.click("#leave").await;
+                cat.click("#leave").await;
+            }
+            ann.close().await;
+            cat.close().await;
+            bob.close().await;
+        },
+    );
+}

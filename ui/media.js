@@ -138,7 +138,7 @@ export class Media extends Emitter {
       track = (await navigator.mediaDevices.getUserMedia(this._constraints([kind]))).getTracks()[0];
     } catch (err) {
       // some systems cannot open two cameras at once: free the old one and try again
-      if (kind === 'video' && err && err.name === 'NotReadableError') {
+      if (kind === 'video' && err instanceof Error && err.name === 'NotReadableError') {
         old.stop();
         try {
           track = (await navigator.mediaDevices.getUserMedia(this._constraints([kind]))).getTracks()[0];

@@ -39,7 +39,7 @@ export function normalizeRoomId(s) {
   let id = String(s || '').trim().toLowerCase().replace(/\s+/g, '');
   const bare = id.replace(/-/g, '').replace(/o/g, '0').replace(/[il]/g, '1');
   if (bare.length === 16 && ALPHABET.test(bare)) {
-    id = bare.match(/.{4}/g).join('-');
+    id = /** @type {RegExpMatchArray} */ (bare.match(/.{4}/g)).join('-');
   }
   return id;
 }
@@ -85,6 +85,31 @@ export function joinLink(origin, roomId, passcode, fingerprint) {
   if (fingerprint) frag.push(`fp=${encodeURIComponent(fingerprint)}`);
   if (passcode) frag.push(`p=${encodeURIComponent(passcode)}`);
   return frag.length ? `${base}#${frag.join('&')}` : base;
+}
+
+/**
+ * The link that leads a guest on the LAN back to a meeting: straight to the meeting's own host
+ * (`host`, as its signaling session describes itself) with its fingerprint; when the room is
+ * on another host (`via`) whose address is unknown, through the page's host (`?via=`). On this
+ * host a page opened on a loopback address links to the host's LAN address instead.
+ * @param {object} at
+ * @param {string} at.origin the page's host (http(s) origin)
+ * @param {string} at.roomId
+ * @param {string} at.passcode
+ * @param {string|null} at.via the room's host, when not the page's
+ * @param {{url: string, fingerprint?: string|null}|null} at.host the meeting's host, if known
+ * @param {boolean} at.loopback the page was opened on a loopback address
+ * @param {string} at.fingerprint the page's own link fingerprint (hex, or '')
+ */
+export function meetingLink(at) {
+  if (at.via && !at.host?.url) {
+    const url = new URL(joinLink(at.origin, at.roomId, at.passcode));
+    url.searchParams.set('via', at.via);
+    return url.toString();
+  }
+  const origin = at.host?.url && (at.via || at.loopback) ? at.host.url : at.origin;
+  const fp = at.host?.fingerprint || (at.via ? '' : at.fingerprint);
+  return joinLink(origin, at.roomId, at.passcode, /^https:/.test(origin) ? fp : '');
 }
 
 /**

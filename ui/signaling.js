@@ -122,6 +122,23 @@ export class Signaling extends Emitter {
     this._open();
   }
 
+  /**
+   * Talk to another `/ws` from now on (the page's session moved to another host, or back): a
+   * new session there, not a resume of this one. Nothing happens when `url` is the current one.
+   * @param {string} url
+   */
+  connectTo(url) {
+    if (url === this.url) return;
+    this.url = url;
+    this.peerId = null;
+    this.resumeToken = null;
+    this.welcome = null;
+    this.attempt = 0;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    if (!this.stopped) this._open();
+  }
+
   /** Close for good (no reconnection). */
   stop() {
     this.stopped = true;
@@ -178,7 +195,7 @@ export class Signaling extends Emitter {
         this.wsFailures = 0;
       }
     };
-    ws.onmessage = (ev) => {
+    ws.onmessage = (/** @type {{data: unknown}} */ ev) => {
       if (ws !== this.ws) return;
       this.lastReceived = Date.now();
       if (typeof ev.data !== 'string') return;
@@ -193,7 +210,7 @@ export class Signaling extends Emitter {
       if (!msg || typeof msg.type !== 'string') return;
       this._receive(msg);
     };
-    ws.onclose = (ev) => {
+    ws.onclose = (/** @type {{code: number}} */ ev) => {
       if (ws !== this.ws) return;
       if (!opened && this.transport === 'websocket' && !this.wsWorked) {
         this.wsFailures += 1;

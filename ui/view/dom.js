@@ -70,3 +70,19 @@ export function play(video, stream, onBlocked) {
     });
   }
 }
+
+/**
+ * Mark the page with the screen it shows (`body[data-view]`: lobby, prejoin or meeting).
+ * @param {string} view
+ */
+export function markView(view) {
+  document.body.dataset.view = view;
+}
+
+/**
+ * Call `fn` on every click anywhere on the page (a person's gesture: it lets audio start).
+ * @param {() => void} fn
+ */
+export function onAnyClick(fn) {
+  document.addEventListener('click', fn);
+}

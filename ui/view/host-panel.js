@@ -6,6 +6,9 @@
 // browser while this window stays the host. Talks to the app over Tauri IPC only; reads the
 // page's DOM only for the display name the lobby already keeps.
 
+import { SETTINGS, load } from '../settings.js';
+import { copyText } from './invite.js';
+
 /**
  * @typedef {{id: string, name: string, audio: boolean, video: boolean}} Member
  * @typedef {{id: string, name: string, peers: number, capacity: number, locked: boolean, listed?: boolean, members: Member[]}} RoomDetail
@@ -54,13 +57,7 @@ function el(tag, attrs = {}, children = []) {
 /** The display name the lobby keeps (input first, then what it saved). */
 function displayName() {
   const input = /** @type {HTMLInputElement|null} */ (document.getElementById('name'));
-  let saved = '';
-  try {
-    saved = localStorage.getItem('moim.name') || '';
-  } catch {
-    /* storage off */
-  }
-  return ((input && input.value) || saved).trim();
+  return ((input && input.value) || load(SETTINGS.name)).trim();
 }
 
 class HostPanel {
@@ -165,13 +162,7 @@ class HostPanel {
 
   /** @param {string} text @param {HTMLElement} button */
   async copy(text, button) {
-    let ok = false;
-    try {
-      await navigator.clipboard.writeText(text);
-      ok = true;
-    } catch {
-      ok = false;
-    }
+    const ok = await copyText(text);
     button.textContent = ok ? 'Copied' : 'Select and copy';
     setTimeout(() => (button.textContent = 'Copy link'), 2000);
   }
@@ -209,7 +200,7 @@ class HostPanel {
     if (!this.state || !this.state.rooms.some((r) => r.id === m[1])) {
       this.render(await invoke('host_state')); // the room may be seconds old
     }
-    if (this.state.rooms.some((r) => r.id === m[1])) this.handOff(m[1], false);
+    if (this.state && this.state.rooms.some((r) => r.id === m[1])) this.handOff(m[1], false);
   }
 
   onQuit() {
@@ -231,7 +222,7 @@ async function start() {
   const panel = new HostPanel();
   /** @type {any} */ (window).moimShell = panel;
   panel.mount();
-  invoke('report_capabilities', { detected: panel.caps }).catch((e) => console.warn('moim:', e));
+  invoke('report_capabilities', { detected: panel.caps }).catch((/** @type {unknown} */ e) => console.warn('moim:', e));
   await tauri.event.listen('host-state', (/** @type {{payload: HostState}} */ e) => panel.render(e.payload));
   panel.render(await invoke('host_state'));
   shell.handler = (r) => panel.onRequest(r);

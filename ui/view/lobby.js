@@ -1,25 +1,28 @@
 // The lobby (#lobby) and the pre-join screen (the same page with only "You" and "Join"):
-// name, preview, device pickers, the room list of this host, create / join forms, and the
-// "Meetings on this network" section. DOM only: everything it learns goes out through the
-// handlers given to the constructor.
+// name, preview, device pickers, the meetings of this host, create / join forms, the
+// "Meetings on this network" section (the other hosts, each with its meetings) and the header's
+// host name. DOM only: everything it learns goes out through the handlers given to the
+// constructor; the directory comes in whole from the host's `hosts` feed (`renderDirectory`).
 
 import { byId, el, icon, play } from './dom.js';
 import { initials } from '../room-id.js';
 
 /**
- * @typedef {{id: string, name: string, peers: number, capacity: number, locked: boolean}} RoomInfo
- * @typedef {{id: string, name: string, url: string, self: boolean, fingerprint?: string|null, rooms: RoomInfo[]}} HostInfo
+ * @typedef {import('../protocol.js').RoomInfo} RoomInfo
+ * @typedef {import('../protocol.js').LanHost} HostInfo
  * @typedef {{deviceId: string, label: string}} Device
  */
 
 /**
  * @typedef {object} LobbyHandlers
  * @property {(name: string) => void} onName
- * @property {(kind: 'audio'|'video', on: boolean) => void} onUse
+ * @property {(kind: 'audio'|'video', want: {audio: boolean, video: boolean}) => void} onUse the
+ *   lobby's camera / microphone boxes changed (`kind`); `want` is both boxes now
  * @property {(kind: 'audio'|'video', deviceId: string) => void} onDevice
  * @property {(req: {name: string, passcode: string, listed: boolean}) => void} onCreate
  * @property {(input: string, passcode: string) => void} onJoinInput
- * @property {(room: RoomInfo) => void} onJoinRoom
+ * @property {(room: RoomInfo, passcode: string) => void} onJoinRoom a meeting of this host, with
+ *   the passcode typed in the join form (for a locked one)
  * @property {(host: HostInfo, room: RoomInfo) => void} onJoinHostRoom
  * @property {() => void} onPrejoin
  */
@@ -44,6 +47,8 @@ export class LobbyView {
     this.roomsEmpty = byId('rooms-empty');
     this.hostsSection = byId('hosts-section');
     this.hosts = byId('hosts');
+    this.hostName = byId('host-name');
+    this.hostsAvailable = false;
     this.prejoin = byId('prejoin');
     this.lobbyRooms = byId('lobby-rooms');
     this.prejoinBtn = /** @type {HTMLButtonElement} */ (byId('prejoin-btn'));
@@ -54,8 +59,9 @@ export class LobbyView {
       h.onName(this.name.value.trim());
       this._placeholder();
     });
-    this.useCam.addEventListener('change', () => h.onUse('video', this.useCam.checked));
-    this.useMic.addEventListener('change', () => h.onUse('audio', this.useMic.checked));
+    const want = () => ({ audio: this.useMic.checked, video: this.useCam.checked });
+    this.useCam.addEventListener('change', () => h.onUse('video', want()));
+    this.useMic.addEventListener('change', () => h.onUse('audio', want()));
     this.camSelect.addEventListener('change', () => h.onDevice('video', this.camSelect.value));
     this.micSelect.addEventListener('change', () => h.onDevice('audio', this.micSelect.value));
     byId('create-form').addEventListener('submit', (ev) => {
@@ -92,6 +98,7 @@ export class LobbyView {
 
   /** The full lobby. */
   showLobby() {
+    document.title = 'moim';
     this.root.hidden = false;
     this.prejoin.hidden = true;
     this.lobbyRooms.hidden = false;
@@ -104,6 +111,7 @@ export class LobbyView {
    * @param {string} [roomName]
    */
   showPrejoin(roomId, roomName) {
+    document.title = 'moim';
     this.root.hidden = false;
     this.prejoin.hidden = false;
     this.lobbyRooms.hidden = true;
@@ -115,6 +123,16 @@ export class LobbyView {
 
   hide() {
     this.root.hidden = true;
+  }
+
+  /** Focus the name field (a join needs a name). */
+  focusName() {
+    this.name.focus();
+  }
+
+  /** @param {string} name the host the page talks to, '' when unknown */
+  setHostName(name) {
+    this.hostName.textContent = name ? `on ${name}` : '';
   }
 
   /** @param {boolean} busy a join or create is under way */
@@ -177,8 +195,22 @@ export class LobbyView {
 
   /** @param {RoomInfo[]} rooms */
   renderRooms(rooms) {
-    this.rooms.replaceChildren(...rooms.map((r) => this._roomItem(r, () => this.h.onJoinRoom(r))));
+    const passcode = () => /** @type {HTMLInputElement} */ (byId('join-passcode')).value;
+    this.rooms.replaceChildren(...rooms.map((r) => this._roomItem(r, () => this.h.onJoinRoom(r, r.locked ? passcode() : ''))));
     this.roomsEmpty.hidden = rooms.length > 0;
+  }
+
+  /**
+   * The whole LAN directory, from one `hosts` message: this host's meetings under "Meetings on
+   * this host", every other host with its meetings under "Meetings on this network" (each
+   * meeting once). The network section shows when mDNS is on or another host is known.
+   * @param {{mdns: boolean, hosts: HostInfo[]}} directory
+   */
+  renderDirectory(directory) {
+    const self = directory.hosts.find((x) => x.self);
+    this.renderRooms(self ? self.rooms : []);
+    const others = directory.hosts.filter((x) => !x.self);
+    this.renderHosts(directory.mdns || others.length ? others : null);
   }
 
   /**
@@ -200,13 +232,17 @@ export class LobbyView {
   }
 
   /**
-   * The "Meetings on this network" section; null hides it (no /api/hosts on this host).
+   * The "Meetings on this network" section: the other hosts; null hides it.
    * @param {HostInfo[]|null} hosts
    */
   renderHosts(hosts) {
     this.hostsAvailable = hosts !== null;
     if (this.prejoin.hidden) this.hostsSection.hidden = hosts === null;
     if (!hosts) return;
+    if (!hosts.length) {
+      this.hosts.replaceChildren(el('p', { className: 'muted', textContent: 'No other moim host found on this network yet.' }));
+      return;
+    }
     const sorted = [...hosts].sort((a, b) => Number(b.self) - Number(a.self) || a.name.localeCompare(b.name));
     this.hosts.replaceChildren(
       ...sorted.map((host) =>

@@ -85,6 +85,11 @@ export class MeetingView {
     this.devicesBtn.setAttribute('aria-expanded', String(open));
   }
 
+  /** @param {string} url the join link just copied (`#copy-link[data-link]`) */
+  setCopied(url) {
+    byId('copy-link').dataset.link = url;
+  }
+
   show() {
     this.root.hidden = false;
     this.header.hidden = false;
