@@ -6,7 +6,7 @@ import { Signaling, wsUrlFor } from './signaling.js';
 import { Mesh } from './mesh.js';
 import { Media } from './media.js';
 import { Chat } from './chat.js';
-import { Stats } from './stats.js';
+import { Stats, uplink } from './stats.js';
 import { SpeakingDetector } from './speaking.js';
 import { fingerprintFromFragment, formatFingerprint, joinLink, parseJoinInput, passcodeFromFragment, roomFromPath } from './room-id.js';
 import { Banner } from './view/banner.js';
@@ -283,6 +283,7 @@ function sendJoin(roomId, passcode, recreate) {
   if (passcode) msg.passcode = passcode;
   if (recreate) msg.recreate = recreate;
   state.sent = on;
+  mesh.mark('join');
   sig.send(msg);
 }
 
@@ -570,14 +571,9 @@ mesh.on('size', (n) => {
 chat.on('message', (msg, { mine }) => chatView.add(msg, mine));
 speaking.on('speaking', (id, on) => meeting.setSpeaking(id === 'local' ? localTileId() : id, on));
 stats.on('stats', (all) => {
-  let kin = 0;
-  let kout = 0;
-  for (const [id, q] of all) {
-    meeting.setQuality(id, q);
-    kin += q.kbpsIn;
-    kout += q.kbpsOut;
-  }
-  if (all.size) meeting.setQuality(localTileId(), { rttMs: null, kbpsIn: kin, kbpsOut: kout });
+  mesh.adapt(all);
+  for (const [id, q] of all) meeting.setQuality(id, q);
+  if (all.size) meeting.setQuality(localTileId(), uplink(all));
 });
 
 // ---------------------------------------------------------------- join link

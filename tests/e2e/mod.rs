@@ -30,6 +30,7 @@ use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
 pub mod lan;
+pub mod trace;
 
 /// Set (to the namespace's name) in the re-executed test process.
 pub const ENV_NETNS: &str = "MOIM_E2E_NETNS";
