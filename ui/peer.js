@@ -143,7 +143,9 @@ export class Peer extends Emitter {
     /** @type {ReturnType<typeof setTimeout>|null} */
     this.stallTimer = null;
 
-    this.pc = new RTCPeerConnection({ iceServers: iceServers || [] });
+    // max-bundle: one transport (one set of candidates, one ICE and DTLS handshake) for audio,
+    // video and chat from the first offer on.
+    this.pc = new RTCPeerConnection({ iceServers: iceServers || [], bundlePolicy: 'max-bundle' });
     const pc = this.pc;
     this.trace('created', `${this.polite ? 'polite' : 'impolite'} ${this.session}`);
 
