@@ -251,7 +251,9 @@ fn net(lan: &LanView, k: usize, program: &str, args: &[&str]) {
     );
 }
 
-/// An impairment of host `k`'s link (`eth0`), applied by the test and lifted on drop.
+/// An impairment of host `k`'s link (`eth0`), applied by the test and lifted on drop. The
+/// WebDriver connection to that host's chromedriver (TCP port `spare`) is the test's own
+/// control line, not part of the call: nft lets it through.
 struct Impairment<'a> {
     lan: &'a LanView,
     k: usize,
@@ -261,9 +263,12 @@ struct Impairment<'a> {
 impl<'a> Impairment<'a> {
     /// nft rules dropping packets both ways on `eth0`: `matching` is the rule's condition
     /// (`numgen random mod 100 < 5` for 5 % loss, empty for all).
-    fn drop(lan: &'a LanView, k: usize, matching: &str) -> Self {
+    fn drop(lan: &'a LanView, k: usize, spare: u16, matching: &str) -> Self {
         net(lan, k, "nft", &["add", "table", "inet", "moim_impair"]);
-        for (chain, hook, dir) in [("in", "input", "iifname"), ("out", "output", "oifname")] {
+        for (chain, hook, dir, port) in [
+            ("in", "input", "iifname", "dport"),
+            ("out", "output", "oifname", "sport"),
+        ] {
             net(
                 lan,
                 k,
@@ -277,8 +282,12 @@ impl<'a> Impairment<'a> {
                     &format!("{{ type filter hook {hook} priority 0; }}"),
                 ],
             );
-            let rule = format!("add rule inet moim_impair {chain} {dir} eth0 {matching} drop");
-            net(lan, k, "nft", &rule.split_whitespace().collect::<Vec<_>>());
+            for rule in [
+                format!("add rule inet moim_impair {chain} tcp {port} {spare} accept"),
+                format!("add rule inet moim_impair {chain} {dir} eth0 {matching} drop"),
+            ] {
+                net(lan, k, "nft", &rule.split_whitespace().collect::<Vec<_>>());
+            }
         }
         Impairment { lan, k, tc: false }
     }
@@ -391,24 +400,24 @@ async fn call_on_a_bad_network(lan: LanView) {
     );
     let before = (sessions(&hana).await, sessions(&gus).await);
 
-    step("5 % loss both ways on Gus's link");
-    {
-        let _loss = Impairment::drop(&lan, 2, "numgen random mod 100 < 5");
-        tokio::join!(
-            assert_media_flows(&hana, &gus_id, 4.0, 20.0),
-            assert_media_flows(&gus, &hana_id, 4.0, 20.0),
-        );
-        hana.wait_until(
-            "Gus's tile to say the connection loses packets",
+    // what Gus sends to Hana on a clear link, once the browser's estimate has ramped up
+    let video_out = format!(
+        "(async () => {{ const p = window.moim.mesh.peers.get('{hana_id}'); let out = null; \
+         (await p.pc.getStats()).forEach(r => {{ if (r.type === 'outbound-rtp' && r.kind === 'video') out = r; }}); \
+         return out && {{reason: out.qualityLimitationReason, height: out.frameHeight || 0, \
+           fps: out.framesPerSecond || 0, pressure: p.pressure}}; }})()"
+    );
+    let clear = gus
+        .wait_until(
+            "Gus's video to reach full quality on the clear link",
             &format!(
-                "(() => {{ const q = document.querySelector('.tile[data-peer-id=\"{gus_id}\"] .quality'); \
-                 return q && q.dataset.reason === 'loss' && ['poor', 'bad'].includes(q.dataset.level) \
-                 && q.textContent; }})()"
+                "(async () => {{ const v = await {video_out}; \
+                 return v && v.reason === 'none' && v.height >= 360 && v; }})()"
             ),
-            WAIT,
+            Duration::from_secs(60),
         )
         .await;
-    }
+    step(&format!("Gus's video on the clear link: {clear}"));
 
     step("Gus's upload capped at 300 kbit/s");
     {
@@ -418,11 +427,10 @@ async fn call_on_a_bad_network(lan: LanView) {
             .wait_until(
                 "Gus's video to degrade to the capped upload",
                 &format!(
-                    "(async () => {{ const p = window.moim.mesh.peers.get('{hana_id}'); let out = null; \
-                     (await p.pc.getStats()).forEach(r => {{ if (r.type === 'outbound-rtp' && r.kind === 'video') out = r; }}); \
-                     return out && (out.qualityLimitationReason === 'bandwidth' || p.pressure > 0) \
-                     && {{reason: out.qualityLimitationReason, height: out.frameHeight, fps: out.framesPerSecond, \
-                          target: out.targetBitrate, pressure: p.pressure}}; }})()"
+                    "(async () => {{ const v = await {video_out}; \
+                     return v && (v.reason === 'bandwidth' || v.pressure > 0) \
+                     && v.height < {} && v; }})()",
+                    clear["height"]
                 ),
                 WAIT,
             )
@@ -447,9 +455,28 @@ async fn call_on_a_bad_network(lan: LanView) {
     )
     .await;
 
+    step("5 % loss both ways on Gus's link");
+    {
+        let _loss = Impairment::drop(&lan, 2, d2.port, "numgen random mod 100 < 5");
+        tokio::join!(
+            assert_media_flows(&hana, &gus_id, 4.0, 20.0),
+            assert_media_flows(&gus, &hana_id, 4.0, 20.0),
+        );
+        hana.wait_until(
+            "Gus's tile to say the connection loses packets",
+            &format!(
+                "(() => {{ const q = document.querySelector('.tile[data-peer-id=\"{gus_id}\"] .quality'); \
+                 return q && q.dataset.reason === 'loss' && ['poor', 'bad'].includes(q.dataset.level) \
+                 && q.textContent; }})()"
+            ),
+            WAIT,
+        )
+        .await;
+    }
+
     step("blackout of Gus's link");
     {
-        let _black = Impairment::drop(&lan, 2, "");
+        let _black = Impairment::drop(&lan, 2, d2.port, "");
         let started = Instant::now();
         let noticed = "Object.values(window.moim.pcStates()).every(s => s !== 'connected')";
         tokio::join!(
@@ -471,10 +498,18 @@ async fn call_on_a_bad_network(lan: LanView) {
         assert_media_flows(&hana, &gus_id, 1.0, 20.0),
         assert_media_flows(&gus, &hana_id, 1.0, 20.0),
     );
+    let (ht, gt) = (setup_trace(&hana).await, setup_trace(&gus).await);
+    for d in e2e::trace::DETOURS.iter().chain(&["broken", "pressure"]) {
+        step(&format!(
+            "trace: {d} ×{} at Hana, ×{} at Gus",
+            count(&ht, d),
+            count(&gt, d)
+        ));
+    }
     assert_eq!(
         (sessions(&hana).await, sessions(&gus).await),
         before,
-        "the same connections throughout (none rebuilt)"
+        "the same connections throughout (none rebuilt); traces: Hana {ht} Gus {gt}"
     );
     assert_eq!(hana.peer_id().await, hana_id, "Hana did not rejoin");
     assert_eq!(gus.peer_id().await, gus_id, "Gus did not rejoin");

@@ -8,7 +8,8 @@
 // * the chat channel is `negotiated: true, id: 0`, the same channel on both sides, so glare
 //   cannot duplicate it (the polite side creates it once it applied the first offer);
 // * trickle ICE; ICE restart via restartIce() on `failed`, and on `disconnected` lasting > 3 s
-//   (a blackout of a few seconds heals on the same connection, no rebuild, no rejoin);
+//   (6 s on the polite side, so both rarely restart at once); a blackout of a few seconds
+//   heals on the same connection, no rebuild, no rejoin;
 // * set-up never waits for a timer: the host relays in order and makes a joiner a member before
 //   anyone hears of it, so the first offer (impolite side) and hello (polite side) always
 //   arrive. Only a pair that makes no progress at all for SETUP_STALL_MS (a message lost by
@@ -393,6 +394,7 @@ export class Peer extends Emitter {
   handle(msg) {
     this.chain = this.chain.then(() => this._handle(msg)).catch((err) => {
       console.warn('moim: signal from', this.remoteId, 'failed', err);
+      this.trace('broken', `${this.pc.signalingState}: ${err && err.message ? err.message : err}`.slice(0, 200));
       this.emit('broken', err);
     });
     return this.chain;
@@ -490,13 +492,15 @@ export class Peer extends Emitter {
       this._setState('connected');
     } else if (cs === 'disconnected') {
       this._setState('reconnecting');
+      // the impolite side restarts first; the polite side only if that did not come, so the
+      // two restarts rarely collide (glare would cost a round trip)
       this.restartTimer = setTimeout(() => {
         this.restartTimer = null;
         if (pc.connectionState === 'disconnected' || pc.connectionState === 'failed') {
           this.restartIce();
           this._retryWhileDown();
         }
-      }, DISCONNECTED_GRACE_MS);
+      }, this.polite ? 2 * DISCONNECTED_GRACE_MS : DISCONNECTED_GRACE_MS);
     } else if (cs === 'failed' || pc.iceConnectionState === 'failed') {
       this._setState('failed');
       this.restartIce();
