@@ -16,8 +16,8 @@
 //   something outside this protocol) is rebuilt: a fresh connection and session, which the
 //   other side follows (see mesh.js);
 // * audio first: audio senders get priority `high` (RTCRtpEncodingParameters.priority and
-//   networkPriority), video keeps `low` and its degradation preference lets the encoder shed
-//   resolution and frame rate; `setPressure()` lowers the video caps further while the
+//   networkPriority), video `low`, so under congestion the browser gives the bitrate to audio
+//   and sheds video (resolution and frame rate); `setPressure()` lowers the video caps while the
 //   encoder reports a CPU or bandwidth limitation (stats.js), and raises them when it clears;
 // * every step of the set-up is traced (`trace`, see mesh.js setupTrace()), so a slow call can
 //   be explained message by message;
@@ -153,7 +153,7 @@ export class Peer extends Emitter {
     if (!this.polite) {
       for (const kind of /** @type {Kind[]} */ (['audio', 'video'])) {
         const track = this.tracks[kind];
-        pc.addTransceiver(track || kind, { direction: track ? 'sendrecv' : 'recvonly' });
+        pc.addTransceiver(track || kind, { direction: track ? 'sendrecv' : 'recvonly', sendEncodings: [this._encoding(kind)] });
       }
     }
     /** @type {RTCDataChannel|null} */
@@ -294,6 +294,23 @@ export class Peer extends Emitter {
   }
 
   /**
+   * The send encoding for `kind` under the current caps and pressure: given to the first
+   * offer's transceivers, so the encoder starts as it will run (no reconfiguration at the
+   * first frame), and kept by applyCaps().
+   * @param {Kind} kind
+   * @returns {RTCRtpEncodingParameters}
+   */
+  _encoding(kind) {
+    const cap = kind === 'video' ? pressed(this.caps.video, this.pressure) : this.caps.audio;
+    // audio first: under congestion the browser keeps audio and sheds video
+    const priority = kind === 'audio' ? 'high' : 'low';
+    /** @type {any} */
+    const enc = { maxBitrate: cap.maxBitrate, priority, networkPriority: priority };
+    if (kind === 'video') enc.scaleResolutionDownBy = cap.scaleResolutionDownBy || 1;
+    return enc;
+  }
+
+  /**
    * New bitrate/resolution caps (the room size changed).
    * @param {{audio: Caps, video: Caps}} caps
    */
@@ -328,29 +345,13 @@ export class Peer extends Emitter {
       if (!t) continue;
       const params = t.sender.getParameters();
       if (!params.encodings || params.encodings.length === 0) continue;
-      const cap = kind === 'video' ? pressed(this.caps.video, this.pressure) : this.caps.audio;
-      // audio first: under congestion the browser keeps audio and sheds video
-      const priority = kind === 'audio' ? 'high' : 'low';
+      const want = /** @type {any} */ (this._encoding(kind));
       let changed = false;
-      if (kind === 'video' && /** @type {any} */ (params).degradationPreference !== 'balanced') {
-        /** @type {any} */ (params).degradationPreference = 'balanced';
-        changed = true;
-      }
       for (const enc of params.encodings) {
-        if (enc.maxBitrate !== cap.maxBitrate) {
-          enc.maxBitrate = cap.maxBitrate;
-          changed = true;
-        }
         const e = /** @type {any} */ (enc);
-        if (e.priority !== priority || e.networkPriority !== priority) {
-          e.priority = priority;
-          e.networkPriority = priority;
-          changed = true;
-        }
-        if (kind === 'video') {
-          const scale = cap.scaleResolutionDownBy || 1;
-          if (enc.scaleResolutionDownBy !== scale) {
-            enc.scaleResolutionDownBy = scale;
+        for (const key of Object.keys(want)) {
+          if (e[key] !== want[key]) {
+            e[key] = want[key];
             changed = true;
           }
         }
@@ -437,6 +438,8 @@ export class Peer extends Emitter {
       }
       if (description.type === 'offer') {
         await this._adopt();
+        // the polite side's encoders, too, start with the caps and priorities (see _encoding)
+        if (!pc.currentLocalDescription) await this._applyCaps();
         await pc.setLocalDescription();
         this.trace('answer-out');
         this._send({ description: pc.localDescription.toJSON() });
