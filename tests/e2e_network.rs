@@ -45,9 +45,7 @@ async fn ready_to_join(b: &Browser) -> String {
 async fn wait_in_room(b: &Browser, room: &str) {
     b.wait_until(
         &format!("to be in room {room}"),
-        &format!(
-            "window.moim.state().mode === 'meeting' && window.moim.state().room === '{room}'"
-        ),
+        &format!("window.moim.state().mode === 'meeting' && window.moim.state().room === '{room}'"),
         WAIT,
     )
     .await;
@@ -79,7 +77,12 @@ async fn sessions(b: &Browser) -> Value {
 async fn assert_straight_setup(b: &Browser, peers: &[String], what: &str) {
     let trace = setup_trace(b).await;
     for d in ["offer-resent", "stalled", "follow-new-session"] {
-        assert_eq!(count(&trace, d), 0, "{}, {what}: {d} in the trace {trace}", b.label);
+        assert_eq!(
+            count(&trace, d),
+            0,
+            "{}, {what}: {d} in the trace {trace}",
+            b.label
+        );
     }
     for p in peers {
         assert_eq!(
@@ -110,10 +113,9 @@ e2e_test!(
         let dir = e2e::scratch();
         let host = Host::start(dir.path()).await;
         let driver = Driver::start(dir.path()).await;
-        let b = futures_util::future::join_all(
-            ["p0", "p1", "p2"].iter().map(|l| driver.browser(l)),
-        )
-        .await;
+        let b =
+            futures_util::future::join_all(["p0", "p1", "p2"].iter().map(|l| driver.browser(l)))
+                .await;
         let orders: [Option<[usize; 3]>; 7] = [
             Some([0, 1, 2]),
             Some([0, 2, 1]),
@@ -212,7 +214,11 @@ e2e_test!(
             "connected {:?} after the join, the first offer lost",
             started.elapsed()
         ));
-        assert_eq!(offerer.eval("window.__dropped").await, 1, "the relay dropped the offer");
+        assert_eq!(
+            offerer.eval("window.__dropped").await,
+            1,
+            "the relay dropped the offer"
+        );
         let trace = setup_trace(offerer).await;
         assert!(
             count(&trace, "stalled") >= 1,
@@ -353,7 +359,11 @@ async fn assert_media_flows(b: &Browser, peer: &str, secs: f64, audio_per_sec: f
         "{}: {packets} audio packets from {peer} in {elapsed:.1} s (want ≥ {audio_per_sec}/s)",
         b.label
     );
-    assert_eq!(last["live"], true, "{}: {peer}'s audio track is live", b.label);
+    assert_eq!(
+        last["live"], true,
+        "{}: {peer}'s audio track is live",
+        b.label
+    );
 }
 
 /// The host-1 page (plain HTTP on loopback) of a room.
@@ -377,7 +387,10 @@ async fn call_on_a_bad_network(lan: LanView) {
         "--ignore-certificate-errors-spki-list={}",
         a.spki()
     ));
-    let (hana, gus) = tokio::join!(d1.browser("hana@host1"), d2.browser_with("gus@host2", flags));
+    let (hana, gus) = tokio::join!(
+        d1.browser("hana@host1"),
+        d2.browser_with("gus@host2", flags)
+    );
     hana.goto(&local_url(&format!("/j/{room}?name=Hana&autojoin=1")))
         .await;
     wait_in_room(&hana, &room).await;
@@ -493,7 +506,10 @@ async fn call_on_a_bad_network(lan: LanView) {
         wait_connected_to(&hana, std::slice::from_ref(&gus_id)),
         wait_connected_to(&gus, std::slice::from_ref(&hana_id)),
     );
-    step(&format!("both connected again {:?} after the blackout", back.elapsed()));
+    step(&format!(
+        "both connected again {:?} after the blackout",
+        back.elapsed()
+    ));
     tokio::join!(
         assert_media_flows(&hana, &gus_id, 1.0, 20.0),
         assert_media_flows(&gus, &hana_id, 1.0, 20.0),
