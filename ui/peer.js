@@ -439,7 +439,7 @@ export class Peer extends Emitter {
       if (description.type === 'offer') {
         await this._adopt();
         // the polite side's encoders, too, start with the caps and priorities (see _encoding)
-        if (!pc.currentLocalDescription) await this._applyCaps();
+        if (!pc.currentLocalDescription) await this.applyCaps();
         await pc.setLocalDescription();
         this.trace('answer-out');
         this._send({ description: pc.localDescription.toJSON() });
