@@ -241,13 +241,17 @@ export class Mesh extends Emitter {
 
   /**
    * `peer-left`. A peer that left on purpose goes at once; one whose socket dropped but whose
-   * media still flows to us is kept until its connection dies or it comes back.
+   * connection to us works or is reconnecting is kept until that connection fails or it
+   * comes back.
    * @param {string} id
    * @param {string} reason
    */
   left(id, reason) {
     const peer = this.peers.get(id);
-    if (reason !== 'left' && peer && peer.state === 'connected') {
+    // `reconnecting` too: a blackout of its link long enough for the host to time its socket
+    // out (10 s of silence) also interrupts our connection to it, which then heals by itself
+    const working = peer && peer.everConnected && (peer.state === 'connected' || peer.state === 'reconnecting');
+    if (reason !== 'left' && working) {
       if (!this.away.has(id)) {
         this.away.set(
           id,
