@@ -7,8 +7,8 @@
 //! - A pair whose first offer is lost (a relay in the test, wrapped around the page's
 //!   signaling socket, drops it) is rebuilt and connects, with nobody rejoining.
 //! - A call between two namespace hosts of a private LAN keeps going while the test impairs
-//!   one host's link itself (this kernel has no `netem`): 5 % random loss both ways (`nft
-//!   numgen`), its upload capped at 300 kbit/s (`tc tbf`), then a blackout of every packet for
+//!   one host's link itself (this kernel has no `netem`): its upload capped at 300 kbit/s
+//!   (`tc tbf`), 5 % random loss both ways (`nft numgen`), then a blackout of every packet for
 //!   at least 5 s, after which every connection is back without a rejoin.
 //!
 //! Run serially:
@@ -372,11 +372,13 @@ fn local_url(path: &str) -> String {
 }
 
 /// Issue 13: Hana (host 1) and Gus (host 2, over HTTPS) in a call while the test impairs
-/// Gus's link: 5 % loss both ways (audio and video keep playing both ways, and the tiles say
-/// the connection loses packets); upload capped at 300 kbit/s (his video degrades, his audio
-/// keeps reaching Hana, and his own tile says his connection is the problem); a blackout of
-/// every packet for at least 5 s and until both browsers noticed (both connections come back
-/// to `connected` by themselves: the same connections, the same peer ids, no rejoin).
+/// Gus's link. Once his video is at full quality on the clear link, his upload is capped at
+/// 300 kbit/s: his video degrades, his own tile says his connection is the problem, and his
+/// audio keeps reaching Hana; after the cap his video is raised again. With 5 % loss both
+/// ways, audio and video keep playing both ways and Hana's tile for him says the connection
+/// loses packets. A blackout of every packet for at least 5 s and until both browsers noticed
+/// is followed by both connections back to `connected` by themselves: the same connections,
+/// the same peer ids, no rejoin.
 async fn call_on_a_bad_network(lan: LanView) {
     let dir = lan.dir.path();
     let a: LanHost = lan.start_host(1).await;
