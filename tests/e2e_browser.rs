@@ -697,6 +697,7 @@ e2e_test!(
             )
             .await;
             let mut times = Vec::new();
+            let mut breakdown = e2e::trace::Breakdown::default();
             for run in 0..runs {
                 let room = host.create_room(&format!("bench {n} {run}")).await;
                 // For two peers the first is in the room before the measured one joins.
@@ -723,6 +724,7 @@ e2e_test!(
                 let key = if n == 2 { "firstFrame" } else { "allConnected" };
                 let mut clicks = Vec::new();
                 let mut dones = Vec::new();
+                let mut traces = Vec::new();
                 for b in measured {
                     let t = b
                         .wait_until(
@@ -733,10 +735,18 @@ e2e_test!(
                         .await;
                     clicks.push(t["click"].as_f64().unwrap());
                     dones.push(t[key].as_f64().unwrap());
+                    traces.push((e2e::trace::setup_trace(b).await, t));
                 }
                 let start = clicks.iter().cloned().fold(f64::MAX, f64::min);
                 let end = dones.iter().cloned().fold(0.0, f64::max);
                 times.push(end - start);
+                // each page's steps from the first click, so the pairs line up
+                for (trace, t) in &traces {
+                    let seen = t["firstFrame"].as_f64().filter(|x| *x > 0.0);
+                    let extra: Vec<(&'static str, f64)> =
+                        seen.map(|x| ("first-frame", x)).into_iter().collect();
+                    breakdown.add(trace, start, &extra);
+                }
                 for b in &browsers {
                     b.goto_within(&host.url("/"), Duration::from_secs(120))
                         .await;
@@ -744,6 +754,11 @@ e2e_test!(
                 e2e::step(&format!("{n} peers, run {run}: {:.0} ms", end - start));
             }
             times.sort_by(f64::total_cmp);
+            let summary = breakdown.summary();
+            e2e::step(&format!(
+                "{n} peers, where the time goes (median ms after the first click): {}",
+                e2e::trace::describe(&summary)
+            ));
             let line = serde_json::json!({
                 "bench": "call_setup", "peers": n, "runs": times.len(),
                 "measure": if n == 2 {
@@ -752,6 +767,7 @@ e2e_test!(
                     format!("all press join -> all pairs connected (cameras at {fps} frame/s)")
                 },
                 "median_ms": times[times.len() / 2], "min_ms": times[0], "max_ms": times[times.len() - 1],
+                "breakdown": e2e::trace::describe(&summary), "trace": summary,
             })
             .to_string();
             println!("BENCH {line}");

@@ -117,6 +117,7 @@ function join(roomId, passcode) {
 
 session.on('phase', () => markView(session.view));
 session.on('busy', (/** @type {boolean} */ busy) => lobby.setBusy(busy));
+session.on('join', () => mesh.mark('join'));
 session.on('connect', (/** @type {string|null} */ via) => {
   // another host's session (or back to this one's): a new peer there, nothing to resume
   directory.sessionChanged();

@@ -5,6 +5,7 @@
 
 import { mediaDenied } from './errors.js';
 import { SETTINGS, load, save } from './settings.js';
+import { uplink } from './stats.js';
 
 /**
  * @typedef {object} CallParts
@@ -79,14 +80,9 @@ export class Call {
     chat.on('message', (msg, { mine }) => p.chatView.add(msg, mine));
     speaking.on('speaking', (id, on) => meeting.setSpeaking(id === 'local' ? this.localId() : id, on));
     stats.on('stats', (all) => {
-      let kin = 0;
-      let kout = 0;
-      for (const [id, q] of all) {
-        meeting.setQuality(id, q);
-        kin += q.kbpsIn;
-        kout += q.kbpsOut;
-      }
-      if (all.size) meeting.setQuality(this.localId(), { rttMs: null, kbpsIn: kin, kbpsOut: kout });
+      mesh.adapt(all);
+      for (const [id, q] of all) meeting.setQuality(id, q);
+      if (all.size) meeting.setQuality(this.localId(), uplink(all));
     });
   }
 

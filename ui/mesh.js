@@ -11,9 +11,13 @@
 //   'channel-open' (id)              the chat channel to it opened
 //   'data'         (id, msg)         a chat-channel message from it
 //   'size'         (n)               number of people in the room, me included
+//
+// The set-up trace (setupTrace()): when this page asked to join, when the host's roster
+// arrived, and for each remote peer when we heard of it and every step of each of its
+// connections (peer.js), all in wall-clock ms, so a slow set-up can be read message by message.
 
 import { Emitter } from './emitter.js';
-import { Peer } from './peer.js';
+import { Peer, now, pressed } from './peer.js';
 
 /** Total video upload across all peers (bits/s). */
 export const VIDEO_BUDGET_BPS = 2_500_000;
@@ -25,8 +29,20 @@ export const AUDIO_MAX_BPS = 48_000;
 export const AWAY_GRACE_MS = 5 * 60 * 1000;
 /** Signals queued while the host is unreachable (oldest dropped first). */
 export const MAX_QUEUED_SIGNALS = 400;
+/** Stats readings without a CPU or bandwidth limitation before video goes one step up. */
+export const CLEAR_POLLS = 3;
+
+/** Trace steps kept per remote peer (a guard against a pair that keeps rebuilding). */
+export const MAX_TRACE_STEPS = 400;
 
 /** @typedef {{id: string, name: string, audio: boolean, video: boolean}} PeerInfo */
+/** @typedef {{t: number, ev: string, detail?: string}} TraceStep */
+/**
+ * @typedef {object} SetupTrace
+ * @property {Record<string, number>} marks page-wide steps: join, existing-peers
+ * @property {Record<string, TraceStep[]>} peers per remote peer id: peer-joined or listed,
+ *   then each connection's steps (`created` starts a new connection)
+ */
 /** @typedef {import('./peer.js').Caps} Caps */
 
 /**
@@ -88,6 +104,68 @@ export class Mesh extends Emitter {
     this.queue = [];
     /** whether signals can go out now (in the room, socket up) */
     this.online = false;
+    /** @type {Record<string, number>} */
+    this.marks = {};
+    /** @type {Map<string, TraceStep[]>} */
+    this.traces = new Map();
+  }
+
+  /** Note a page-wide set-up step (the first time only), e.g. `join`. @param {string} ev */
+  mark(ev) {
+    if (!(ev in this.marks)) this.marks[ev] = now();
+  }
+
+  /**
+   * A step of the set-up with remote peer `id`.
+   * @param {string} id
+   * @param {string} ev
+   * @param {string} [detail]
+   */
+  traceStep(id, ev, detail) {
+    let steps = this.traces.get(id);
+    if (!steps) this.traces.set(id, (steps = []));
+    if (steps.length >= MAX_TRACE_STEPS) return;
+    /** @type {TraceStep} */
+    const step = { t: now(), ev };
+    if (detail) step.detail = detail;
+    steps.push(step);
+  }
+
+  /**
+   * Everything traced since this page entered the room (see the header).
+   * @returns {SetupTrace}
+   */
+  setupTrace() {
+    return {
+      marks: { ...this.marks },
+      peers: Object.fromEntries([...this.traces].map(([id, steps]) => [id, steps.map((s) => ({ ...s }))])),
+    };
+  }
+
+  /**
+   * Adapt what we send to each connection to the quality stats.js measured. The video caps go
+   * one step down (peer.js pressed()) while the encoder reports a CPU limitation, or a
+   * bandwidth limitation with the browser's upload estimate under the current cap (so the
+   * network, not our own cap, is what limits); and one step up after `CLEAR_POLLS` readings
+   * in a row without a CPU limitation and with the estimate clear of the cap (a step up under
+   * a tight link is a probe: it comes down again at the next reading that says so).
+   * @param {Map<string, {limitation?: string, availableBps?: number|null}>} all
+   */
+  adapt(all) {
+    for (const [id, q] of all) {
+      const peer = this.peers.get(id);
+      if (!peer || peer.state !== 'connected') continue;
+      const cap = pressed(peer.caps.video, peer.pressure).maxBitrate;
+      const est = typeof q.availableBps === 'number' ? q.availableBps : null;
+      const limited = q.limitation === 'cpu' || (q.limitation === 'bandwidth' && (est === null || est < cap));
+      const roomy = q.limitation !== 'cpu' && (q.limitation !== 'bandwidth' || (est !== null && est >= 1.2 * cap));
+      peer.clearPolls = roomy ? peer.clearPolls + 1 : 0;
+      if (limited) peer.setPressure(peer.pressure + 1);
+      else if (peer.pressure && peer.clearPolls >= CLEAR_POLLS) {
+        peer.clearPolls = 0;
+        peer.setPressure(peer.pressure - 1);
+      }
+    }
   }
 
   /** Number of people in the room, me included. */
@@ -104,6 +182,10 @@ export class Mesh extends Emitter {
    */
   enter(localId, iceServers, peers) {
     if (this.localId && this.localId !== localId) this.closeAll();
+    if (!this.localId) this.traces.clear();
+    this.mark('existing-peers');
+    // connections made before this roster may have lost signals while the socket was down
+    const before = [...this.peers.values()];
     this.localId = localId;
     this.iceServers = iceServers || [];
     const listed = new Set(peers.map((p) => p.id));
@@ -113,10 +195,10 @@ export class Mesh extends Emitter {
       // connection dies or it says bye, see left())
       if (!listed.has(id)) this.left(id, 'closed');
     }
-    for (const info of peers) this.join(info);
+    for (const info of peers) this.join(info, 'listed');
     this.online = true;
     this._flushQueue();
-    for (const peer of this.peers.values()) peer.resume();
+    for (const peer of before) if (this.peers.get(peer.remoteId) === peer) peer.resume();
     this.emit('size', this.size);
   }
 
@@ -129,9 +211,11 @@ export class Mesh extends Emitter {
    * `peer-joined` (or a peer listed in existing-peers). An id we already know keeps its
    * connection: no second RTCPeerConnection is ever made for the same id.
    * @param {PeerInfo} info
+   * @param {string} [how] `peer-joined` or `listed` (in existing-peers), for the trace
    */
-  join(info) {
+  join(info, how = 'peer-joined') {
     if (!info || info.id === this.localId) return;
+    if (!this.infos.has(info.id)) this.traceStep(info.id, how);
     const t = this.away.get(info.id);
     if (t) {
       clearTimeout(t);
@@ -157,13 +241,17 @@ export class Mesh extends Emitter {
 
   /**
    * `peer-left`. A peer that left on purpose goes at once; one whose socket dropped but whose
-   * media still flows to us is kept until its connection dies or it comes back.
+   * connection to us works or is reconnecting is kept until that connection fails or it
+   * comes back.
    * @param {string} id
    * @param {string} reason
    */
   left(id, reason) {
     const peer = this.peers.get(id);
-    if (reason !== 'left' && peer && peer.state === 'connected') {
+    // `reconnecting` too: a blackout of its link long enough for the host to time its socket
+    // out (10 s of silence) also interrupts our connection to it, which then heals by itself
+    const working = peer && peer.everConnected && (peer.state === 'connected' || peer.state === 'reconnecting');
+    if (reason !== 'left' && working) {
       if (!this.away.has(id)) {
         this.away.set(
           id,
@@ -201,6 +289,7 @@ export class Mesh extends Emitter {
     this.queue = [];
     this.online = false;
     this.localId = null;
+    this.marks = {};
   }
 
   /**
@@ -225,6 +314,7 @@ export class Mesh extends Emitter {
     if (from === this.localId) return;
     if (!this.infos.has(from)) {
       // a signal can only come from a member of our room; we may just not have heard yet
+      this.traceStep(from, 'signal-before-roster');
       this.infos.set(from, { id: from, name: '', audio: false, video: false });
       this.emit('peer-added', this.infos.get(from));
       this._recap();
@@ -234,6 +324,7 @@ export class Mesh extends Emitter {
     if (msg.r && msg.r !== peer.session) return; // meant for a connection we no longer have
     if (msg.s && peer.remoteSession && msg.s !== peer.remoteSession) {
       // the other side rebuilt its connection (it reloaded its state or dropped ours): follow
+      this.traceStep(from, 'follow-new-session', msg.s);
       peer = this._replacePeer(from);
     }
     peer.handle(msg);
@@ -297,6 +388,10 @@ export class Mesh extends Emitter {
       },
       tracks: this.tracks,
       caps: this.caps(),
+      trace: (ev, detail) => {
+        // 'created' comes from inside the constructor, before `peer` is assigned
+        if (ev === 'created' || this.peers.get(id) === peer) this.traceStep(id, ev, detail);
+      },
     });
     this.peers.set(id, peer);
     peer.on('state', (state) => {
@@ -330,6 +425,11 @@ export class Mesh extends Emitter {
     });
     peer.on('broken', () => {
       // a description could not be applied: start over with a fresh connection
+      if (this.peers.get(id) === peer) this._replacePeer(id);
+    });
+    peer.on('stalled', () => {
+      // no progress at all: a signal was lost outside this protocol; start over (the other
+      // side sees the new session and follows)
       if (this.peers.get(id) === peer) this._replacePeer(id);
     });
     this.emit('peer-state', id, peer.state);

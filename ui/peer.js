@@ -7,7 +7,20 @@
 //   ones the offer created, so glare can never leave two m-lines of a kind;
 // * the chat channel is `negotiated: true, id: 0`, the same channel on both sides, so glare
 //   cannot duplicate it (the polite side creates it once it applied the first offer);
-// * trickle ICE; ICE restart via restartIce() on `failed`, and on `disconnected` lasting > 3 s;
+// * trickle ICE; ICE restart via restartIce() on `failed`, and on `disconnected` lasting > 3 s
+//   (6 s on the polite side, so both rarely restart at once); a blackout of a few seconds
+//   heals on the same connection, no rebuild, no rejoin;
+// * set-up never waits for a timer: the host relays in order and makes a joiner a member before
+//   anyone hears of it, so the first offer (impolite side) and hello (polite side) always
+//   arrive. Only a pair that makes no progress at all for SETUP_STALL_MS (a message lost by
+//   something outside this protocol) is rebuilt: a fresh connection and session, which the
+//   other side follows (see mesh.js);
+// * audio first: audio senders get priority `high` (RTCRtpEncodingParameters.priority and
+//   networkPriority), video `low`, so under congestion the browser gives the bitrate to audio
+//   and sheds video (resolution and frame rate); `setPressure()` lowers the video caps while the
+//   encoder reports a CPU or bandwidth limitation (stats.js), and raises them when it clears;
+// * every step of the set-up is traced (`trace`, see mesh.js setupTrace()), so a slow call can
+//   be explained message by message;
 // * every signal carries the sender's session id `s` (one per RTCPeerConnection) and the
 //   session it is addressed to `r`, so a peer that rebuilt its connection is noticed, and
 //   stale messages for an old connection are dropped (see mesh.js).
@@ -30,13 +43,41 @@ import { Emitter } from './emitter.js';
 
 /** How long `disconnected` may last before an ICE restart. */
 export const DISCONNECTED_GRACE_MS = 3000;
-/** Until the first connection, a lost offer or answer is made good this often. */
-export const KICK_EVERY_MS = 4000;
+/**
+ * Before the first connection: the impolite side (the offerer) rebuilds a pair that made no
+ * progress (no message from the other side, no ICE or signaling change) for this long; the
+ * polite side waits twice as long, so normally only one side starts over.
+ */
+export const SETUP_STALL_MS = 8000;
 /** While failed, restart again this often. */
 export const FAILED_RETRY_MS = 5000;
 
+/** The most the video caps are lowered under pressure (each step halves the bitrate). */
+export const MAX_PRESSURE = 3;
+
 /** @typedef {'audio'|'video'} Kind */
 /** @typedef {{maxBitrate: number, scaleResolutionDownBy?: number}} Caps */
+/** @typedef {(ev: string, detail?: string) => void} Tracer */
+
+/** Wall-clock milliseconds with sub-millisecond precision (comparable across pages). */
+export function now() {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * The video caps under `pressure` steps of CPU or bandwidth limitation: each step halves the
+ * bitrate (not below 100 kbit/s) and shrinks the picture by a further 1.5.
+ * @param {Caps} cap
+ * @param {number} pressure
+ * @returns {Caps}
+ */
+export function pressed(cap, pressure) {
+  if (!pressure) return cap;
+  return {
+    maxBitrate: Math.max(100_000, Math.floor(cap.maxBitrate / 2 ** pressure)),
+    scaleResolutionDownBy: Math.round((cap.scaleResolutionDownBy || 1) * 1.5 ** pressure * 100) / 100,
+  };
+}
 
 /** A random id that does not need a secure context. */
 export function randomId() {
@@ -63,9 +104,22 @@ export class Peer extends Emitter {
    * @param {(data: string) => void} opts.sendSignal
    * @param {{audio: MediaStreamTrack|null, video: MediaStreamTrack|null}} opts.tracks local tracks to send
    * @param {{audio: Caps, video: Caps}} opts.caps
+   * @param {Tracer} [opts.trace] receives every set-up step
    */
-  constructor({ localId, remoteId, iceServers, sendSignal, tracks, caps }) {
+  constructor({ localId, remoteId, iceServers, sendSignal, tracks, caps, trace }) {
     super();
+    /** @type {Tracer} */
+    this.trace = trace || (() => {});
+    /** @type {Set<string>} steps traced once only */
+    this.traced = new Set();
+    /** video pressure steps (0 = the room's caps) */
+    this.pressure = 0;
+    /** stats readings in a row without a limitation (mesh.js adapt()) */
+    this.clearPolls = 0;
+    /** whether the next offer restarts ICE (for the trace) */
+    this.iceRestarting = false;
+    /** @type {RTCDtlsTransport|null} */
+    this.dtls = null;
     this.localId = localId;
     this.remoteId = remoteId;
     this.polite = isPolite(localId, remoteId);
@@ -87,14 +141,19 @@ export class Peer extends Emitter {
     /** @type {ReturnType<typeof setTimeout>|null} */
     this.restartTimer = null;
     this.stream = new MediaStream();
+    /** @type {ReturnType<typeof setTimeout>|null} */
+    this.stallTimer = null;
 
-    this.pc = new RTCPeerConnection({ iceServers: iceServers || [] });
+    // max-bundle: one transport (one set of candidates, one ICE and DTLS handshake) for audio,
+    // video and chat from the first offer on.
+    this.pc = new RTCPeerConnection({ iceServers: iceServers || [], bundlePolicy: 'max-bundle' });
     const pc = this.pc;
+    this.trace('created', `${this.polite ? 'polite' : 'impolite'} ${this.session}`);
 
     if (!this.polite) {
       for (const kind of /** @type {Kind[]} */ (['audio', 'video'])) {
         const track = this.tracks[kind];
-        pc.addTransceiver(track || kind, { direction: track ? 'sendrecv' : 'recvonly' });
+        pc.addTransceiver(track || kind, { direction: track ? 'sendrecv' : 'recvonly', sendEncodings: [this._encoding(kind)] });
       }
     }
     /** @type {RTCDataChannel|null} */
@@ -105,13 +164,21 @@ export class Peer extends Emitter {
     if (!this.polite) this._openChannel();
     // The polite side makes no offer of its own at first; it says hello so that a peer still
     // holding an older connection to us notices the new session and starts afresh (mesh.js).
-    else queueMicrotask(() => this._send({ hello: true }));
+    else
+      queueMicrotask(() => {
+        this.trace('hello-out');
+        this._send({ hello: true });
+      });
 
     pc.onnegotiationneeded = () => this._negotiate();
     pc.onicecandidate = ({ candidate }) => {
-      if (candidate) this._send({ candidate: candidate.toJSON() });
+      if (!candidate) return this._once('gathering-done');
+      this._once('candidate-out', candidate.type || '');
+      this._send({ candidate: candidate.toJSON() });
     };
     pc.ontrack = ({ track }) => {
+      if (track.muted) track.addEventListener('unmute', () => this._once(`${track.kind}-unmuted`), { once: true });
+      else this._once(`${track.kind}-unmuted`);
       if (!this.stream.getTracks().includes(track)) {
         for (const old of this.stream.getTracks()) {
           if (old.kind === track.kind) this.stream.removeTrack(old);
@@ -121,16 +188,51 @@ export class Peer extends Emitter {
       this.emit('track', this.stream);
     };
     pc.onconnectionstatechange = () => this._onConnectionState();
-    this.kickTimer = setInterval(() => this._kick(), KICK_EVERY_MS);
     pc.oniceconnectionstatechange = () => {
+      this.trace(`ice-${pc.iceConnectionState}`);
+      this._progress();
       if (pc.iceConnectionState === 'failed') this._onConnectionState();
     };
     pc.onsignalingstatechange = () => {
+      this._progress();
+      this._watchDtls();
       if (pc.signalingState === 'stable') {
         this.applyCaps();
         this.emit('negotiated');
       }
     };
+    this._progress();
+  }
+
+  /** Trace `ev` the first time only. @param {string} ev @param {string} [detail] */
+  _once(ev, detail) {
+    if (this.traced.has(ev)) return;
+    this.traced.add(ev);
+    this.trace(ev, detail);
+  }
+
+  /** Trace the DTLS transport's states, once it exists. */
+  _watchDtls() {
+    if (this.dtls) return;
+    const t = this.pc.getSenders().find((s) => s.transport)?.transport || this.pc.sctp?.transport;
+    if (!t) return;
+    this.dtls = t;
+    t.addEventListener('statechange', () => this.trace(`dtls-${t.state}`));
+  }
+
+  /** Something moved in the set-up: the stall watchdog starts again. */
+  _progress() {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = null;
+    if (this.closed || this.everConnected || this.unsupported) return;
+    this.stallTimer = setTimeout(() => this._stalled(), this.polite ? 2 * SETUP_STALL_MS : SETUP_STALL_MS);
+  }
+
+  _stalled() {
+    this.stallTimer = null;
+    if (this.closed || this.everConnected || this.unsupported) return;
+    this.trace('stalled', `${this.pc.signalingState}/${this.pc.iceConnectionState}`);
+    this.emit('stalled');
   }
 
   /** The transceiver carrying `kind`, if negotiated or added. @param {Kind} kind */
@@ -192,6 +294,23 @@ export class Peer extends Emitter {
   }
 
   /**
+   * The send encoding for `kind` under the current caps and pressure: given to the first
+   * offer's transceivers, so the encoder starts as it will run (no reconfiguration at the
+   * first frame), and kept by applyCaps().
+   * @param {Kind} kind
+   * @returns {RTCRtpEncodingParameters}
+   */
+  _encoding(kind) {
+    const cap = kind === 'video' ? pressed(this.caps.video, this.pressure) : this.caps.audio;
+    // audio first: under congestion the browser keeps audio and sheds video
+    const priority = kind === 'audio' ? 'high' : 'low';
+    /** @type {any} */
+    const enc = { maxBitrate: cap.maxBitrate, priority, networkPriority: priority };
+    if (kind === 'video') enc.scaleResolutionDownBy = cap.scaleResolutionDownBy || 1;
+    return enc;
+  }
+
+  /**
    * New bitrate/resolution caps (the room size changed).
    * @param {{audio: Caps, video: Caps}} caps
    */
@@ -206,6 +325,19 @@ export class Peer extends Emitter {
     return this.capsChain;
   }
 
+  /**
+   * Lower (or raise again) the video sent on this connection: `pressure` steps of
+   * {@link pressed}, 0 = the room's caps.
+   * @param {number} pressure
+   */
+  setPressure(pressure) {
+    const p = Math.max(0, Math.min(MAX_PRESSURE, Math.round(pressure)));
+    if (p === this.pressure) return;
+    this.trace('pressure', String(p));
+    this.pressure = p;
+    this.applyCaps();
+  }
+
   async _applyCaps() {
     if (this.closed) return;
     for (const kind of /** @type {Kind[]} */ (['audio', 'video'])) {
@@ -213,17 +345,13 @@ export class Peer extends Emitter {
       if (!t) continue;
       const params = t.sender.getParameters();
       if (!params.encodings || params.encodings.length === 0) continue;
-      const cap = this.caps[kind];
+      const want = /** @type {any} */ (this._encoding(kind));
       let changed = false;
       for (const enc of params.encodings) {
-        if (enc.maxBitrate !== cap.maxBitrate) {
-          enc.maxBitrate = cap.maxBitrate;
-          changed = true;
-        }
-        if (kind === 'video') {
-          const scale = cap.scaleResolutionDownBy || 1;
-          if (enc.scaleResolutionDownBy !== scale) {
-            enc.scaleResolutionDownBy = scale;
+        const e = /** @type {any} */ (enc);
+        for (const key of Object.keys(want)) {
+          if (e[key] !== want[key]) {
+            e[key] = want[key];
             changed = true;
           }
         }
@@ -248,7 +376,10 @@ export class Peer extends Emitter {
     try {
       this.makingOffer = true;
       await this.pc.setLocalDescription();
-      this._send({ description: this.pc.localDescription.toJSON() });
+      const d = this.pc.localDescription;
+      this.trace(`${d.type}-out`, this.iceRestarting ? 'ice-restart' : undefined);
+      this.iceRestarting = false;
+      this._send({ description: d.toJSON() });
     } catch (err) {
       console.warn('moim: making an offer failed', err);
     } finally {
@@ -264,6 +395,7 @@ export class Peer extends Emitter {
   handle(msg) {
     this.chain = this.chain.then(() => this._handle(msg)).catch((err) => {
       console.warn('moim: signal from', this.remoteId, 'failed', err);
+      this.trace('broken', `${this.pc.signalingState}: ${err && err.message ? err.message : err}`.slice(0, 200));
       this.emit('broken', err);
     });
     return this.chain;
@@ -273,7 +405,11 @@ export class Peer extends Emitter {
   async _handle(msg) {
     if (this.closed) return;
     if (msg.s && !this.remoteSession) this.remoteSession = msg.s;
-    if (msg.hello) return;
+    this._progress();
+    if (msg.hello) {
+      this.trace('hello-in');
+      return;
+    }
     if (msg.unsupported) {
       this._setState('failed');
       this.unsupported = true;
@@ -282,13 +418,18 @@ export class Peer extends Emitter {
     const pc = this.pc;
     if (msg.description) {
       const description = msg.description;
+      this.trace(`${description.type}-in`);
       // an answer when we have no offer out is stale (e.g. a re-sent offer was answered twice)
       if (description.type === 'answer' && pc.signalingState === 'stable') return;
       const readyForOffer =
         !this.makingOffer && (pc.signalingState === 'stable' || this.isSettingRemoteAnswerPending);
       const offerCollision = description.type === 'offer' && !readyForOffer;
       this.ignoreOffer = !this.polite && offerCollision;
-      if (this.ignoreOffer) return;
+      if (this.ignoreOffer) {
+        this.trace('offer-ignored', 'glare, impolite side');
+        return;
+      }
+      if (offerCollision) this.trace('rollback', 'glare, polite side');
       this.isSettingRemoteAnswerPending = description.type === 'answer';
       try {
         await pc.setRemoteDescription(description); // rolls back our offer if needed
@@ -297,10 +438,14 @@ export class Peer extends Emitter {
       }
       if (description.type === 'offer') {
         await this._adopt();
+        // the polite side's encoders, too, start with the caps and priorities (see _encoding)
+        if (!pc.currentLocalDescription) await this.applyCaps();
         await pc.setLocalDescription();
+        this.trace('answer-out');
         this._send({ description: pc.localDescription.toJSON() });
       }
     } else if (msg.candidate) {
+      this._once('candidate-in', msg.candidate.candidate?.split(' ')[7] || '');
       try {
         await pc.addIceCandidate(msg.candidate);
       } catch (err) {
@@ -312,6 +457,8 @@ export class Peer extends Emitter {
   /** Restart ICE now (both sides may; perfect negotiation resolves the glare). */
   restartIce() {
     if (this.closed || this.unsupported) return;
+    this.trace('ice-restart');
+    this.iceRestarting = true;
     try {
       this.pc.restartIce();
     } catch (err) {
@@ -327,35 +474,18 @@ export class Peer extends Emitter {
     if (this.closed || this.unsupported) return;
     const pc = this.pc;
     if (pc.signalingState === 'have-local-offer' && pc.localDescription) {
+      this.trace('offer-resent', 'signaling socket back');
       this._send({ description: pc.localDescription.toJSON() });
     } else if (pc.connectionState !== 'connected') {
       this.restartIce();
     }
   }
 
-  /**
-   * Until connected for the first time: if our offer got no answer (lost while the socket was
-   * down, or the host refused it as the other side was not in the room yet), send it again; if
-   * nothing was ever negotiated, offer.
-   */
-  _kick() {
-    const pc = this.pc;
-    if (this.closed || this.everConnected || this.unsupported) {
-      clearInterval(this.kickTimer);
-      return;
-    }
-    if (this.makingOffer || pc.connectionState === 'connecting') return;
-    if (pc.signalingState === 'have-local-offer' && pc.localDescription) {
-      this._send({ description: pc.localDescription.toJSON() });
-    } else if (pc.signalingState === 'stable' && !pc.remoteDescription) {
-      if (this.polite) this._send({ hello: true });
-      else this._negotiate();
-    }
-  }
-
   _onConnectionState() {
     const pc = this.pc;
     const cs = pc.connectionState;
+    this.trace(`pc-${cs}`);
+    this._progress();
     if (this.restartTimer) {
       clearTimeout(this.restartTimer);
       this.restartTimer = null;
@@ -365,13 +495,15 @@ export class Peer extends Emitter {
       this._setState('connected');
     } else if (cs === 'disconnected') {
       this._setState('reconnecting');
+      // the impolite side restarts first; the polite side only if that did not come, so the
+      // two restarts rarely collide (glare would cost a round trip)
       this.restartTimer = setTimeout(() => {
         this.restartTimer = null;
         if (pc.connectionState === 'disconnected' || pc.connectionState === 'failed') {
           this.restartIce();
           this._retryWhileDown();
         }
-      }, DISCONNECTED_GRACE_MS);
+      }, this.polite ? 2 * DISCONNECTED_GRACE_MS : DISCONNECTED_GRACE_MS);
     } else if (cs === 'failed' || pc.iceConnectionState === 'failed') {
       this._setState('failed');
       this.restartIce();
@@ -438,7 +570,7 @@ export class Peer extends Emitter {
     if (this.closed) return;
     this.closed = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
-    clearInterval(this.kickTimer);
+    if (this.stallTimer) clearTimeout(this.stallTimer);
     try {
       this.pc.close();
     } catch {

@@ -3,10 +3,10 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { parseJoinInput, normalizeRoomId, joinLink, roomFromPath, initials } from '../room-id.js';
 import { capsFor } from '../mesh.js';
-import { readReport, kbps } from '../stats.js';
+import { readReport, kbps, lossBetween, judge, uplink } from '../stats.js';
 import { Chat, validMessage } from '../chat.js';
 import { backoffDelay, watchdog, PING_EVERY_MS, SILENCE_LIMIT_MS } from '../signaling.js';
-import { isPolite } from '../peer.js';
+import { isPolite, pressed } from '../peer.js';
 
 test('room ids and links are normalised', () => {
   assert.equal(normalizeRoomId('  K3F9-X2MQ-7TVD-PA4H '), 'k3f9-x2mq-7tvd-pa4h');
@@ -44,8 +44,44 @@ test('stats: rtt of the selected pair, bytes in and out', () => {
     ['o', { type: 'outbound-rtp', bytesSent: 500 }],
     ['o2', { type: 'outbound-rtp', bytesSent: 500 }],
   ]);
-  assert.deepEqual(readReport(r), { rttMs: 12, bytesIn: 1000, bytesOut: 1000 });
+  assert.deepEqual(readReport(r), { rttMs: 12, bytesIn: 1000, bytesOut: 1000, inbound: { audio: { packets: 0, lost: 0 }, video: { packets: 0, lost: 0 } }, lossOut: 0, limitation: 'none', availableBps: null });
   assert.equal(kbps(0, 250_000, 2000), 1000);
+});
+
+test('stats: loss both ways, the encoder limitation, and the verdict with its reason', () => {
+  const r = readReport(
+    new Map([
+      ['a', { type: 'inbound-rtp', kind: 'audio', packetsReceived: 95, packetsLost: 5 }],
+      ['iv', { type: 'inbound-rtp', kind: 'video', packetsReceived: 1000, packetsLost: 1 }],
+      ['v', { type: 'outbound-rtp', kind: 'video', bytesSent: 1, qualityLimitationReason: 'bandwidth' }],
+      ['ri', { type: 'remote-inbound-rtp', fractionLost: 0.02 }],
+    ]),
+  );
+  assert.equal(r.limitation, 'bandwidth');
+  assert.equal(r.lossOut, 0.02);
+  const zero = { audio: { packets: 0, lost: 0 }, video: { packets: 0, lost: 0 } };
+  assert.equal(lossBetween(zero, r.inbound), 0.05, 'the kind that lost most');
+  assert.equal(lossBetween(undefined, r.inbound), 0);
+  const ok = { rttMs: 20, lossIn: 0, lossOut: 0, limitation: 'none' };
+  assert.deepEqual(judge(ok), { level: 'good', reason: null });
+  assert.deepEqual(judge({ ...ok, lossIn: 0.05 }), { level: 'poor', reason: 'loss' });
+  assert.deepEqual(judge({ ...ok, lossOut: 0.2 }), { level: 'bad', reason: 'loss' });
+  assert.deepEqual(judge({ ...ok, rttMs: 700 }), { level: 'bad', reason: 'rtt' });
+  assert.deepEqual(judge({ ...ok, limitation: 'cpu' }), { level: 'poor', reason: 'cpu' });
+  const q = (/** @type {string} */ limitation) => ({ ...ok, kbpsIn: 10, kbpsOut: 20, limitation, level: 'good', reason: null });
+  const mine = uplink(new Map([['x', q('bandwidth')], ['y', q('bandwidth')], ['z', q('none')]]));
+  assert.equal(mine.reason, 'bandwidth');
+  assert.match(mine.sentence, /Your own connection/);
+  assert.equal(mine.kbpsOut, 60);
+  assert.equal(uplink(new Map([['x', q('bandwidth')], ['y', q('none')]])).sentence, '');
+});
+
+test('pressure halves the video bitrate and shrinks the picture, step by step', () => {
+  const cap = { maxBitrate: 1_200_000, scaleResolutionDownBy: 1 };
+  assert.deepEqual(pressed(cap, 0), cap);
+  assert.deepEqual(pressed(cap, 1), { maxBitrate: 600_000, scaleResolutionDownBy: 1.5 });
+  assert.deepEqual(pressed(cap, 3), { maxBitrate: 150_000, scaleResolutionDownBy: 3.38 });
+  assert.equal(pressed({ maxBitrate: 300_000 }, 3).maxBitrate, 100_000);
 });
 
 test('chat: ids deduplicate, history merges in time order, junk is refused', () => {

@@ -25,6 +25,15 @@ const STATE_TEXT = {
   presence: 'in the meeting (no call here)',
 };
 
+/** What a quality reason (stats.js) means, in a few words. */
+/** @type {Record<string, string>} */
+const QUALITY_REASON = {
+  loss: 'losing packets',
+  rtt: 'slow round trip',
+  bandwidth: 'not enough bandwidth',
+  cpu: 'computer busy',
+};
+
 /**
  * The grid (columns, rows) that makes n 16:9 tiles largest in a w×h box.
  * @param {number} n
@@ -211,8 +220,12 @@ export class MeetingView {
   }
 
   /**
+   * The quality readout of a tile: a verdict (good / poor / bad, with the reason: loss,
+   * round-trip time, bandwidth, CPU) from stats.js, the figures, and on my own tile the
+   * sentence that says when my own connection or computer is the problem.
    * @param {string} id
-   * @param {{rttMs: number|null, kbpsIn: number, kbpsOut: number}|null} q
+   * @param {{rttMs: number|null, kbpsIn: number, kbpsOut: number, level?: string, reason?: string|null,
+   *   lossIn?: number, lossOut?: number, sentence?: string}|null} q
    */
   setQuality(id, q) {
     const tile = this.byId.get(id);
@@ -220,13 +233,25 @@ export class MeetingView {
     const box = /** @type {HTMLElement} */ (tile.querySelector('.quality'));
     if (!q) {
       box.textContent = '';
+      delete tile.dataset.quality;
       return;
     }
     const rtt = q.rttMs === null ? '–' : `${q.rttMs} ms`;
-    box.textContent = `${rtt} · ↓${q.kbpsIn} ↑${q.kbpsOut} kbps`;
+    const figures = `${rtt} · ↓${q.kbpsIn} ↑${q.kbpsOut} kbps`;
+    const level = q.level || '';
+    const why = q.reason ? QUALITY_REASON[q.reason] || q.reason : '';
+    const loss = Math.round(Math.max(q.lossIn || 0, q.lossOut || 0) * 100);
+    const verdict = level && level !== 'good' ? `${level}: ${why}${q.reason === 'loss' ? ` ${loss} %` : ''}` : level;
+    box.textContent = [verdict, figures].filter(Boolean).join(' · ');
+    box.title = q.sentence || (level ? `Connection ${verdict}` : '');
+    if (q.sentence) box.textContent = `${q.sentence} (${figures})`;
     box.dataset.rtt = q.rttMs === null ? '' : String(q.rttMs);
     box.dataset.kbpsIn = String(q.kbpsIn);
     box.dataset.kbpsOut = String(q.kbpsOut);
+    box.dataset.level = level;
+    box.dataset.reason = q.reason || '';
+    if (level) tile.dataset.quality = level;
+    else delete tile.dataset.quality;
   }
 
   /**

@@ -660,7 +660,7 @@ fn markdown(
             );
         }
     }
-    for d in calls {
+    for d in &calls {
         let _ = writeln!(
             w,
             "| call set-up, {} peers in headless Chromium: {} | {:.0} ms | {:.0} ms | {:.0} ms | {} |",
@@ -671,6 +671,23 @@ fn markdown(
             d["max_ms"].as_f64().unwrap_or(0.0),
             d["runs"]
         );
+    }
+    // The client's set-up trace (ui/mesh.js setupTrace()), summed up by the benchmark.
+    if calls.iter().any(|d| d["breakdown"].is_string()) {
+        let _ = writeln!(
+            w,
+            "\nWhere the call set-up time goes: the median time of each step after the first \
+             join click, over every page and remote peer of every run (the client's set-up trace; \
+             a *detour* is a re-sent offer, a stalled pair rebuilt, a glare or an ICE restart).\n"
+        );
+        for d in calls.iter().filter(|d| d["breakdown"].is_string()) {
+            let _ = writeln!(
+                w,
+                "- {} peers: {}",
+                d["peers"],
+                d["breakdown"].as_str().unwrap_or("")
+            );
+        }
     }
 
     let _ = writeln!(
