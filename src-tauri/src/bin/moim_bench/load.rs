@@ -50,7 +50,7 @@ const PHASE_WARMUP: u8 = 3;
 /// How long any one step may take before the run gives up on it.
 const STEP_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long the in-flight messages may take to arrive after a phase ends.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What the load runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
