@@ -3,6 +3,7 @@
 // `existing-users` (the socket ids already in the room) and the others hear `user-joined`.
 // `offer`, `answer` and `ice-candidate` carry a `target` socket id and are relayed to it with
 // the sender's id as `from`. Listens on 127.0.0.1 only (PORT, default 3000).
+// Nothing is sent to the peers unasked: no logging per message, no extra events.
 'use strict';
 
 const http = require('http');
@@ -13,7 +14,11 @@ const app = express();
 app.get('/', (_req, res) => res.send('seed signaling server'));
 
 const server = http.createServer(app);
-const io = new Server(server);
+// Socket.IO's defaults (25 s / 20 s) unless a test asks for pings it can see in a short run.
+const io = new Server(server, {
+  pingInterval: Number(process.env.SEED_PING_INTERVAL_MS || 25000),
+  pingTimeout: Number(process.env.SEED_PING_TIMEOUT_MS || 20000),
+});
 
 // room id -> Set of socket ids, and socket id -> room id.
 const rooms = new Map();
