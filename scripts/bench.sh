@@ -9,6 +9,9 @@
 #   MOIM_BENCH_SEEDS=1        also load the seeds' Node and Flask servers; 0 skips them
 #   MOIM_BENCH_NS=1           also run the namespace benchmarks (discovery, call set-up); 0 skips
 #   MOIM_BENCH_OUT=docs/benchmarks.md
+#   MOIM_BENCH_KEEP=<dir>     keep the raw results there (`moim-bench report --dir <dir>` rewrites
+#                             the report from them)
+#   MOIM_BENCH_NOTE=<text>    a sentence for the report's header (a shared machine, say)
 #   MOIM_BENCH_DESKTOP=1      also build the desktop app (release) and measure its idle RSS
 #
 # Only loopback is loaded; every process this starts is stopped by its own pid.
@@ -29,7 +32,11 @@ for b in "$HOST_BIN" "$BENCH"; do
 done
 
 results=$(mktemp -d -t moim-bench.XXXXXX)
-trap 'rm -rf "$results"' EXIT
+if [ -n "${MOIM_BENCH_KEEP:-}" ]; then
+  trap 'mkdir -p "$MOIM_BENCH_KEEP" && cp -a "$results"/. "$MOIM_BENCH_KEEP"/ && rm -rf "$results"' EXIT
+else
+  trap 'rm -rf "$results"' EXIT
+fi
 commands=$results/commands.txt
 status=0
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
