@@ -68,7 +68,7 @@ impl Server {
         let dir = seeds.join("node");
         if !dir.join("node_modules/socket.io").is_dir() {
             bail!(
-                "{} has no node_modules: run scripts/deps.sh bench",
+                "{} has no node_modules: run scripts/deps.sh bench (or test)",
                 dir.display()
             );
         }
