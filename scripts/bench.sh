@@ -2,11 +2,16 @@
 # Run every benchmark on 127.0.0.1 and rewrite docs/benchmarks.md with the figures.
 # `make bench` builds the release binaries first and then runs this.
 #
-#   MOIM_BENCH_RUNS=3         runs of each 1,000-peer measurement (the report gives medians)
-#   MOIM_BENCH_PACE_SECS=15   length of the paced relay phase
-#   MOIM_BENCH_SAT_SECS=10    length of the saturation window (after a 2 s warm-up)
+#   MOIM_BENCH_RUNS=3         rounds of the 1,000-peer side by side (the report gives medians)
+#   MOIM_BENCH_PACE_SECS=10   length of the paced relay phase
+#   MOIM_BENCH_SAT_SECS=5     length of each saturation window (windows 1, 4, 16; 1 s warm-up)
 #   MOIM_BENCH_BIG=1          also run 10,000 peers (2,500 rooms × 4); 0 skips it
+#   MOIM_BENCH_SEEDS=1        also load the seeds' Node and Flask servers; 0 skips them
+#   MOIM_BENCH_NS=1           also run the namespace benchmarks (discovery, call set-up); 0 skips
 #   MOIM_BENCH_OUT=docs/benchmarks.md
+#   MOIM_BENCH_KEEP=<dir>     keep the raw results there (`moim-bench report --dir <dir>` rewrites
+#                             the report from them)
+#   MOIM_BENCH_NOTE=<text>    a sentence for the report's header (a shared machine, say)
 #   MOIM_BENCH_DESKTOP=1      also build the desktop app (release) and measure its idle RSS
 #
 # Only loopback is loaded; every process this starts is stopped by its own pid.
@@ -16,9 +21,10 @@ cd "$(dirname "$0")/.."
 HOST_BIN=target/release/moim
 BENCH=target/release/moim-bench
 RUNS=${MOIM_BENCH_RUNS:-3}
-PACE=${MOIM_BENCH_PACE_SECS:-15}
-SAT=${MOIM_BENCH_SAT_SECS:-10}
+PACE=${MOIM_BENCH_PACE_SECS:-10}
+SAT=${MOIM_BENCH_SAT_SECS:-5}
 BIG=${MOIM_BENCH_BIG:-1}
+SEEDS=${MOIM_BENCH_SEEDS:-1}
 OUT=${MOIM_BENCH_OUT:-docs/benchmarks.md}
 
 for b in "$HOST_BIN" "$BENCH"; do
@@ -26,37 +32,61 @@ for b in "$HOST_BIN" "$BENCH"; do
 done
 
 results=$(mktemp -d -t moim-bench.XXXXXX)
-trap 'rm -rf "$results"' EXIT
+if [ -n "${MOIM_BENCH_KEEP:-}" ]; then
+  trap 'mkdir -p "$MOIM_BENCH_KEEP" && cp -a "$results"/. "$MOIM_BENCH_KEEP"/ && rm -rf "$results"' EXIT
+else
+  trap 'rm -rf "$results"' EXIT
+fi
 commands=$results/commands.txt
 status=0
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# Record a command line once (without its --json file), then run it.
+# Record a command line once (without its --json file), then run it, for at most 15 minutes.
+# With MAY_FAIL=1 a failure (a server that cannot hold the load) is reported in the result, not
+# fatal to the run.
 bench() {
   local name=$1; shift
   local line="$BENCH $*"
   grep -qxF -- "$line" "$commands" 2>/dev/null || echo "$line" >>"$commands"
   echo "bench: $name" >&2
-  "$BENCH" "$@" --json "$results/$name.json" || { echo "bench: $name FAILED" >&2; status=1; }
+  timeout 900 "$BENCH" "$@" --json "$results/$name.json" || {
+    if [ "${MAY_FAIL:-0}" = 1 ]; then echo "bench: $name did not finish (recorded in the report)" >&2
+    else echo "bench: $name FAILED" >&2; status=1; fi; }
 }
 
 echo "# make bench = cargo build --release --no-default-features --features bench --bins, then scripts/bench.sh:" >"$commands"
 bench footprint footprint --host-bin "$HOST_BIN" --runs 5
 
-one_k=(--rooms 250 --peers 4 --pace-rate 1000 --pace-secs "$PACE" --sat-warmup-secs 2 --sat-secs "$SAT" --window 16)
-small=(--rooms 250 --peers 4 --pace-secs 0 --sat-warmup-secs 2 --sat-secs "$SAT" --window 16 --sat-mix candidates)
-echo "# $RUNS runs each, host and echo floor in turn:" >>"$commands"
+# Side by side: moim, the seeds' Node and Flask servers (bench/seeds/) and the echo floor, the
+# same load from the same moim-bench, one after another in every round (the order turns each
+# round, so no server always runs first on a warm or a busy machine).
+one_k=(--rooms 250 --peers 4 --pace-rate 1000 --pace-secs "$PACE" --sat-warmup-secs 1 --sat-secs "$SAT" --window 1,4,16)
+servers=(moim node flask echo)
+[ "$SEEDS" != 0 ] || servers=(moim echo)
+target_args() { # server -> moim-bench run arguments
+  case $1 in
+    moim) echo "--target host --host-bin $HOST_BIN" ;;
+    *) echo "--target $1" ;;
+  esac
+}
+echo "# $RUNS rounds; in each, every server in turn:" >>"$commands"
 for i in $(seq "$RUNS"); do
-  bench "host-1k-$i" run --target host --host-bin "$HOST_BIN" "${one_k[@]}"
-  bench "echo-1k-$i" run --target echo "${one_k[@]}"
-done
-for i in $(seq "$RUNS"); do
-  bench "host-1k-small-$i" run --target host --host-bin "$HOST_BIN" "${small[@]}"
-  bench "echo-1k-small-$i" run --target echo "${small[@]}"
+  n=${#servers[@]}
+  for j in $(seq 0 $((n - 1))); do
+    s=${servers[$(((i - 1 + j) % n))]}
+    # shellcheck disable=SC2046
+    bench "$s-1k-$i" run $(target_args "$s") "${one_k[@]}"
+  done
 done
 if [ "$BIG" != 0 ]; then
-  echo "# 10,000 peers, once:" >>"$commands"
-  bench host-10k-1 run --target host --host-bin "$HOST_BIN" --rooms 2500 --peers 4 \
-    --pace-rate 1000 --pace-secs 10 --sat-warmup-secs 2 --sat-secs 5 --window 4 --connect-parallel 128
+  echo "# 10,000 peers, once per server (a seed server that cannot hold them is reported, not fatal):" >>"$commands"
+  big_k=(--rooms 2500 --peers 4 --pace-rate 1000 --pace-secs 10 --sat-warmup-secs 2 --sat-secs 5 --window 4 --connect-parallel 128)
+  bench moim-10k run --target host --host-bin "$HOST_BIN" "${big_k[@]}"
+  if [ "$SEEDS" != 0 ]; then
+    for s in node flask; do
+      MAY_FAIL=1 bench "$s-10k" run --target "$s" "${big_k[@]}"
+    done
+  fi
 fi
 
 # The good pair's delivery while one client runs every attack class (issue 12); its Markdown
@@ -76,7 +106,9 @@ test_bench() {
 
 # Beyond loopback: mDNS discovery between two namespace hosts, and call set-up in headless
 # Chromium (both need root for their network namespaces; they are skipped without it).
-if [ "$(id -u)" -eq 0 ]; then
+if [ "${MOIM_BENCH_NS:-1}" = 0 ]; then
+  echo "bench: MOIM_BENCH_NS=0, skipping the namespace benchmarks (discovery, call set-up)" >&2
+elif [ "$(id -u)" -eq 0 ]; then
   test_bench discovery \
     "MOIM_BENCH_OUT=\$results/discovery.json cargo test --no-default-features --features bench --test discovery bench_discovery_time -- --ignored" \
     env MOIM_BENCH_OUT="$results/discovery.json" cargo test -q --no-default-features --features bench \
@@ -94,6 +126,10 @@ if [ "${MOIM_BENCH_DESKTOP:-1}" != 0 ] && [ "$(id -u)" -eq 0 ] && command -v xvf
   echo "bench: desktop idle RSS" >&2
   scripts/desktop-rss.sh "$results/desktop.json" >>"$commands" || echo "bench: desktop RSS not measured" >&2
 fi
+
+# Other work on the machine shows in the load average; the report says what it was.
+echo "Load average (1, 5, 15 min) when the run started: $load_before; when it ended: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores." >"$results/notes.txt"
+[ -z "${MOIM_BENCH_NOTE:-}" ] || echo "$MOIM_BENCH_NOTE" >>"$results/notes.txt"
 
 commit=$(GIT_OPTIONAL_LOCKS=0 git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(GIT_OPTIONAL_LOCKS=0 git status --porcelain --untracked-files=no 2>/dev/null)" ]; then

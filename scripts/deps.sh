@@ -56,6 +56,26 @@ npm_deps() {
   fi
 }
 
+# The seeds' two signaling servers that `make bench` compares moim with (bench/seeds/): Node
+# (Express + Socket.IO, from its lock file) and Python (Flask-SocketIO on eventlet, in a venv).
+# `seed_servers node` installs the Node one only (the smoke test in `make test` needs just that).
+seed_servers() {
+  local node_dir=bench/seeds/node py_dir=bench/seeds/flask
+  need_cmd npm || apt_install nodejs npm
+  if [ ! -d "$node_dir/node_modules/socket.io" ]; then
+    say "npm ci in $node_dir"; (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  [ "${1:-all}" = node ] && return 0
+  if [ ! -x "$py_dir/.venv/bin/python" ]; then
+    need_cmd python3 || apt_install python3
+    python3 -m venv "$py_dir/.venv" 2>/dev/null || { apt_install python3-venv; rm -rf "$py_dir/.venv"; python3 -m venv "$py_dir/.venv"; }
+  fi
+  if ! "$py_dir/.venv/bin/python" -c 'import flask_socketio, eventlet' 2>/dev/null; then
+    say "pip install -r $py_dir/requirements.txt"
+    "$py_dir/.venv/bin/pip" install --quiet --disable-pip-version-check -r "$py_dir/requirements.txt"
+  fi
+}
+
 has_display() { [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; }
 
 case $group in
@@ -67,10 +87,12 @@ case $group in
     apt_install "${DESKTOP_PKGS[@]}" "${TEST_PKGS[@]}"
     cargo_tool cargo-nextest cargo-nextest
     cargo_tool tauri-driver tauri-driver
-    npm_deps ;;
+    npm_deps
+    seed_servers node ;;
   bench)
     rust
-    apt_install "${TEST_PKGS[@]}" ;;
+    apt_install "${TEST_PKGS[@]}"
+    seed_servers ;;
   bundle)
     rust
     apt_install "${DESKTOP_PKGS[@]}" "${BUNDLE_PKGS[@]}"

@@ -1,6 +1,8 @@
-//! The load generator checks itself: a tiny `moim-bench run` against a host started here, and
-//! one against the echo floor, must account for every signal (sent = received per pair, each
-//! at exactly its target, intact, in order). Correctness only; speed is `make bench`'s job.
+//! The load generator checks itself: a tiny `moim-bench run` against a host started here, one
+//! against the echo floor, and one over Socket.IO against the seed's Node server
+//! (bench/seeds/node, installed by `scripts/deps.sh test`), must account for every signal
+//! (sent = received per pair, each at exactly its target, intact, in order). Correctness only;
+//! speed is `make bench`'s job.
 
 mod common;
 
@@ -11,12 +13,17 @@ use serde_json::Value;
 
 /// Run moim-bench with `args` plus short phases; return its JSON result.
 fn bench(args: &[&str]) -> Value {
+    bench_with_env(args, &[])
+}
+
+fn bench_with_env(args: &[&str], env: &[(&str, &str)]) -> Value {
     let json = std::env::temp_dir().join(format!(
         "moim-bench-smoke-{}-{}.json",
         std::process::id(),
         rand_nonce()
     ));
     let out = Command::new(env!("CARGO_BIN_EXE_moim-bench"))
+        .envs(env.iter().copied())
         .arg("run")
         .args(args)
         .args(["--rooms", "3", "--peers", "4"])
@@ -85,4 +92,37 @@ fn bench_run_against_the_echo_floor_loses_nothing() {
     let r = bench(&["--target", "echo"]);
     assert_every_signal_arrived(&r);
     assert!(r["join"].is_null(), "no rooms on the echo: {r}");
+}
+
+/// The Socket.IO client against the seed's Node server: the Engine.IO handshake, the connect,
+/// `join-room` / `existing-users` / `user-joined`, the relays by socket id, and the server's
+/// pings (every 200 ms here, with 1 s to answer, so a missing pong closes sockets and fails).
+#[test]
+fn bench_run_over_socket_io_against_the_node_seed_loses_nothing() {
+    let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/seeds");
+    let r = bench_with_env(
+        // With the helper's `--window 8`: saturation at windows 1 and then 8.
+        &["--target", "node", "--seeds-dir", seeds, "--window", "1"],
+        &[
+            ("SEED_PING_INTERVAL_MS", "200"),
+            ("SEED_PING_TIMEOUT_MS", "1000"),
+        ],
+    );
+    assert_every_signal_arrived(&r);
+    assert_eq!(r["target"], "node", "{r}");
+    assert_eq!(
+        r["join"]["samples"], 12,
+        "every peer heard existing-users: {r}"
+    );
+    let windows: Vec<u64> = r["saturations"]
+        .as_array()
+        .expect("saturation phases")
+        .iter()
+        .map(|s| s["window"].as_u64().unwrap())
+        .collect();
+    assert_eq!(windows, [1, 8], "{r}");
+    assert!(
+        r["rss_joined_kib"].as_u64().is_some(),
+        "the server's RSS read: {r}"
+    );
 }

@@ -299,19 +299,32 @@ where
     let reply = |body: ErrorBody| {
         outbox.send(text(&ServerMessage::Error(body)));
     };
+    // One cancellation future and one idle timer for the socket's life, not a new one per
+    // message: the timer is moved only when it fires early (a message arrived since).
+    let cancelled = kill.cancelled();
+    tokio::pin!(cancelled);
+    let idle = tokio::time::sleep(params.idle_timeout);
+    tokio::pin!(idle);
+    let mut last_read = Instant::now();
     loop {
         let next = tokio::select! {
             // The writer is gone (it sent a close frame, or the socket failed): hear the goodbye.
-            _ = kill.cancelled() => return (LeaveReason::Closed, Linger::Drain),
-            next = tokio::time::timeout(params.idle_timeout, stream.next()) => next,
-        };
-        let msg = match next {
-            Err(_) => {
+            _ = &mut cancelled => return (LeaveReason::Closed, Linger::Drain),
+            () = &mut idle => {
+                let deadline = last_read + params.idle_timeout;
+                if Instant::now() < deadline {
+                    idle.as_mut().reset(deadline);
+                    continue;
+                }
                 tracing::info!("no pong or message: dropping an idle peer");
                 return (LeaveReason::Timeout, Linger::No);
             }
-            Ok(None) => return (LeaveReason::Closed, Linger::No),
-            Ok(Some(Err(err))) => {
+            next = stream.next() => next,
+        };
+        last_read = Instant::now();
+        let msg = match next {
+            None => return (LeaveReason::Closed, Linger::No),
+            Some(Err(err)) => {
                 let reason = match err.close_code() {
                     Some(CLOSE_TOO_BIG) => "message too big",
                     Some(CLOSE_INVALID_DATA) => "text frame is not UTF-8",
@@ -326,7 +339,7 @@ where
                 outbox.control(Outgoing::Close(code, reason));
                 return (LeaveReason::Closed, Linger::Hold);
             }
-            Ok(Some(Ok(msg))) => msg,
+            Some(Ok(msg)) => msg,
         };
         match msg {
             Message::Text(frame) => {
@@ -389,6 +402,8 @@ async fn write_loop<W>(
     use tokio::time::timeout;
     let mut ping = tokio::time::interval_at(Instant::now() + ping_interval, ping_interval);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let cancelled = kill.cancelled();
+    tokio::pin!(cancelled);
     loop {
         tokio::select! {
             biased;
@@ -426,7 +441,7 @@ async fn write_loop<W>(
                     break;
                 }
             }
-            _ = kill.cancelled() => break,
+            _ = &mut cancelled => break,
             _ = ping.tick() => {
                 let sent = timeout(stall, sink.send(Message::Ping(Default::default()))).await;
                 if !matches!(sent, Ok(Ok(()))) {

@@ -1,13 +1,16 @@
 //! moim-bench: the signaling load generator behind `make bench` and `docs/benchmarks.md`.
 //!
 //! Everything runs on 127.0.0.1 only: the host under test (the release `moim serve`, started
-//! here as a child process), the load (R rooms × P real WebSocket clients in this process) and
-//! the echo floor (`moim-bench echo-server`, a minimal tokio-tungstenite echo that the same
-//! client code measures, so every relay figure has a floor beside it).
+//! here as a child process), the load (R rooms × P real WebSocket clients in this process), the
+//! echo floor (`moim-bench echo-server`, a minimal tokio-tungstenite echo that the same
+//! client code measures, so every relay figure has a floor beside it), and the seeds' two
+//! Socket.IO servers (bench/seeds/node, bench/seeds/flask), loaded by the same client code
+//! speaking Socket.IO, so the comparison has one load generator.
 //!
 //! ```text
 //! moim-bench run --host-bin target/release/moim --rooms 250 --peers 4 --json out.json
 //! moim-bench run --target echo --rooms 250 --peers 4 --json echo.json
+//! moim-bench run --target node --rooms 250 --peers 4 --window 1,4,16 --json node.json
 //! moim-bench footprint --host-bin target/release/moim --json footprint.json
 //! moim-bench report --dir <results> --out docs/benchmarks.md
 //! ```
@@ -17,6 +20,7 @@
 //! - `payload`: the signal frames (SDP- and candidate-sized) and their header.
 //! - `echo`: the echo floor server.
 //! - `process`: the server under test as a child process.
+//! - `sio`: the Engine.IO / Socket.IO framing for the seeds' servers.
 //! - `stats`: histogram, `/proc` readings.
 //! - `report`: targets, verdicts and the Markdown of `docs/benchmarks.md`.
 //! - `abuse`: the good pair's delivery while the host is attacked (`moim-bench abuse`).
@@ -34,6 +38,8 @@ mod payload;
 mod process;
 #[path = "moim_bench/report.rs"]
 mod report;
+#[path = "moim_bench/sio.rs"]
+mod sio;
 #[path = "moim_bench/stats.rs"]
 mod stats;
 
@@ -75,13 +81,16 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct RunArgs {
-    /// What to load: a moim host, or the echo floor.
+    /// What to load: a moim host, the echo floor, or a seed's Socket.IO server.
     #[arg(long, value_enum, default_value = "host")]
     target: TargetArg,
     /// The `moim` binary to start as the host (with `--target host` and no `--url`).
     #[arg(long, default_value = "target/release/moim")]
     host_bin: PathBuf,
-    /// Load a server that is already running instead (must be ws://127.0.0.1:<port>/ws).
+    /// Where the seeds' servers are (with `--target node` or `flask`).
+    #[arg(long, default_value = process::SEEDS_DIR)]
+    seeds_dir: PathBuf,
+    /// Load a server that is already running instead (a ws://127.0.0.1:<port>/… URL).
     #[arg(long)]
     url: Option<String>,
     /// The pid of the server at `--url`, for RSS and CPU.
@@ -105,9 +114,10 @@ struct RunArgs {
     /// Saturation: counting window in seconds (0 skips saturation).
     #[arg(long, default_value_t = 10.0)]
     sat_secs: f64,
-    /// Saturation: signals each peer keeps in flight.
-    #[arg(long, default_value_t = 16)]
-    window: u32,
+    /// Saturation: signals each peer keeps in flight; a list (`1,4,16`) runs one saturation
+    /// phase per window, in that order.
+    #[arg(long, value_delimiter = ',', default_value = "16")]
+    window: Vec<u32>,
     /// Saturation: which signals.
     #[arg(long, value_enum, default_value = "negotiation")]
     sat_mix: MixArg,
@@ -123,6 +133,8 @@ struct RunArgs {
 enum TargetArg {
     Host,
     Echo,
+    Node,
+    Flask,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -168,6 +180,8 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let target = match args.target {
         TargetArg::Host => Target::Host,
         TargetArg::Echo => Target::Echo,
+        TargetArg::Node => Target::Node,
+        TargetArg::Flask => Target::Flask,
     };
     let mut server = None;
     let (url, pid) = match &args.url {
@@ -179,6 +193,8 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
             let s = match target {
                 Target::Host => Server::start_host(&args.host_bin, &[])?,
                 Target::Echo => Server::start_echo()?,
+                Target::Node => Server::start_node_seed(&args.seeds_dir)?,
+                Target::Flask => Server::start_flask_seed(&args.seeds_dir)?,
             };
             let out = (s.ws_url(), Some(s.pid));
             server = Some(s);
@@ -194,7 +210,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         pace: Duration::from_secs_f64(args.pace_secs),
         sat_warmup: Duration::from_secs_f64(args.sat_warmup_secs),
         sat: Duration::from_secs_f64(args.sat_secs),
-        window: args.window.max(1),
+        windows: args.window.clone(),
         sat_mix: match args.sat_mix {
             MixArg::Negotiation => Mix::Negotiation,
             MixArg::Candidates => Mix::Candidates,
@@ -211,11 +227,35 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         .block_on(async { tokio::time::timeout(Duration::from_secs(600), load::run(plan)).await });
     // Stop the sockets' tasks before the server, so nothing counts the shutdown as a failure.
     runtime.shutdown_timeout(Duration::from_secs(2));
-    let mut result = result.context("the run took over 10 minutes")??;
-    if let Some(mut s) = server {
-        s.stop();
-        result.server_warnings = s.warnings().into_iter().take(20).collect();
-    }
+    let warnings = |server: Option<Server>| {
+        server.map_or_else(Vec::new, |mut s| {
+            s.stop();
+            s.warnings().into_iter().take(20).collect()
+        })
+    };
+    let mut result = match result
+        .context("the run took over 10 minutes")
+        .and_then(|r| r)
+    {
+        Ok(r) => r,
+        Err(err) => {
+            // A server that could not hold the load is a result too: say so in the JSON.
+            let failed = load::LoadResult {
+                target: Some(target),
+                rooms: args.rooms,
+                peers: args.peers,
+                connections: args.rooms * args.peers,
+                failure: Some(format!("{err:#}")),
+                server_warnings: warnings(server),
+                ..Default::default()
+            };
+            if let Some(path) = &args.json {
+                std::fs::write(path, serde_json::to_string_pretty(&failed)?)?;
+            }
+            return Err(err);
+        }
+    };
+    result.server_warnings = warnings(server);
     println!("{}", report::summary(&result));
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&result)?)

@@ -14,6 +14,10 @@
 //!
 //! Against the echo floor the same code runs without rooms: every message is addressed to its
 //! own sender, which the echo server sends back.
+//!
+//! Against the seeds' servers (bench/seeds/) the same phases run over Socket.IO: `sio` holds the
+//! Engine.IO v4 / Socket.IO v5 framing (open packet, connect, events, ping/pong); the rooms,
+//! signals, pacing, windows and checks are the same code.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -31,7 +35,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 
-use crate::payload::{Kind, Mix, Payloads};
+use crate::payload::{Dialect, Kind, Mix, Payloads};
+use crate::sio;
 use crate::stats::{rss_kib, CpuMeter, Histogram, Latency};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -45,7 +50,7 @@ const PHASE_WARMUP: u8 = 3;
 /// How long any one step may take before the run gives up on it.
 const STEP_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long the in-flight messages may take to arrive after a phase ends.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What the load runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +60,36 @@ pub enum Target {
     Host,
     /// The echo floor: every frame comes back to its sender.
     Echo,
+    /// Seed a's Express + Socket.IO server (bench/seeds/node).
+    Node,
+    /// Seed b's Flask-SocketIO server on eventlet (bench/seeds/flask).
+    Flask,
+}
+
+impl Target {
+    /// Whether peers join rooms and relay to each other (everything but the echo floor).
+    pub fn rooms(self) -> bool {
+        self != Target::Echo
+    }
+
+    /// The Socket.IO spelling, for the seeds' servers.
+    pub fn dialect(self) -> Option<Dialect> {
+        match self {
+            Target::Node => Some(Dialect::Node),
+            Target::Flask => Some(Dialect::Flask),
+            Target::Host | Target::Echo => None,
+        }
+    }
+
+    /// How the report names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Target::Host => "moim",
+            Target::Echo => "echo floor",
+            Target::Node => "Node seed",
+            Target::Flask => "Flask seed",
+        }
+    }
 }
 
 /// One run's shape.
@@ -76,14 +111,31 @@ pub struct Plan {
     pub sat_warmup: Duration,
     /// Saturation: the counting window.
     pub sat: Duration,
-    /// Saturation: messages each peer keeps in flight.
-    pub window: u32,
+    /// Saturation: messages each peer keeps in flight, one saturation phase per window.
+    pub windows: Vec<u32>,
     /// Saturation: which messages.
     pub sat_mix: Mix,
     /// The server's pid, for RSS and CPU.
     pub server_pid: Option<u32>,
     /// Connections opened at once.
     pub connect_parallel: usize,
+}
+
+/// One saturation phase: every peer keeps `window` signals in flight.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Saturation {
+    /// Signals in flight per peer.
+    pub window: u32,
+    /// Signals received per second.
+    pub rate: f64,
+    /// Latency (queueing included; for context).
+    pub latency: Latency,
+    /// Server CPU (% of one core).
+    pub server_cpu: Option<f64>,
+    /// Server CPU per relayed signal, µs.
+    pub server_us_per_msg: Option<f64>,
+    /// This load generator's CPU (% of one core).
+    pub client_cpu: Option<f64>,
 }
 
 /// Everything one run measured.
@@ -161,6 +213,12 @@ pub struct LoadResult {
     pub error_samples: Vec<String>,
     /// Warnings in the server's log.
     pub server_warnings: Vec<String>,
+    /// Every saturation phase, one per window (the `saturation_*` fields repeat the last).
+    #[serde(default)]
+    pub saturations: Vec<Saturation>,
+    /// Why the run stopped before the end (a server that could not hold the load).
+    #[serde(default)]
+    pub failure: Option<String>,
 }
 
 impl LoadResult {
@@ -182,6 +240,8 @@ enum Cmd {
     Text(String),
     /// Join this room (the send time is recorded).
     Join(Arc<str>),
+    /// Answer a Socket.IO ping, if one is still due.
+    Pong,
     /// Send the next signal of the paced phase.
     Next(u8, Mix),
     /// Send every room-mate an offer or answer and four candidates.
@@ -206,6 +266,8 @@ struct Shared {
     recv: Vec<AtomicU64>,
     inflight: Vec<AtomicU32>,
     wake: Vec<Notify>,
+    /// A Socket.IO ping arrived and its pong is not yet written.
+    pong_due: Vec<AtomicBool>,
     window: AtomicU32,
     sat_phase: AtomicU8,
     sent_total: AtomicU64,
@@ -229,6 +291,63 @@ struct Shared {
 }
 
 impl Shared {
+    /// The joiner's list of who was already in the room arrived.
+    fn on_peer_list(&self, me: usize, others: usize) {
+        let now = self.now_ns();
+        let sent = self.join_sent_ns[me].load(Ordering::Acquire);
+        self.join_hist.record(now.saturating_sub(sent));
+        if others != me % self.p {
+            self.note(format!(
+                "peer {me}: the peer list holds {others}, expected {}",
+                me % self.p
+            ));
+            self.errors.fetch_add(1, Ordering::Relaxed);
+        }
+        self.joined.fetch_add(1, Ordering::Release);
+    }
+
+    /// A Socket.IO packet that is not a signal: the handshake, a ping, the room events.
+    fn on_sio_control(
+        &self,
+        me: usize,
+        text: &str,
+        tx: &mpsc::UnboundedSender<Cmd>,
+        welcome: &mut Option<oneshot::Sender<()>>,
+    ) {
+        match sio::classify(text) {
+            sio::Packet::Open => {
+                let _ = tx.send(Cmd::Text(sio::CONNECT.into()));
+            }
+            sio::Packet::Ping => {
+                self.pong_due[me].store(true, Ordering::Release);
+                let _ = tx.send(Cmd::Pong);
+                // A writer inside a saturation loop answers it there.
+                self.wake[me].notify_one();
+            }
+            sio::Packet::Connected(sid) => {
+                let _ = self.ids[me].set(sid);
+                if let Some(tx) = welcome.take() {
+                    let _ = tx.send(());
+                }
+            }
+            sio::Packet::Event(name, args) => match name.as_str() {
+                "existing-users" => {
+                    let others = args.first().and_then(|a| a.as_array()).map_or(0, Vec::len);
+                    self.on_peer_list(me, others);
+                }
+                "user-joined" => {
+                    self.peer_joined.fetch_add(1, Ordering::Release);
+                }
+                "user-left" => {}
+                _ => self.note(format!("peer {me}: unexpected event {text:.120}")),
+            },
+            sio::Packet::Other => {
+                self.errors.fetch_add(1, Ordering::Relaxed);
+                self.note(format!("peer {me}: unexpected packet {text:.120}"));
+            }
+        }
+    }
+
     fn now_ns(&self) -> u64 {
         self.epoch.elapsed().as_nanos() as u64
     }
@@ -247,30 +366,40 @@ impl Shared {
     /// Build the signal from `g` to its room-mate `k_dst` and count it as sent.
     fn signal(&self, g: usize, k_dst: usize, phase: u8, kind: Kind) -> Message {
         let room = g / self.p;
-        let dst = match self.target {
-            Target::Host => room * self.p + k_dst,
-            Target::Echo => g,
+        let dst = if self.target.rooms() {
+            room * self.p + k_dst
+        } else {
+            g
         };
         let seq = self.sent[g * self.p + k_dst].fetch_add(1, Ordering::Relaxed);
         self.inflight[g].fetch_add(1, Ordering::Relaxed);
         self.sent_total.fetch_add(1, Ordering::Relaxed);
-        let frame = self
-            .payloads
-            .frame(self.id(dst), phase, g, dst, seq, self.now_ns(), kind);
+        let (to, now) = (self.id(dst), self.now_ns());
+        let frame = match self.target.dialect() {
+            None => self.payloads.frame(to, phase, g, dst, seq, now, kind),
+            Some(d) => self
+                .payloads
+                .sio_frame(d, to, phase, g, dst, seq, now, kind),
+        };
         Message::text(frame)
     }
 
     /// The room-mate a sender's `n`-th message goes to (itself against the echo).
     fn mate(&self, g: usize, n: u64) -> usize {
         let k = g % self.p;
-        match self.target {
-            Target::Echo => k,
-            Target::Host => (k + 1 + (n % (self.p as u64 - 1)) as usize) % self.p,
+        if self.target.rooms() {
+            (k + 1 + (n % (self.p as u64 - 1)) as usize) % self.p
+        } else {
+            k
         }
     }
 
     fn on_signal(&self, me: usize, text: &str) -> bool {
-        let Some(h) = self.payloads.parse(text) else {
+        let parsed = match self.target.dialect() {
+            None => self.payloads.parse(text),
+            Some(d) => self.payloads.parse_sio(d, text),
+        };
+        let Some(h) = parsed else {
             return false;
         };
         let now = self.now_ns();
@@ -279,11 +408,12 @@ impl Shared {
             self.note(format!("peer {me} got a signal for {}", h.dst));
             return true;
         }
-        let expected_id = match self.target {
-            Target::Host => self.id(h.src),
-            Target::Echo => self.id(me),
+        let expected_id = if self.target.rooms() {
+            self.id(h.src)
+        } else {
+            self.id(me)
         };
-        if h.id != expected_id || (self.target == Target::Host && h.src / self.p != me / self.p) {
+        if h.id != expected_id || (self.target.rooms() && h.src / self.p != me / self.p) {
             self.misdelivered.fetch_add(1, Ordering::Relaxed);
             self.note(format!("peer {me}: signal from {} has id {}", h.src, h.id));
             return true;
@@ -326,18 +456,8 @@ impl Shared {
                 self.rooms_created.fetch_add(1, Ordering::Release);
             }
             "existing-peers" => {
-                let now = self.now_ns();
-                let sent = self.join_sent_ns[me].load(Ordering::Acquire);
-                self.join_hist.record(now.saturating_sub(sent));
                 let others = msg["peers"].as_array().map_or(0, Vec::len);
-                if others != me % self.p {
-                    self.note(format!(
-                        "peer {me}: existing-peers lists {others}, expected {}",
-                        me % self.p
-                    ));
-                    self.errors.fetch_add(1, Ordering::Relaxed);
-                }
-                self.joined.fetch_add(1, Ordering::Release);
+                self.on_peer_list(me, others);
             }
             "peer-joined" => {
                 self.peer_joined.fetch_add(1, Ordering::Release);
@@ -353,7 +473,7 @@ impl Shared {
 
 /// Run the plan against a server that is already listening.
 pub async fn run(plan: Plan) -> anyhow::Result<LoadResult> {
-    if plan.rooms == 0 || plan.peers < 2 && plan.target == Target::Host {
+    if plan.rooms == 0 || plan.peers < 2 && plan.target.rooms() {
         bail!("a run needs at least one room of two peers");
     }
     let n = plan.rooms * plan.peers;
@@ -369,7 +489,8 @@ pub async fn run(plan: Plan) -> anyhow::Result<LoadResult> {
         recv: (0..n * p).map(|_| AtomicU64::new(0)).collect(),
         inflight: (0..n).map(|_| AtomicU32::new(0)).collect(),
         wake: (0..n).map(|_| Notify::new()).collect(),
-        window: AtomicU32::new(plan.window.max(1)),
+        pong_due: (0..n).map(|_| AtomicBool::new(false)).collect(),
+        window: AtomicU32::new(1),
         sat_phase: AtomicU8::new(PHASE_WARMUP),
         sent_total: AtomicU64::new(0),
         saturating: AtomicUsize::new(0),
@@ -397,7 +518,6 @@ pub async fn run(plan: Plan) -> anyhow::Result<LoadResult> {
         connections: n,
         rss_idle_kib: pid.and_then(rss_kib),
         saturation_mix: Some(plan.sat_mix),
-        saturation_window: plan.window,
         ..LoadResult::default()
     };
 
@@ -413,7 +533,7 @@ pub async fn run(plan: Plan) -> anyhow::Result<LoadResult> {
     );
 
     // 2. Rooms and join waves.
-    if plan.target == Target::Host {
+    if plan.target.rooms() {
         out.join = Some(join_waves(&shared, &txs, &plan).await?);
         tokio::time::sleep(Duration::from_millis(500)).await;
         out.rss_joined_kib = pid.and_then(rss_kib);
@@ -459,43 +579,27 @@ pub async fn run(plan: Plan) -> anyhow::Result<LoadResult> {
         );
     }
 
-    // 5. Saturation.
+    // 5. Saturation, once per window.
     if !plan.sat.is_zero() {
-        let stop = CancellationToken::new();
-        shared.sat_phase.store(PHASE_WARMUP, Ordering::Relaxed);
-        for tx in &txs {
-            let _ = tx.send(Cmd::Saturate(plan.window, plan.sat_mix, stop.clone()));
+        for &window in &plan.windows {
+            let sat = saturation(&shared, &txs, &plan, window.max(1), pid).await;
+            eprintln!(
+                "  saturation, window {}: {:.0} msg/s received (server CPU {:.0} %, {:.2} µs/msg; load generator {:.0} %)",
+                sat.window,
+                sat.rate,
+                sat.server_cpu.unwrap_or(f64::NAN),
+                sat.server_us_per_msg.unwrap_or(f64::NAN),
+                sat.client_cpu.unwrap_or(f64::NAN)
+            );
+            out.saturation_rate = sat.rate;
+            out.saturation_latency = sat.latency;
+            out.saturation_window = sat.window;
+            out.saturation_server_cpu = sat.server_cpu;
+            out.saturation_server_us_per_msg = sat.server_us_per_msg;
+            out.saturation_client_cpu = sat.client_cpu;
+            out.saturations.push(sat);
         }
-        tokio::time::sleep(plan.sat_warmup).await;
-        shared.sat_phase.store(PHASE_SATURATE, Ordering::Relaxed);
-        let server_cpu = CpuMeter::start(pid);
-        let client_cpu = CpuMeter::start(Some(std::process::id()));
-        let r0 = shared.received_total.load(Ordering::Relaxed);
-        let t0 = Instant::now();
-        tokio::time::sleep(plan.sat).await;
-        let r1 = shared.received_total.load(Ordering::Relaxed);
-        let secs = t0.elapsed().as_secs_f64();
-        out.saturation_server_cpu = server_cpu.percent();
-        let server_secs = server_cpu.secs();
-        out.saturation_client_cpu = client_cpu.percent();
-        shared.sat_phase.store(PHASE_WARMUP, Ordering::Relaxed);
-        stop.cancel();
-        let _ = wait_for(
-            || shared.saturating.load(Ordering::Acquire) == 0,
-            STEP_TIMEOUT,
-        )
-        .await;
-        out.saturation_rate = (r1 - r0) as f64 / secs;
-        out.saturation_server_us_per_msg = server_secs.map(|s| s * 1e6 / (r1 - r0).max(1) as f64);
         out.saturation_frame_bytes = mean_frame(&shared.payloads, plan.sat_mix);
-        drain(&shared, 0).await;
-        out.saturation_latency = shared.hist[usize::from(PHASE_SATURATE)].summary();
-        eprintln!(
-            "  saturation: {:.0} msg/s received (server CPU {:.0} %, load generator {:.0} %)",
-            out.saturation_rate,
-            out.saturation_server_cpu.unwrap_or(f64::NAN),
-            out.saturation_client_cpu.unwrap_or(f64::NAN)
-        );
     }
     out.rss_after_kib = pid.and_then(rss_kib);
     if let (Some(a), Some(b)) = (out.rss_idle_kib, out.rss_after_kib) {
@@ -518,6 +622,54 @@ pub async fn run(plan: Plan) -> anyhow::Result<LoadResult> {
     Ok(out)
 }
 
+/// One saturation phase: every peer keeps `window` signals in flight; received/s and the
+/// server's CPU are counted over `plan.sat` after `plan.sat_warmup`.
+async fn saturation(
+    shared: &Arc<Shared>,
+    txs: &[mpsc::UnboundedSender<Cmd>],
+    plan: &Plan,
+    window: u32,
+    pid: Option<u32>,
+) -> Saturation {
+    let stop = CancellationToken::new();
+    shared.window.store(window, Ordering::Relaxed);
+    shared.sat_phase.store(PHASE_WARMUP, Ordering::Relaxed);
+    for tx in txs {
+        let _ = tx.send(Cmd::Saturate(window, plan.sat_mix, stop.clone()));
+    }
+    tokio::time::sleep(plan.sat_warmup).await;
+    shared.sat_phase.store(PHASE_SATURATE, Ordering::Relaxed);
+    let server_cpu = CpuMeter::start(pid);
+    let client_cpu = CpuMeter::start(Some(std::process::id()));
+    let r0 = shared.received_total.load(Ordering::Relaxed);
+    let t0 = Instant::now();
+    tokio::time::sleep(plan.sat).await;
+    let r1 = shared.received_total.load(Ordering::Relaxed);
+    let secs = t0.elapsed().as_secs_f64();
+    let server_pct = server_cpu.percent();
+    let server_secs = server_cpu.secs();
+    let client_pct = client_cpu.percent();
+    shared.sat_phase.store(PHASE_WARMUP, Ordering::Relaxed);
+    stop.cancel();
+    let _ = wait_for(
+        || shared.saturating.load(Ordering::Acquire) == 0,
+        STEP_TIMEOUT,
+    )
+    .await;
+    drain(shared, 0).await;
+    let hist = &shared.hist[usize::from(PHASE_SATURATE)];
+    let latency = hist.summary();
+    hist.reset();
+    Saturation {
+        window,
+        rate: (r1 - r0) as f64 / secs,
+        latency,
+        server_cpu: server_pct,
+        server_us_per_msg: server_secs.map(|s| s * 1e6 / (r1 - r0).max(1) as f64),
+        client_cpu: client_pct,
+    }
+}
+
 /// Mean client frame size of a mix, bytes.
 fn mean_frame(payloads: &Payloads, mix: Mix) -> f64 {
     let total: usize = (0..10).map(|i| payloads.frame_len(Kind::nth(mix, i))).sum();
@@ -536,9 +688,10 @@ fn tally(shared: &Shared, out: &mut LoadResult) {
             if s == 0 {
                 continue;
             }
-            let dst = match shared.target {
-                Target::Host => src / p * p + k_dst,
-                Target::Echo => src,
+            let dst = if shared.target.rooms() {
+                src / p * p + k_dst
+            } else {
+                src
             };
             let r = shared.recv[dst * p + src % p].load(Ordering::Relaxed);
             sent += s;
@@ -570,26 +723,30 @@ async fn connect_all(
             let shared = shared.clone();
             let url = plan.url.clone();
             async move {
-                let (ws, _) =
-                    tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), true)
-                        .await
-                        .with_context(|| format!("connecting peer {g} to {url}"))?;
+                let (ws, _) = tokio::time::timeout(
+                    STEP_TIMEOUT,
+                    tokio_tungstenite::connect_async_with_config(url.as_str(), Some(config), true),
+                )
+                .await
+                .with_context(|| {
+                    format!("peer {g}: no WebSocket handshake within {STEP_TIMEOUT:?}")
+                })?
+                .with_context(|| format!("connecting peer {g} to {url}"))?;
                 let (sink, stream) = ws.split();
                 let (welcome_tx, welcome_rx) = oneshot::channel();
-                let welcome = match shared.target {
-                    Target::Host => Some(welcome_tx),
-                    Target::Echo => {
-                        let _ = shared.ids[g].set(uuid::Uuid::new_v4().to_string());
-                        None
-                    }
+                let welcome = if shared.target.rooms() {
+                    Some(welcome_tx)
+                } else {
+                    let _ = shared.ids[g].set(uuid::Uuid::new_v4().to_string());
+                    None
                 };
                 let (tx, rx) = mpsc::unbounded_channel();
-                tokio::spawn(reader(shared.clone(), g, stream, welcome));
+                tokio::spawn(reader(shared.clone(), g, stream, welcome, tx.clone()));
                 tokio::spawn(writer(shared.clone(), g, sink, rx));
-                if shared.target == Target::Host {
+                if shared.target.rooms() {
                     tokio::time::timeout(STEP_TIMEOUT, welcome_rx)
                         .await
-                        .context("no welcome")?
+                        .context("no welcome (or Socket.IO connect)")?
                         .context("socket closed before welcome")?;
                 }
                 anyhow::Ok((g, tx))
@@ -610,6 +767,12 @@ async fn join_waves(
 ) -> anyhow::Result<Latency> {
     let (r, p) = (plan.rooms, plan.peers);
     for room in 0..r {
+        if plan.target.dialect().is_some() {
+            // The seeds' rooms are any name a peer joins.
+            let _ = shared.rooms[room].set(format!("bench-{room}").into());
+            shared.rooms_created.fetch_add(1, Ordering::Release);
+            continue;
+        }
         let _ = txs[room * p].send(Cmd::Text(format!(
             r#"{{"type":"create-room","name":"bench {room}"}}"#
         )));
@@ -716,11 +879,15 @@ async fn reader(
     me: usize,
     mut stream: SplitStream<Ws>,
     mut welcome: Option<oneshot::Sender<()>>,
+    tx: mpsc::UnboundedSender<Cmd>,
 ) {
     while let Some(msg) = stream.next().await {
         match msg {
             Ok(Message::Text(t)) => {
-                if !shared.on_signal(me, t.as_str()) {
+                if shared.on_signal(me, t.as_str()) {
+                } else if shared.target.dialect().is_some() {
+                    shared.on_sio_control(me, t.as_str(), &tx, &mut welcome);
+                } else {
                     shared.on_control(me, t.as_str(), &mut welcome);
                 }
             }
@@ -746,8 +913,15 @@ async fn writer(
     while let Some(cmd) = cmds.recv().await {
         let ok = match cmd {
             Cmd::Text(t) => sink.send(Message::text(t)).await.is_ok(),
+            Cmd::Pong => {
+                !shared.pong_due[g].swap(false, Ordering::AcqRel)
+                    || sink.send(Message::text(sio::PONG)).await.is_ok()
+            }
             Cmd::Join(room) => {
-                let frame = format!(r#"{{"type":"join","room":"{room}","name":"peer {g}"}}"#);
+                let frame = match shared.target.dialect() {
+                    None => format!(r#"{{"type":"join","room":"{room}","name":"peer {g}"}}"#),
+                    Some(d) => sio::join(d, &room),
+                };
                 shared.join_sent_ns[g].store(shared.now_ns(), Ordering::Release);
                 sink.send(Message::text(frame)).await.is_ok()
             }
@@ -758,9 +932,10 @@ async fn writer(
             }
             Cmd::Negotiate => {
                 let k = g % p;
-                let mates: Vec<usize> = match shared.target {
-                    Target::Host => (0..p).filter(|m| *m != k).collect(),
-                    Target::Echo => vec![k; p - 1],
+                let mates: Vec<usize> = if shared.target.rooms() {
+                    (0..p).filter(|m| *m != k).collect()
+                } else {
+                    vec![k; p - 1]
                 };
                 let mut ok = true;
                 for (i, m) in mates.into_iter().enumerate() {
@@ -802,6 +977,11 @@ async fn saturate(
     stop: &CancellationToken,
 ) -> bool {
     while !stop.is_cancelled() {
+        if shared.pong_due[g].swap(false, Ordering::AcqRel)
+            && sink.send(Message::text(sio::PONG)).await.is_err()
+        {
+            return false;
+        }
         let inflight = shared.inflight[g].load(Ordering::Relaxed);
         if inflight >= window {
             tokio::select! {

@@ -29,6 +29,25 @@ impl Kind {
         }
     }
 
+    /// The Socket.IO event the seed servers relay this kind as.
+    pub fn event(self, dialect: Dialect) -> &'static str {
+        match (self, dialect) {
+            (Kind::Offer, _) => "offer",
+            (Kind::Answer, _) => "answer",
+            (Kind::Candidate, Dialect::Node) => "ice-candidate",
+            (Kind::Candidate, Dialect::Flask) => "ice_candidate",
+        }
+    }
+
+    /// The field of a seed server's relay event that carries the signal.
+    fn field(self) -> &'static str {
+        match self {
+            Kind::Offer => "offer",
+            Kind::Answer => "answer",
+            Kind::Candidate => "candidate",
+        }
+    }
+
     fn from_code(c: &str) -> Option<Kind> {
         match c {
             "o" => Some(Kind::Offer),
@@ -58,6 +77,15 @@ pub enum Mix {
     Negotiation,
     /// Candidates only (≈ 0.3 KiB frames).
     Candidates,
+}
+
+/// The two seed servers' spellings of the same Socket.IO protocol (bench/seeds/).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Seed a, Express + Socket.IO: `join-room` with the room id, `ice-candidate`.
+    Node,
+    /// Seed b, Flask-SocketIO: `join_room` with `{"room": id}`, `ice_candidate`.
+    Flask,
 }
 
 /// The three bodies, JSON-escaped once.
@@ -125,6 +153,62 @@ impl Payloads {
             kind.code()
         );
         f
+    }
+
+    /// The same signal as a Socket.IO event to a seed server: `42["offer",{"target":<sid>,
+    /// "offer":"B|…"}]`, the header and the escaped body exactly as in [`Payloads::frame`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn sio_frame(
+        &self,
+        dialect: Dialect,
+        to: &str,
+        phase: u8,
+        src: usize,
+        dst: usize,
+        seq: u64,
+        sent_ns: u64,
+        kind: Kind,
+    ) -> String {
+        let body = self.body(kind);
+        let mut f = String::with_capacity(body.len() + 128);
+        let _ = write!(
+            f,
+            r#"42["{}",{{"target":"{to}","{}":"B|{phase}|{src}|{dst}|{seq}|{sent_ns}|{}|{body}"}}]"#,
+            kind.event(dialect),
+            kind.field(),
+            kind.code()
+        );
+        f
+    }
+
+    /// Read a relayed Socket.IO signal, `42["offer",{"from":<sid>,"offer":"B|…"}]`; `None`
+    /// when the packet is not a benchmark signal.
+    pub fn parse_sio<'a>(&self, dialect: Dialect, text: &'a str) -> Option<Header<'a>> {
+        let rest = text.strip_prefix(r#"42[""#)?;
+        let (event, rest) = rest.split_once('"')?;
+        let rest = rest.strip_prefix(r#",{"from":""#)?;
+        let (id, rest) = rest.split_once('"')?;
+        let (field, rest) = rest.strip_prefix(r#",""#)?.split_once('"')?;
+        let rest = rest.strip_prefix(r#":"B|"#)?;
+        let mut it = rest.splitn(7, '|');
+        let phase = it.next()?.parse().ok()?;
+        let src = it.next()?.parse().ok()?;
+        let dst = it.next()?.parse().ok()?;
+        let seq = it.next()?.parse().ok()?;
+        let sent_ns = it.next()?.parse().ok()?;
+        let kind = Kind::from_code(it.next()?)?;
+        let body = it.next()?.strip_suffix(r#""}]"#)?;
+        Some(Header {
+            phase,
+            src,
+            dst,
+            seq,
+            sent_ns,
+            id,
+            intact: body == self.body(kind)
+                && event == kind.event(dialect)
+                && field == kind.field(),
+        })
     }
 
     /// Size of the client frame for `kind` (without the header's variable digits).
@@ -254,5 +338,35 @@ mod tests {
             .replace("VP8", "VP9");
         assert!(!p.parse(&damaged).unwrap().intact);
         assert!(p.frame_len(Kind::Offer) > 3000 && p.frame_len(Kind::Candidate) < 400);
+    }
+
+    #[test]
+    fn a_socket_io_frame_parses_back_as_relayed() {
+        let p = Payloads::default();
+        let sid = "avvGiYtpdc6rohSJAAAA";
+        for dialect in [Dialect::Node, Dialect::Flask] {
+            for kind in [Kind::Offer, Kind::Answer, Kind::Candidate] {
+                let f = p.sio_frame(dialect, sid, 2, 3, 1, 7, 99, kind);
+                let value: serde_json::Value = serde_json::from_str(&f[2..]).expect("JSON");
+                assert_eq!(value[0], kind.event(dialect));
+                assert_eq!(value[1]["target"], sid);
+                // What a seed server emits: `{from, <field>}` with the field as received.
+                let relayed = format!(
+                    r#"42["{}",{{"from":"Xy_9","{}":{}}}]"#,
+                    kind.event(dialect),
+                    kind.field(),
+                    value[1][kind.field()]
+                );
+                let h = p.parse_sio(dialect, &relayed).expect("parses");
+                assert_eq!((h.phase, h.src, h.dst, h.seq, h.sent_ns), (2, 3, 1, 7, 99));
+                assert_eq!((h.id, h.intact), ("Xy_9", true));
+                assert!(p.parse(&relayed).is_none());
+            }
+        }
+        let wrong = r#"42["answer",{"from":"a","answer":"B|1|0|1|0|5|o|x"}]"#;
+        assert!(!p.parse_sio(Dialect::Node, wrong).unwrap().intact);
+        assert!(p
+            .parse_sio(Dialect::Node, r#"42["user-joined","abc"]"#)
+            .is_none());
     }
 }

@@ -1,5 +1,7 @@
-//! The server under test as a child process: the release `moim serve` or moim-bench's own echo
-//! server, always on 127.0.0.1. Started here, stopped here by its own pid, never anything else.
+//! The server under test as a child process: the release `moim serve`, moim-bench's own echo
+//! server, or one of the seeds' servers (bench/seeds/, installed by `scripts/deps.sh bench`),
+//! always on 127.0.0.1. Started here, stopped here by its own pid, never anything else. The pid
+//! is the server's own process (node, python), not a wrapper, so `/proc` reads the server.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -31,7 +33,12 @@ pub struct Server {
     pub startup: Duration,
     /// Its data folder and log, removed on drop.
     scratch: PathBuf,
+    /// Whether it speaks Socket.IO (the seeds' servers).
+    socket_io: bool,
 }
+
+/// Where the seeds' servers live, relative to the repository.
+pub const SEEDS_DIR: &str = "bench/seeds";
 
 impl Server {
     /// `moim serve` from `bin` on a free loopback port, logging to a scratch folder.
@@ -54,6 +61,45 @@ impl Server {
         let mut cmd = Command::new(std::env::current_exe().context("own path")?);
         cmd.args(["echo-server", "--port", &port.to_string()]);
         Self::spawn(cmd, port, scratch)
+    }
+
+    /// Seed a's server: `node bench/seeds/node/server.js` on a free loopback port.
+    pub fn start_node_seed(seeds: &Path) -> anyhow::Result<Server> {
+        let dir = seeds.join("node");
+        if !dir.join("node_modules/socket.io").is_dir() {
+            bail!(
+                "{} has no node_modules: run scripts/deps.sh bench (or test)",
+                dir.display()
+            );
+        }
+        let port = free_port()?;
+        let scratch = scratch_dir("node")?;
+        let mut cmd = Command::new("node");
+        cmd.arg(dir.join("server.js"))
+            .env("PORT", port.to_string())
+            .env("NODE_ENV", "production");
+        let mut s = Self::spawn(cmd, port, scratch)?;
+        s.socket_io = true;
+        Ok(s)
+    }
+
+    /// Seed b's server: `bench/seeds/flask/.venv/bin/python app.py` on a free loopback port.
+    pub fn start_flask_seed(seeds: &Path) -> anyhow::Result<Server> {
+        let dir = seeds.join("flask");
+        let python = dir.join(".venv/bin/python");
+        if !python.exists() {
+            bail!("{} is missing: run scripts/deps.sh bench", python.display());
+        }
+        let port = free_port()?;
+        let scratch = scratch_dir("flask")?;
+        let mut cmd = Command::new(python);
+        cmd.arg(dir.join("app.py"))
+            .args(["--port", &port.to_string()])
+            .env("PYTHONUNBUFFERED", "1")
+            .env("PYTHONWARNINGS", "ignore");
+        let mut s = Self::spawn(cmd, port, scratch)?;
+        s.socket_io = true;
+        Ok(s)
     }
 
     fn spawn(mut cmd: Command, port: u16, scratch: PathBuf) -> anyhow::Result<Server> {
@@ -86,12 +132,17 @@ impl Server {
             addr,
             startup,
             scratch,
+            socket_io: false,
         })
     }
 
-    /// `ws://127.0.0.1:<port>/ws`.
+    /// `ws://127.0.0.1:<port>/ws`, or the Socket.IO WebSocket URL of a seed server.
     pub fn ws_url(&self) -> String {
-        format!("ws://{}/ws", self.addr)
+        if self.socket_io {
+            crate::sio::url(self.addr)
+        } else {
+            format!("ws://{}/ws", self.addr)
+        }
     }
 
     /// Lines of the server's log that are warnings or errors.
@@ -99,7 +150,12 @@ impl Server {
         std::fs::read_to_string(self.scratch.join("server.log"))
             .unwrap_or_default()
             .lines()
-            .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+            .filter(|l| {
+                l.contains("WARN")
+                    || l.contains("ERROR")
+                    || l.contains("Error")
+                    || l.contains("Traceback")
+            })
             .map(str::to_string)
             .collect()
     }

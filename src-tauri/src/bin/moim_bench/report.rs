@@ -26,8 +26,8 @@ pub const TARGET_RSS_PER_PEER_KIB: f64 = 16.0;
 /// `moim-bench report` arguments.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// The folder of results (`footprint.json`, `host-1k-*.json`, `echo-1k-*.json`,
-    /// `host-10k-*.json`, `host-1k-small-*.json`, `echo-1k-small-*.json`, `commands.txt`).
+    /// The folder of results (`footprint.json`, `<server>-1k-<round>.json` and
+    /// `<server>-10k.json` for moim, node, flask and echo, `commands.txt`, `notes.txt`).
     #[arg(long)]
     dir: PathBuf,
     /// Where to write the Markdown.
@@ -212,11 +212,6 @@ fn load_runs(dir: &Path, prefix: &str, except: &str) -> anyhow::Result<Vec<LoadR
         .collect()
 }
 
-/// The median over runs of one figure.
-fn med(runs: &[LoadResult], f: impl Fn(&LoadResult) -> f64) -> f64 {
-    median(runs.iter().map(f).collect()).unwrap_or(f64::NAN)
-}
-
 fn machine() -> Vec<(&'static str, String)> {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
@@ -254,28 +249,137 @@ fn machine() -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The servers side by side, in the order of the table's columns.
+const SERVERS: [(&str, &str); 4] = [
+    ("moim", "moim"),
+    ("node", "Node seed"),
+    ("flask", "Flask seed"),
+    ("echo", "echo floor"),
+];
+
+/// Target against the Node seed server, same run: relay p99 at most this fraction of its.
+pub const TARGET_VS_NODE_RELAY_P99: f64 = 1.0 / 3.0;
+/// Saturation at least this multiple of the Node seed's.
+pub const TARGET_VS_NODE_SATURATION: f64 = 3.0;
+/// Host CPU per message at most this fraction of the Node seed's.
+pub const TARGET_VS_NODE_CPU: f64 = 1.0 / 3.0;
+/// RSS per joined peer at most this fraction of the Node seed's.
+pub const TARGET_VS_NODE_RSS: f64 = 1.0 / 4.0;
+
+/// Every server's 1,000-peer runs (`<server>-1k-<i>.json`) and 10,000-peer run
+/// (`<server>-10k.json`), read from the results folder.
+struct Runs {
+    one_k: Vec<Vec<LoadResult>>,
+    ten_k: Vec<Vec<LoadResult>>,
+}
+
+impl Runs {
+    fn load(dir: &Path) -> anyhow::Result<Runs> {
+        let mut one_k = Vec::new();
+        let mut ten_k = Vec::new();
+        for (key, _) in SERVERS {
+            one_k.push(load_runs(dir, &format!("{key}-1k-"), "")?);
+            ten_k.push(load_runs(dir, &format!("{key}-10k"), "")?);
+        }
+        Ok(Runs { one_k, ten_k })
+    }
+
+    fn moim(&self) -> &[LoadResult] {
+        &self.one_k[0]
+    }
+}
+
+/// A figure of a run, NaN when the run did not produce it.
+type Figure<'a> = &'a dyn Fn(&LoadResult) -> f64;
+
+/// The median of a figure over the runs that finished.
+fn med_ok(runs: &[LoadResult], f: Figure) -> f64 {
+    median(runs.iter().filter(|r| r.failure.is_none()).map(f).collect()).unwrap_or(f64::NAN)
+}
+
+/// The median over rounds of `f(other) / f(moim)`, each ratio taken within one round of the
+/// interleaved runs.
+fn ratio(moim: &[LoadResult], other: &[LoadResult], f: Figure) -> f64 {
+    median(
+        moim.iter()
+            .zip(other)
+            .filter(|(a, b)| a.failure.is_none() && b.failure.is_none())
+            .map(|(a, b)| f(b) / f(a))
+            .collect(),
+    )
+    .unwrap_or(f64::NAN)
+}
+
+fn sat_at(r: &LoadResult, window: u32) -> Option<&crate::load::Saturation> {
+    r.saturations.iter().find(|s| s.window == window)
+}
+
+/// Host CPU per relayed signal in the paced phase, µs (CPU % of a core → µs per message).
+fn paced_us_per_msg(r: &LoadResult) -> f64 {
+    r.paced_server_cpu.unwrap_or(f64::NAN) * 1e4 / r.paced_rate.max(1e-9)
+}
+
+fn fmt_ms(us: f64) -> String {
+    if us.is_nan() {
+        "–".into()
+    } else if us >= 100_000.0 {
+        format!("{:.0} ms", us / 1e3)
+    } else if us >= 1_000.0 {
+        format!("{:.1} ms", us / 1e3)
+    } else {
+        format!("{:.2} ms", us / 1e3)
+    }
+}
+
+fn fmt_num(x: f64) -> String {
+    if x.is_nan() {
+        "–".into()
+    } else {
+        thousands(x)
+    }
+}
+
+fn fmt_f(x: f64, digits: usize, unit: &str) -> String {
+    if x.is_nan() {
+        "–".into()
+    } else {
+        format!("{x:.digits$}{unit}")
+    }
+}
+
+/// Microseconds with as many decimals as they deserve.
+fn fmt_us(x: f64) -> String {
+    if x.is_nan() {
+        "–".into()
+    } else if x < 10.0 {
+        format!("{x:.2} µs")
+    } else if x < 100.0 {
+        format!("{x:.1} µs")
+    } else {
+        format!("{} µs", thousands(x))
+    }
+}
+
+fn fmt_ratio(x: f64) -> String {
+    if x.is_nan() || x.is_infinite() {
+        String::new()
+    } else if x >= 10.0 {
+        format!(" ({x:.0}×)")
+    } else {
+        format!(" ({x:.2}×)")
+    }
+}
+
 /// Write the Markdown report from the results in `args.dir`.
 pub fn write(args: ReportArgs) -> anyhow::Result<()> {
     let dir = &args.dir;
-    let host = load_runs(dir, "host-1k-", "host-1k-small-")?;
-    let echo = load_runs(dir, "echo-1k-", "echo-1k-small-")?;
-    let host_small = load_runs(dir, "host-1k-small-", "")?;
-    let echo_small = load_runs(dir, "echo-1k-small-", "")?;
-    let big = load_runs(dir, "host-10k-", "")?;
+    let runs = Runs::load(dir)?;
     let fp: Option<Footprint> = std::fs::read_to_string(dir.join("footprint.json"))
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok());
     let commands = std::fs::read_to_string(dir.join("commands.txt")).unwrap_or_default();
-    let md = markdown(
-        &args,
-        &host,
-        &echo,
-        &host_small,
-        &echo_small,
-        &big,
-        fp.as_ref(),
-        &commands,
-    );
+    let notes = std::fs::read_to_string(dir.join("notes.txt")).unwrap_or_default();
+    let md = markdown(&args, &runs, fp.as_ref(), &commands, &notes);
     if let Some(parent) = args.out.parent() {
         std::fs::create_dir_all(parent)?;
     }
@@ -284,96 +388,193 @@ pub fn write(args: ReportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn us(x: f64) -> String {
-    if x.is_nan() {
-        "–".into()
-    } else if x >= 100.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.1}")
+/// One row of the side-by-side table: a figure for every server, with its ratio to moim's.
+fn row(
+    w: &mut String,
+    runs: &[Vec<LoadResult>],
+    name: &str,
+    f: Figure,
+    fmt: &dyn Fn(f64) -> String,
+) {
+    let _ = write!(w, "| {name} |");
+    for (i, server) in runs.iter().enumerate() {
+        let v = med_ok(server, f);
+        let cell = if v.is_nan() {
+            "–".to_string()
+        } else if i == 0 {
+            fmt(v)
+        } else {
+            format!("{}{}", fmt(v), fmt_ratio(ratio(&runs[0], server, f)))
+        };
+        let _ = write!(w, " {cell} |");
     }
+    let _ = writeln!(w);
 }
 
-#[allow(clippy::too_many_arguments)]
 fn markdown(
     args: &ReportArgs,
-    host: &[LoadResult],
-    echo: &[LoadResult],
-    host_small: &[LoadResult],
-    echo_small: &[LoadResult],
-    big: &[LoadResult],
+    runs: &Runs,
     fp: Option<&Footprint>,
     commands: &str,
+    notes: &str,
 ) -> String {
     let mut s = String::new();
     let w = &mut s;
-    let runs = host.len();
+    let host = runs.moim();
+    let node = &runs.one_k[1];
+    let echo = &runs.one_k[3];
+    let rounds = host.len();
     let _ = writeln!(w, "# moim benchmarks\n");
-    let _ =
-        writeln!(
+    let _ = writeln!(
         w,
         "Written by `make bench` (`scripts/bench.sh` → `moim-bench report`); do not edit by hand, \
-         run it again. Taken {}{}. Load generator and host share the machine, on 127.0.0.1 only.\n",
+         run it again. Taken {}{}. Load generator and servers share the machine, on 127.0.0.1 only.{}\n",
         if args.date.is_empty() { "on an unrecorded date" } else { &args.date },
-        if args.commit.is_empty() { String::new() } else { format!(" at commit `{}`", args.commit) }
+        if args.commit.is_empty() { String::new() } else { format!(" at commit `{}`", args.commit) },
+        if notes.trim().is_empty() { String::new() } else { format!(" {}", notes.trim()) }
     );
     let _ = writeln!(w, "## Machine\n\n| | |\n| --- | --- |");
     for (k, v) in machine() {
         let _ = writeln!(w, "| {k} | {v} |");
     }
 
-    // Targets.
-    let relay_p99 = med(host, |r| r.paced.p99_us);
-    let echo_p99 = med(echo, |r| r.paced.p99_us);
-    let ratio = relay_p99 / echo_p99;
-    let join_p99 = med(host, |r| r.join.map_or(f64::NAN, |j| j.p99_us));
-    let sat = med(host, |r| r.saturation_rate);
-    let sat_small = med(host_small, |r| r.saturation_rate);
-    let rss_peer = med(host, |r| r.rss_per_peer_kib.unwrap_or(f64::NAN));
+    // Targets against the Node seed, then moim's own.
+    let windows = [1u32, 4, 16];
+    let p99 = |r: &LoadResult| r.paced.p99_us;
+    let rss_peer = |r: &LoadResult| r.rss_per_peer_kib.unwrap_or(f64::NAN);
+    let rate_at = |wnd: u32| move |r: &LoadResult| sat_at(r, wnd).map_or(f64::NAN, |s| s.rate);
+    let cpu_at = |wnd: u32| {
+        move |r: &LoadResult| {
+            sat_at(r, wnd)
+                .and_then(|s| s.server_us_per_msg)
+                .unwrap_or(f64::NAN)
+        }
+    };
+    // (what, figure, at most (true) or at least (false), the goal as a ratio)
+    let checks: Vec<(String, Box<dyn Fn(&LoadResult) -> f64>, bool, f64, &str)> = vec![
+        (
+            "relay p99, paced 1,000 msg/s".into(),
+            Box::new(p99),
+            true,
+            TARGET_VS_NODE_RELAY_P99,
+            "≤ 0.33×",
+        ),
+        (
+            "saturation msg/s, window 1".into(),
+            Box::new(rate_at(1)),
+            false,
+            TARGET_VS_NODE_SATURATION,
+            "≥ 3×",
+        ),
+        (
+            "saturation msg/s, window 4".into(),
+            Box::new(rate_at(4)),
+            false,
+            TARGET_VS_NODE_SATURATION,
+            "≥ 3×",
+        ),
+        (
+            "saturation msg/s, window 16".into(),
+            Box::new(rate_at(16)),
+            false,
+            TARGET_VS_NODE_SATURATION,
+            "≥ 3×",
+        ),
+        (
+            "host CPU per message, paced 1,000 msg/s".into(),
+            Box::new(paced_us_per_msg),
+            true,
+            TARGET_VS_NODE_CPU,
+            "≤ 0.33×",
+        ),
+        (
+            "host CPU per message, window 1".into(),
+            Box::new(cpu_at(1)),
+            true,
+            TARGET_VS_NODE_CPU,
+            "≤ 0.33×",
+        ),
+        (
+            "host CPU per message, window 4".into(),
+            Box::new(cpu_at(4)),
+            true,
+            TARGET_VS_NODE_CPU,
+            "≤ 0.33×",
+        ),
+        (
+            "host CPU per message, window 16".into(),
+            Box::new(cpu_at(16)),
+            true,
+            TARGET_VS_NODE_CPU,
+            "≤ 0.33×",
+        ),
+        (
+            "RSS per joined peer".into(),
+            Box::new(rss_peer),
+            true,
+            TARGET_VS_NODE_RSS,
+            "≤ 0.25×",
+        ),
+    ];
+    let _ = writeln!(
+        w,
+        "\n## Targets against the seed's Node server\n\nEach figure of moim ÷ the same figure of \
+         the Node seed, in the same run: the median over {rounds} interleaved rounds of the ratio \
+         within each round. The echo floor's ratio beside it is the best any server could reach \
+         on this machine under the same load generator. A missed target is marked **MISSED**; \
+         see *What limits it* below.\n\n| target: moim ÷ Node seed | goal | moim | echo floor | |\n\
+         | --- | --- | --- | --- | --- |"
+    );
+    for (what, f, at_most, goal, goal_text) in &checks {
+        let x = ratio(node, host, f.as_ref());
+        let floor = ratio(node, echo, f.as_ref());
+        let met = known(x, |x| if *at_most { x <= *goal } else { x >= *goal });
+        let _ = writeln!(
+            w,
+            "| {what} | {goal_text} | {} | {} | {} |",
+            fmt_f(x, 2, "×"),
+            fmt_f(floor, 2, "×"),
+            mark(met)
+        );
+    }
+
+    let relay_p99 = med_ok(host, &p99);
+    let echo_ratio = ratio(echo, host, &p99);
+    let join_p99 = med_ok(host, &|r| r.join.map_or(f64::NAN, |j| j.p99_us));
+    let sat16 = med_ok(host, &|r| sat_at(r, 16).map_or(f64::NAN, |s| s.rate));
+    let rss = med_ok(host, &rss_peer);
+    let big = &runs.ten_k[0];
     let big_ok = !big.is_empty() && big.iter().all(LoadResult::correct);
-    let big_lost: u64 = big
-        .iter()
-        .map(|r| r.lost + r.misdelivered + r.corrupt)
-        .sum();
-    let known = |x: f64, ok: bool| (!x.is_nan()).then_some(ok);
-    let targets = [
+    let own = [
         Verdict {
             what: "relay p99, 1,000 peers, paced 1,000 msg/s",
             goal: format!("≤ {TARGET_RELAY_P99_MS} ms"),
-            measured: format!("{:.3} ms", relay_p99 / 1e3),
-            met: known(relay_p99, relay_p99 / 1e3 <= TARGET_RELAY_P99_MS),
+            measured: fmt_ms(relay_p99),
+            met: known(relay_p99, |x| x / 1e3 <= TARGET_RELAY_P99_MS),
         },
         Verdict {
             what: "relay p99 ÷ echo-floor p99, same load",
             goal: format!("≤ {TARGET_ECHO_RATIO}×"),
-            measured: format!("{ratio:.2}×"),
-            met: known(ratio, ratio <= TARGET_ECHO_RATIO),
+            measured: fmt_f(echo_ratio, 2, "×"),
+            met: known(echo_ratio, |x| x <= TARGET_ECHO_RATIO),
         },
         Verdict {
             what: "join → peer list p99, 1,000 peers in waves",
             goal: format!("≤ {TARGET_JOIN_P99_MS} ms"),
-            measured: format!("{:.3} ms", join_p99 / 1e3),
-            met: known(join_p99, join_p99 / 1e3 <= TARGET_JOIN_P99_MS),
+            measured: fmt_ms(join_p99),
+            met: known(join_p99, |x| x / 1e3 <= TARGET_JOIN_P99_MS),
         },
         Verdict {
-            what: "relayed msg/s at saturation, 1,000 peers",
+            what: "relayed msg/s at saturation (window 16), 1,000 peers",
             goal: format!("≥ {}", thousands(TARGET_SATURATION)),
-            measured: format!(
-                "{} (negotiation mix); {} (candidates only)",
-                thousands(sat),
-                if sat_small.is_nan() {
-                    "–".into()
-                } else {
-                    thousands(sat_small)
-                }
-            ),
-            met: known(sat, sat >= TARGET_SATURATION),
+            measured: fmt_num(sat16),
+            met: known(sat16, |x| x >= TARGET_SATURATION),
         },
         Verdict {
             what: "host RSS per joined peer, 1,000 peers",
             goal: format!("≤ {TARGET_RSS_PER_PEER_KIB} KiB"),
-            measured: format!("{rss_peer:.1} KiB"),
-            met: known(rss_peer, rss_peer <= TARGET_RSS_PER_PEER_KIB),
+            measured: fmt_f(rss, 1, " KiB"),
+            met: known(rss, |x| x <= TARGET_RSS_PER_PEER_KIB),
         },
         Verdict {
             what: "10,000 concurrent peers, messages lost",
@@ -382,7 +583,10 @@ fn markdown(
                 "not run".into()
             } else {
                 format!(
-                    "{big_lost} of {} signals",
+                    "{} of {} signals",
+                    big.iter()
+                        .map(|r| r.lost + r.misdelivered + r.corrupt)
+                        .sum::<u64>(),
                     thousands(big.iter().map(|r| r.sent as f64).sum())
                 )
             },
@@ -391,10 +595,9 @@ fn markdown(
     ];
     let _ = writeln!(
         w,
-        "\n## Targets\n\nMedians of {runs} runs where a figure is noisy. A missed target is \
-         marked **MISSED**; see *What limits it* below.\n\n| target | goal | measured | |\n| --- | --- | --- | --- |"
+        "\n## moim's own targets\n\n| target | goal | measured | |\n| --- | --- | --- | --- |"
     );
-    for t in &targets {
+    for t in &own {
         let _ = writeln!(
             w,
             "| {} | {} | {} | {} |",
@@ -405,186 +608,287 @@ fn markdown(
         );
     }
 
-    // 1,000 peers.
-    let one = |runs: &[LoadResult], f: &dyn Fn(&LoadResult) -> f64| us(med(runs, f));
+    // The side-by-side table.
     let _ = writeln!(
         w,
-        "\n## Signaling at 1,000 peers (250 rooms × 4)\n\n\
-         ### Relay latency under a paced load\n\n\
-         1,000 signals/s in total (one per peer per second), negotiation mix, for {:.0} s. Relay = \
-         one-way, from the sender writing the frame to the target reading it (both clients live \
-         in moim-bench, one clock). Echo floor = the same client code against moim-bench's echo \
-         server, every frame addressed back to its sender: a round trip with exactly as many \
-         socket hops as one relay (client → server → client), so the ratio compares like with like.\n\n\
-         | µs | p50 | p99 | p99.9 | max |\n| --- | --- | --- | --- | --- |",
-        med(host, |r| r.paced.samples as f64 / r.paced_rate.max(1.0))
+        "\n## Side by side: 1,000 peers (250 rooms × 4)\n\n\
+         One `moim-bench` drives every server with the same clients, rooms, signals, pacing and \
+         windows; the four servers run one after another in each of {rounds} rounds, and every \
+         cell is the median over the rounds (in brackets: the median of the ratio to moim within \
+         each round). moim and the echo floor speak moim's protocol; the seeds' servers \
+         (bench/seeds/) speak Socket.IO (`join-room` / `join_room`, `existing-users`, \
+         `user-joined`, `offer` / `answer` / `ice-candidate` relayed by socket id). The echo floor \
+         sends every signal back to its sender instead of relaying it, with exactly as many \
+         socket hops: the least any server on this machine can do. CPU is the server process's \
+         own (utime + stime from `/proc/<pid>/stat`, all its threads), RSS its `VmRSS`.\n"
     );
-    let _ = writeln!(
+    let _ = write!(w, "| |");
+    for (_, label) in SERVERS {
+        let _ = write!(w, " {label} |");
+    }
+    let _ = writeln!(w, "\n| --- | --- | --- | --- | --- |");
+    let r = &runs.one_k;
+    row(
         w,
-        "| moim relay | {} | {} | {} | {} |",
-        one(host, &|r| r.paced.p50_us),
-        one(host, &|r| r.paced.p99_us),
-        one(host, &|r| r.paced.p999_us),
-        one(host, &|r| r.paced.max_us)
+        r,
+        "join → peer list p50 (4 waves of 250 joins at once)",
+        &|r| r.join.map_or(f64::NAN, |j| j.p50_us),
+        &fmt_ms,
     );
-    let _ = writeln!(
+    row(
         w,
-        "| echo floor | {} | {} | {} | {} |",
-        one(echo, &|r| r.paced.p50_us),
-        one(echo, &|r| r.paced.p99_us),
-        one(echo, &|r| r.paced.p999_us),
-        one(echo, &|r| r.paced.max_us)
+        r,
+        "join → peer list p99",
+        &|r| r.join.map_or(f64::NAN, |j| j.p99_us),
+        &fmt_ms,
     );
-    let ratio_at = |f: &dyn Fn(&LoadResult) -> f64| format!("{:.2}×", med(host, f) / med(echo, f));
-    let _ = writeln!(
+    row(
         w,
-        "| relay ÷ echo | {} | {} | {} | |",
-        ratio_at(&|r| r.paced.p50_us),
-        ratio_at(&|r| r.paced.p99_us),
-        ratio_at(&|r| r.paced.p999_us)
+        r,
+        "relay p50, paced 1,000 msg/s",
+        &|r| r.paced.p50_us,
+        &fmt_ms,
     );
-    let _ = writeln!(
+    row(w, r, "relay p99, paced 1,000 msg/s", &p99, &fmt_ms);
+    row(
         w,
-        "\nHost CPU during the paced phase: {:.1} % of one core.",
-        med(host, |r| r.paced_server_cpu.unwrap_or(f64::NAN))
+        r,
+        "relay p99.9, paced 1,000 msg/s",
+        &|r| r.paced.p999_us,
+        &fmt_ms,
     );
-
-    let _ = writeln!(
+    row(
         w,
-        "\n### Join → peer list\n\nEvery room's next peer joins at once (4 waves of 250 joins); \
-         from writing `join` to reading `existing-peers`.\n\n\
-         | µs | p50 | p99 | p99.9 | max |\n| --- | --- | --- | --- | --- |\n| 1,000 peers | {} | {} | {} | {} |",
-        one(host, &|r| r.join.map_or(f64::NAN, |j| j.p50_us)),
-        one(host, &|r| r.join.map_or(f64::NAN, |j| j.p99_us)),
-        one(host, &|r| r.join.map_or(f64::NAN, |j| j.p999_us)),
-        one(host, &|r| r.join.map_or(f64::NAN, |j| j.max_us)),
+        r,
+        "host CPU, paced 1,000 msg/s (% of one core)",
+        &|r| r.paced_server_cpu.unwrap_or(f64::NAN),
+        &|x| fmt_f(x, 1, " %"),
     );
-    if !big.is_empty() {
-        let _ = writeln!(
+    row(
+        w,
+        r,
+        "host CPU per message, paced 1,000 msg/s",
+        &paced_us_per_msg,
+        &fmt_us,
+    );
+    for wnd in windows {
+        let rate = move |r: &LoadResult| sat_at(r, wnd).map_or(f64::NAN, |s| s.rate);
+        row(
             w,
-            "| 10,000 peers (waves of 2,500) | {} | {} | {} | {} |",
-            one(big, &|r| r.join.map_or(f64::NAN, |j| j.p50_us)),
-            one(big, &|r| r.join.map_or(f64::NAN, |j| j.p99_us)),
-            one(big, &|r| r.join.map_or(f64::NAN, |j| j.p999_us)),
-            one(big, &|r| r.join.map_or(f64::NAN, |j| j.max_us)),
+            r,
+            &format!("saturation msg/s, window {wnd}"),
+            &rate,
+            &fmt_num,
+        );
+        let cpu = move |r: &LoadResult| {
+            sat_at(r, wnd)
+                .and_then(|s| s.server_us_per_msg)
+                .unwrap_or(f64::NAN)
+        };
+        row(
+            w,
+            r,
+            &format!("host CPU per message, window {wnd}"),
+            &cpu,
+            &fmt_us,
+        );
+        let pct = move |r: &LoadResult| {
+            sat_at(r, wnd)
+                .and_then(|s| s.server_cpu)
+                .unwrap_or(f64::NAN)
+        };
+        row(
+            w,
+            r,
+            &format!("host CPU, window {wnd} (% of one core)"),
+            &pct,
+            &|x| fmt_f(x, 0, " %"),
+        );
+        let lg = move |r: &LoadResult| {
+            sat_at(r, wnd)
+                .and_then(|s| s.client_cpu)
+                .unwrap_or(f64::NAN)
+        };
+        row(
+            w,
+            r,
+            &format!("load generator CPU, window {wnd}"),
+            &lg,
+            &|x| fmt_f(x, 0, " %"),
         );
     }
-
-    let _ = writeln!(
+    row(
         w,
-        "\n### Throughput at saturation\n\nEvery peer keeps {} signals in flight to its room-mates \
-         (a closed loop, so no outbox ever overflows); received signals are counted over {:.0} s \
-         after a warm-up. CPU is % of one core (the machine has {} in all, shared by host and load).\n\n\
-         | | mean frame | received/s | host CPU | host µs CPU/msg | load generator CPU | p50 latency | p99 latency |\n\
-         | --- | --- | --- | --- | --- | --- | --- | --- |",
-        host.first().map_or(0, |r| r.saturation_window),
-        10.0,
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        r,
+        "RSS idle",
+        &|r| r.rss_idle_kib.map_or(f64::NAN, |x| x as f64 / 1024.0),
+        &|x| fmt_f(x, 1, " MiB"),
     );
-    let sat_row = |w: &mut String, name: &str, runs: &[LoadResult]| {
-        if runs.is_empty() {
-            return;
-        }
-        let _ = writeln!(
-            w,
-            "| {name} | {:.0} B | {} | {:.0} % | {:.2} | {:.0} % | {} µs | {} µs |",
-            med(runs, |r| r.saturation_frame_bytes),
-            thousands(med(runs, |r| r.saturation_rate)),
-            med(runs, |r| r.saturation_server_cpu.unwrap_or(f64::NAN)),
-            med(runs, |r| r.saturation_server_us_per_msg.unwrap_or(f64::NAN)),
-            med(runs, |r| r.saturation_client_cpu.unwrap_or(f64::NAN)),
-            us(med(runs, |r| r.saturation_latency.p50_us)),
-            us(med(runs, |r| r.saturation_latency.p99_us)),
-        );
-    };
-    sat_row(w, "moim, negotiation mix", host);
-    sat_row(w, "echo floor, negotiation mix", echo);
-    sat_row(w, "moim, candidates only", host_small);
-    sat_row(w, "echo floor, candidates only", echo_small);
-    if !big.is_empty() {
-        sat_row(w, "moim at 10,000 peers, negotiation mix", big);
-    }
-
-    let _ = writeln!(
+    row(
         w,
-        "\n### Memory\n\nHost `VmRSS` from `/proc/<pid>/status`: idle before any connection, with \
-         every peer joined, and after all the traffic (buffers that grew for 3.5 KiB offers, \
-         allocator high-water marks). Per peer = (RSS − idle RSS) ÷ peers.\n\n\
-         | | idle | all joined | per joined peer | after traffic | per peer after traffic |\n\
-         | --- | --- | --- | --- | --- | --- |"
+        r,
+        "RSS with 1,000 peers joined",
+        &|r| r.rss_joined_kib.map_or(f64::NAN, |x| x as f64 / 1024.0),
+        &|x| fmt_f(x, 1, " MiB"),
     );
-    let mem_row = |w: &mut String, name: &str, runs: &[LoadResult]| {
-        if runs.is_empty() {
-            return;
-        }
-        let _ = writeln!(
-            w,
-            "| {name} | {:.1} MiB | {:.1} MiB | {:.1} KiB | {:.1} MiB | {:.1} KiB |",
-            med(runs, |r| r.rss_idle_kib.map_or(f64::NAN, |x| x as f64)) / 1024.0,
-            med(runs, |r| r.rss_joined_kib.map_or(f64::NAN, |x| x as f64)) / 1024.0,
-            med(runs, |r| r.rss_per_peer_kib.unwrap_or(f64::NAN)),
-            med(runs, |r| r.rss_after_kib.map_or(f64::NAN, |x| x as f64)) / 1024.0,
-            med(runs, |r| r.rss_per_peer_after_kib.unwrap_or(f64::NAN)),
-        );
-    };
-    mem_row(w, "1,000 peers", host);
-    mem_row(w, "10,000 peers", big);
+    row(w, r, "RSS per joined peer", &rss_peer, &|x| {
+        fmt_f(x, 1, " KiB")
+    });
+    row(
+        w,
+        r,
+        "RSS per peer after all the traffic",
+        &|r| r.rss_per_peer_after_kib.unwrap_or(f64::NAN),
+        &|x| fmt_f(x, 1, " KiB"),
+    );
+    row(
+        w,
+        r,
+        "signals checked (sent = received, in order, intact)",
+        &|r| r.sent as f64,
+        &fmt_num,
+    );
 
     // 10,000 peers.
-    let _ = writeln!(w, "\n## 10,000 concurrent peers (2,500 rooms × 4)\n");
-    if big.is_empty() {
-        let _ = writeln!(w, "Not run.");
-    } else {
-        let _ = writeln!(
-            w,
-            "| | |\n| --- | --- |\n\
-             | connect + `welcome`, all 10,000 | {:.2} s |\n\
-             | negotiation burst (offer/answer + 4 candidates to every room-mate, all at once) | {} signals delivered in {:.2} s |\n\
-             | relay, paced {:.0} msg/s: p50 / p99 / p99.9 | {} / {} / {} µs |\n\
-             | saturation | {} msg/s |\n\
-             | signals sent / received / lost / misdelivered / damaged / out of order | {} / {} / {} / {} / {} / {} |\n\
-             | errors, sockets closed early | {} , {} |",
-            med(big, |r| r.connect_secs),
-            thousands(med(big, |r| r.negotiate_msgs as f64)),
-            med(big, |r| r.negotiate_secs),
-            med(big, |r| r.paced_rate),
-            one(big, &|r| r.paced.p50_us),
-            one(big, &|r| r.paced.p99_us),
-            one(big, &|r| r.paced.p999_us),
-            thousands(med(big, |r| r.saturation_rate)),
-            thousands(big.iter().map(|r| r.sent as f64).sum()),
-            thousands(big.iter().map(|r| r.received as f64).sum()),
-            big.iter().map(|r| r.lost).sum::<u64>(),
-            big.iter().map(|r| r.misdelivered).sum::<u64>(),
-            big.iter().map(|r| r.corrupt).sum::<u64>(),
-            big.iter().map(|r| r.out_of_order).sum::<u64>(),
-            big.iter().map(|r| r.errors).sum::<u64>(),
-            big.iter().map(|r| r.unexpected_closes).sum::<u64>(),
-        );
+    let _ = writeln!(
+        w,
+        "\n## 10,000 peers (2,500 rooms × 4), once per server\n\nThe same phases with joins in waves of \
+         2,500, a paced 1,000 msg/s for 10 s and saturation at window 4 (a server that cannot \
+         hold 10,000 connections shows why).\n"
+    );
+    let _ = write!(w, "| |");
+    for (_, label) in &SERVERS[..3] {
+        let _ = write!(w, " {label} |");
     }
-    let all: Vec<&LoadResult> = host
+    let _ = writeln!(w, "\n| --- | --- | --- | --- |");
+    let t = &runs.ten_k[..3];
+    let held = |w: &mut String| {
+        let _ = write!(w, "| holds 10,000 peers |");
+        for server in t {
+            let cell = match server.first() {
+                None => "not run".to_string(),
+                Some(r) => match &r.failure {
+                    None if r.correct() => "yes".to_string(),
+                    None => format!(
+                        "**no**: {} lost, {} misdelivered, {} errors, {} sockets closed early",
+                        r.lost, r.misdelivered, r.errors, r.unexpected_closes
+                    ),
+                    Some(f) => format!("**no**: {}", f.replace('|', "/").replace('\n', " ")),
+                },
+            };
+            let _ = write!(w, " {cell} |");
+        }
+        let _ = writeln!(w);
+    };
+    held(w);
+    row(
+        w,
+        t,
+        "connect all 10,000",
+        &|r| r.connect_secs * 1e6,
+        &|x| fmt_f(x / 1e6, 2, " s"),
+    );
+    row(
+        w,
+        t,
+        "join → peer list p50 (waves of 2,500)",
+        &|r| r.join.map_or(f64::NAN, |j| j.p50_us),
+        &fmt_ms,
+    );
+    row(
+        w,
+        t,
+        "join → peer list p99",
+        &|r| r.join.map_or(f64::NAN, |j| j.p99_us),
+        &fmt_ms,
+    );
+    row(
+        w,
+        t,
+        "relay p50, paced 1,000 msg/s",
+        &|r| r.paced.p50_us,
+        &fmt_ms,
+    );
+    row(w, t, "relay p99, paced 1,000 msg/s", &p99, &fmt_ms);
+    row(
+        w,
+        t,
+        "saturation msg/s, window 4",
+        &|r| sat_at(r, 4).map_or(f64::NAN, |s| s.rate),
+        &fmt_num,
+    );
+    row(
+        w,
+        t,
+        "host CPU per message, window 4",
+        &|r| {
+            sat_at(r, 4)
+                .and_then(|s| s.server_us_per_msg)
+                .unwrap_or(f64::NAN)
+        },
+        &fmt_us,
+    );
+    row(
+        w,
+        t,
+        "RSS with 10,000 peers joined",
+        &|r| r.rss_joined_kib.map_or(f64::NAN, |x| x as f64 / 1024.0),
+        &|x| fmt_f(x, 0, " MiB"),
+    );
+    row(w, t, "RSS per joined peer", &rss_peer, &|x| {
+        fmt_f(x, 1, " KiB")
+    });
+    row(w, t, "signals checked", &|r| r.sent as f64, &fmt_num);
+
+    let all: Vec<&LoadResult> = runs.one_k.iter().chain(&runs.ten_k).flatten().collect();
+    let wrong: Vec<String> = all
         .iter()
-        .chain(echo)
-        .chain(host_small)
-        .chain(echo_small)
-        .chain(big)
+        .filter(|r| r.failure.is_none() && !r.correct())
+        .map(|r| {
+            format!(
+                "{}, {} peers: {} lost, {} misdelivered, {} damaged, {} out of order, {} errors, {} closed early",
+                r.target.map_or("?", |t| t.label()),
+                r.connections,
+                r.lost,
+                r.misdelivered,
+                r.corrupt,
+                r.out_of_order,
+                r.errors,
+                r.unexpected_closes
+            )
+        })
         .collect();
-    let anomalies: Vec<&String> = all
+    let anomalies: Vec<String> = all
         .iter()
-        .flat_map(|r| r.error_samples.iter().chain(&r.server_warnings))
+        .flat_map(|r| {
+            let who = r.target.map_or("?", |t| t.label());
+            r.error_samples
+                .iter()
+                .chain(&r.server_warnings)
+                .map(move |e| format!("{who}: {e}"))
+        })
         .collect();
-    let _ =
-        writeln!(
+    let _ = writeln!(
         w,
         "\nEvery run checks every signal: per sender→target pair, sent = received, in order, at \
-         exactly the addressed peer (`from` is the sender's peer id, the target is the one the \
-         header names), with the body byte for byte as sent. {}",
+         exactly the addressed peer (`from` is the sender's id, the target is the one the header \
+         names), with the body byte for byte as sent. {}{}",
+        if wrong.is_empty() {
+            "Every run that finished accounted for every signal.".to_string()
+        } else {
+            format!("Runs that did not: {}.", wrong.join("; "))
+        },
         if anomalies.is_empty() {
-            "No run reported an anomaly or a host warning.".to_string()
+            " No run reported an anomaly or a server warning.".to_string()
         } else {
             format!(
-                "Anomalies and host warnings reported:\n\n```\n{}\n```",
-                anomalies.iter().take(20).map(|s| s.as_str()).collect::<Vec<_>>().join("\n")
+                " Anomalies and server warnings reported:\n\n```\n{}\n```",
+                anomalies
+                    .iter()
+                    .take(20)
+                    .map(|s| s.chars().take(300).collect::<String>())
+                    .collect::<Vec<_>>()
+                    .join("\n")
             )
         }
     );
@@ -641,7 +945,14 @@ fn markdown(
         w,
         "\n## On the LAN and in the browser\n\n| measure | median | min | max | runs |\n| --- | --- | --- | --- | --- |"
     );
-    for d in extra("discovery.json") {
+    let discovery = extra("discovery.json");
+    if discovery.is_empty() {
+        let _ = writeln!(
+            w,
+            "| mDNS discovery between two namespace hosts | not measured in this run | | | |"
+        );
+    }
+    for d in discovery {
         let _ = writeln!(
             w,
             "| mDNS: a host process starts, creates a room, until another host lists it (two namespace hosts) | {:.0} ms | {:.0} ms | {:.0} ms | {} |",
@@ -652,11 +963,17 @@ fn markdown(
         );
     }
     let calls = extra("call-setup.json");
+    let call_ran = args.dir.join("call-setup.log").exists();
     for n in [2, 4, 6] {
         if !calls.iter().any(|d| d["peers"] == n) {
+            let why = if call_ran {
+                "not measured: the run did not finish (see *What limits it*)"
+            } else {
+                "not measured in this run"
+            };
             let _ = writeln!(
                 w,
-                "| call set-up, {n} peers in headless Chromium | not measured: the run did not finish (see *What limits it*) | | | |"
+                "| call set-up, {n} peers in headless Chromium | {why} | | | |"
             );
         }
     }
@@ -690,14 +1007,6 @@ fn markdown(
         }
     }
 
-    let _ = writeln!(
-        w,
-        "\n## For scale\n\nA Node/Socket.IO signaling server like the seed demo's, measured on the \
-         same kind of machine: 1,000 peers relay p99 0.88 ms at 1,000 msg/s, join p99 114 ms, \
-         ~22,000 msg/s at saturation, ~72 KB RSS per peer; Flask-SocketIO ~2,400 msg/s. \
-         (Figures as given in the benchmark brief, not re-measured here.)"
-    );
-
     let _ = writeln!(w, "\n## What limits it\n\n{}", LIMITS);
 
     let _ = writeln!(
@@ -708,31 +1017,56 @@ fn markdown(
     s
 }
 
+/// `Some(ok(x))`, or `None` when the figure was not measured.
+fn known(x: f64, ok: impl Fn(f64) -> bool) -> Option<bool> {
+    (!x.is_nan()).then(|| ok(x))
+}
+
 /// The reasoning behind the figures, kept next to the code that produces them.
 const METHOD: &str = "\
-- **Host under test**: the release binary, `moim serve --no-mdns --bind 127.0.0.1 --port <free> \
+- **moim**: the release binary, `moim serve --no-mdns --bind 127.0.0.1 --port <free> \
   --max-connections 12000 --msg-rate 1000000 --msg-burst 1000000 --data-dir <temp>`, logging at \
   the default level to a file. The flood limit (default 50 msg/s, burst 200 per connection) is \
   raised because a saturation run would otherwise measure the limiter; the bucket is still \
   checked on every message, at the same cost.
-- **Load generator**: `moim-bench`, a tokio client with one reader and one writer task per \
-  WebSocket, on the same machine (the host gets no cores of its own). Peers connect 64 at a \
-  time and read `welcome`; each room's first peer sends `create-room`; then every room's next \
-  peer sends `join` at once, wave after wave.
-- **Signals** look like a browser's: `data` holds JSON with an SDP offer (≈ 3.5 KiB) or answer \
-  (≈ 2.5 KiB), or an ICE candidate (≈ 0.2 KiB), so the host unescapes and re-escapes `\\r\\n` and \
-  quotes as it would in a call. The negotiation mix is one offer, one answer and eight \
-  candidates in every ten signals. A header in front of the JSON carries sender, target, a \
-  per-pair sequence number and the send time.
-- **Paced load**: a 1 ms ticker hands out signals at the set total rate, one peer after \
-  another; each peer addresses its room-mates in turn.
-- **Saturation**: a closed loop: each peer keeps a window of signals in flight and tops it up \
-  when its receivers have taken half, so the host is never asked to buffer without bound (its \
-  outbox per peer holds 512 frames; a client that falls further behind is dropped, by design).
+- **Node seed** (`bench/seeds/node/server.js`): seed a's server rebuilt from its description, \
+  Express 4 and Socket.IO 4.8 on Node.js, one process, `node server.js` with `NODE_ENV=production`, \
+  bound to 127.0.0.1. A peer emits `join-room` with the room id and hears `existing-users` (the \
+  ids already there), the others hear `user-joined`; `offer`, `answer` and `ice-candidate` carry \
+  `target` and are emitted to that socket as `{from, offer|answer|candidate}`.
+- **Flask seed** (`bench/seeds/flask/app.py`): seed b's server rebuilt from its description, \
+  Flask-SocketIO 5 on eventlet (`socketio.run`, one process), bound to 127.0.0.1; the same events \
+  spelled `join_room` (with `{room}`) and `ice_candidate`, the user list as `[{sid}]`.
 - **Echo floor**: `moim-bench echo-server`, tokio-tungstenite reading each frame and writing it \
-  back, with the host's buffer settings; the same client code, the same connections and the \
-  same paced load, every signal addressed to its own sender.
-- **CPU** from `/proc/<pid>/stat` (utime + stime) over the phase; **RSS** from `VmRSS`.
+  back, with moim's buffer settings; every signal addressed to its own sender.
+- **Load generator**: `moim-bench`, a tokio client with one reader and one writer task per \
+  WebSocket, on the same machine (the servers get no cores of their own). For the seeds it \
+  speaks Engine.IO v4 / Socket.IO v5 over the WebSocket transport (`EIO=4&transport=websocket`: \
+  the open packet, `40` connect, `42[...]` events, the server's pings answered with `3`). Peers \
+  connect 64 at a time and wait for `welcome` (moim) or the Socket.IO connect (seeds); each \
+  moim room's first peer sends `create-room` (a seed's room is any name); then every room's \
+  next peer joins at once, wave after wave.
+- **Signals** look like a browser's: an SDP offer (≈ 3.5 KiB) or answer (≈ 2.5 KiB), or an ICE \
+  candidate (≈ 0.2 KiB), as escaped JSON, so every server unescapes and re-escapes `\\r\\n` and \
+  quotes as it would in a call; moim gets it as `data`, a seed as the `offer` / `answer` / \
+  `candidate` field. The mix is one offer, one answer and eight candidates in every ten \
+  signals. A header in front of the JSON carries sender, target, a per-pair sequence number \
+  and the send time.
+- **Negotiation burst**: every peer sends every room-mate an offer or answer and four \
+  candidates at once (not in the table; it warms every server up the same way).
+- **Paced load**: a 1 ms ticker hands out 1,000 signals/s in total, one peer after another; \
+  each peer addresses its room-mates in turn. Relay = one-way, from the sender writing the frame \
+  to the target reading it (both clients live in moim-bench, one clock). Host CPU per message = \
+  the server's CPU over the phase ÷ signals relayed: the cost of a signal when the server is \
+  mostly idle, as in real calls.
+- **Saturation**: a closed loop at windows 1, 4 and 16: each peer keeps that many signals in \
+  flight and tops them up when its receivers have taken half, so no server is asked to buffer \
+  without bound; received signals are counted after a warm-up. Window 1 is close to a call's \
+  negotiation (a few signals in flight per peer); window 16 is a deep queue where every wake-up \
+  finds many frames.
+- **CPU** from `/proc/<pid>/stat` (utime + stime) over the phase; **RSS** from `VmRSS` in \
+  `/proc/<pid>/status`: idle before any connection, with every peer joined, and after all the \
+  traffic. Per peer = (RSS − idle RSS) ÷ peers.
 - **Startup**: spawn → the first successful TCP connect to the port, polled every 0.5 ms.";
 
 /// Why the figures are what they are (updated with the profiling notes).

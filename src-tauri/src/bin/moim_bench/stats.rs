@@ -50,6 +50,13 @@ impl Histogram {
         self.buckets[index(ns)].fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Forget every value (between phases that share a histogram).
+    pub fn reset(&self) {
+        for b in &self.buckets {
+            b.store(0, Ordering::Relaxed);
+        }
+    }
+
     /// The percentiles that the report uses.
     pub fn summary(&self) -> Latency {
         let counts: Vec<u64> = self
