@@ -797,6 +797,17 @@ async fn a_reader_that_never_reads_is_dropped_at_its_byte_budget() {
     let id = welcome["peer_id"].as_str().unwrap().to_string();
     stalled.join(&room, "Stalled").await;
     c[0].expect("peer-joined").await;
+    // It stays alive (it writes a ping now and then), so only its byte budget can drop it.
+    let (mut sink, stream) = stalled.ws.split();
+    let alive = tokio::spawn(async move {
+        loop {
+            let ping = Message::text(json!({"type": "ping"}).to_string());
+            if sink.send(ping).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    });
     let big = "q".repeat(32 * 1024);
     let mut sent_bytes = 0usize;
     loop {
@@ -815,8 +826,10 @@ async fn a_reader_that_never_reads_is_dropped_at_its_byte_budget() {
         );
     }
     // What the budget allows, plus the kernel's buffers; a count of 512 frames would be 16 MiB.
+    println!("dropped after {sent_bytes} bytes");
     assert!(sent_bytes > moim::config::OUTBOX_BYTES / 2, "{sent_bytes}");
-    drop(stalled);
+    alive.abort();
+    drop(stream);
     host.stop().await;
 }
 
@@ -1019,7 +1032,11 @@ async fn control_frames_count_against_the_flood_limit() {
     for _ in 0..100 {
         c[0].ws.send(Message::Ping(vec![1].into())).await.unwrap();
     }
-    let frame = c[0].expect_close().await.expect("a close frame");
+    // The host pings now and then, so wait for the close with a deadline of its own.
+    let frame = tokio::time::timeout(EVENT_TIMEOUT, c[0].expect_close())
+        .await
+        .expect("closed for the flood")
+        .expect("a close frame");
     assert_eq!(u16::from(frame.code), 1008);
     assert_eq!(c[1].expect("peer-left").await["reason"], "closed");
     host.stop().await;

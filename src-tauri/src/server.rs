@@ -606,9 +606,14 @@ impl Host {
                     || (!self.inner.config.bind.is_unspecified() && self.inner.config.bind == ip)
                     || crate::net::lan_addrs().contains(&ip)
             }
-            Err(_) => crate::tls::default_names(&self.inner.hub.settings().host.name)
-                .iter()
-                .any(|n| n.eq_ignore_ascii_case(bare)),
+            // The names of `--name` and of the machine itself (what its own mDNS announces).
+            Err(_) => [
+                self.inner.hub.settings().host.name.clone(),
+                crate::config::machine_name(),
+            ]
+            .iter()
+            .flat_map(|n| crate::tls::default_names(n))
+            .any(|n| n.eq_ignore_ascii_case(bare)),
         }
     }
 
