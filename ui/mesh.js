@@ -326,6 +326,7 @@ export class Mesh extends Emitter {
       // the other side rebuilt its connection (it reloaded its state or dropped ours): follow
       this.traceStep(from, 'follow-new-session', msg.s);
       peer = this._replacePeer(from);
+      if (!peer) return;
     }
     peer.handle(msg);
   }

@@ -377,6 +377,7 @@ export class Peer extends Emitter {
       this.makingOffer = true;
       await this.pc.setLocalDescription();
       const d = this.pc.localDescription;
+      if (!d) return;
       this.trace(`${d.type}-out`, this.iceRestarting ? 'ice-restart' : undefined);
       this.iceRestarting = false;
       this._send({ description: d.toJSON() });
@@ -442,7 +443,8 @@ export class Peer extends Emitter {
         if (!pc.currentLocalDescription) await this.applyCaps();
         await pc.setLocalDescription();
         this.trace('answer-out');
-        this._send({ description: pc.localDescription.toJSON() });
+        const answer = pc.localDescription;
+        if (answer) this._send({ description: answer.toJSON() });
       }
     } else if (msg.candidate) {
       this._once('candidate-in', msg.candidate.candidate?.split(' ')[7] || '');

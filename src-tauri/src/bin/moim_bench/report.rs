@@ -411,6 +411,16 @@ fn row(
     let _ = writeln!(w);
 }
 
+/// One target against the Node seed: what, the figure, at most (true) or at least (false),
+/// the goal as a ratio, and the goal as people read it.
+type TargetCheck = (
+    String,
+    Box<dyn Fn(&LoadResult) -> f64>,
+    bool,
+    f64,
+    &'static str,
+);
+
 fn markdown(
     args: &ReportArgs,
     runs: &Runs,
@@ -451,7 +461,7 @@ fn markdown(
         }
     };
     // (what, figure, at most (true) or at least (false), the goal as a ratio)
-    let checks: Vec<(String, Box<dyn Fn(&LoadResult) -> f64>, bool, f64, &str)> = vec![
+    let checks: Vec<TargetCheck> = vec![
         (
             "relay p99, paced 1,000 msg/s".into(),
             Box::new(p99),
