@@ -48,6 +48,11 @@ export function hostErrorNotice(msg, ctx) {
       return { code, level: 'error', text: 'This host holds as many meetings as it allows. Join an existing one, or try later.' };
     case 'rate-limited':
       return { code, level: 'warn', text: 'Too many messages went to the host at once; reconnecting.' };
+    case 'try-later': {
+      // a per-address budget of the host (rooms created, wrong passcodes, connections)
+      const secs = typeof msg.retry_after_ms === 'number' ? Math.max(1, Math.ceil(msg.retry_after_ms / 1000)) : null;
+      return { code, level: 'warn', text: `The host asks this network to wait${secs ? ` ${secs} s` : ''} before trying that again.` };
+    }
     default:
       return { code: 'error', level: 'error', text: msg.message || `The host refused a request (${code}).` };
   }

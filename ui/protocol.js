@@ -40,7 +40,7 @@
  * @property {number} msg_burst messages allowed at once
  */
 
-/** @typedef {'left'|'closed'|'timeout'|'replaced'} LeaveReason */
+/** @typedef {'left'|'closed'|'timeout'} LeaveReason */
 
 /** @typedef {{name: string, token: string}} Recreate what a rejoining member presents */
 
@@ -58,7 +58,7 @@
 /**
  * @typedef {'bad-json'|'unknown-type'|'bad-message'|'bad-frame'|'invalid-field'|'too-large'
  *   |'no-such-room'|'room-full'|'wrong-passcode'|'bad-token'|'already-in-room'|'not-in-room'
- *   |'unknown-peer'|'rate-limited'|'too-many-rooms'|'host-unreachable'} ErrorCode
+ *   |'unknown-peer'|'rate-limited'|'too-many-rooms'|'host-unreachable'|'try-later'} ErrorCode
  */
 
 // ------------------------------------------------------------------- client → host
@@ -100,7 +100,7 @@
 /** @typedef {{type: 'pong', nonce?: number}} Pong */
 /**
  * @typedef {{type: 'error', code: ErrorCode, message: string, capacity?: number, limit?: number,
- *   field?: string, got?: string}} ErrorMessage
+ *   field?: string, got?: string, retry_after_ms?: number}} ErrorMessage
  */
 /** @typedef {{type: 'closing', reason: string}} Closing */
 

@@ -281,6 +281,7 @@ test('early signals wait, bounded, and are replayed for known peers only', () =>
 
 test('error sentences', () => {
   assert.match(hostErrorNotice({ type: 'error', code: 'room-full', message: '', capacity: 8 }, {}).text, /at most 8 people/);
+  assert.match(hostErrorNotice({ type: 'error', code: 'try-later', message: '', retry_after_ms: 2500 }, {}).text, /wait 3 s/);
   assert.match(hostErrorNotice({ type: 'error', code: 'no-such-room', message: '' }, { roomId: ROOM }).text, new RegExp(`“${ROOM}”`));
   assert.equal(hostErrorNotice({ type: 'error', code: 'invalid-field', message: 'too long', field: 'name' }, {}).text, 'Name: too long');
   assert.equal(hostErrorNotice({ type: 'error', code: 'host-unreachable', message: 'B is away' }, {}).code, 'error');
