@@ -112,12 +112,16 @@ function join(roomId, passcode) {
   if (!call.name) return lobby.focusName();
   speaking.resume();
   if (!session.join(roomId, passcode)) return cannotReach();
-  if (!webrtc) announceNoWebRTC(joinLink(base, roomId));
 }
 
 session.on('phase', () => markView(session.view));
 session.on('busy', (/** @type {boolean} */ busy) => lobby.setBusy(busy));
-session.on('join', () => mesh.mark('join'));
+session.on('join', (/** @type {import('./protocol.js').Join} */ msg) => {
+  mesh.mark('join');
+  // a first join (typed, clicked or right after creating the room), not a rejoin: a window
+  // without WebRTC offers the meeting to a browser that can call
+  if (!webrtc && !msg.recreate) announceNoWebRTC(joinLink(base, msg.room));
+});
 session.on('connect', (/** @type {string|null} */ via) => {
   // another host's session (or back to this one's): a new peer there, nothing to resume
   directory.sessionChanged();
