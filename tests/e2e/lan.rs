@@ -55,13 +55,7 @@ where
     let spec = format!("{}|{}", names.join(","), lan.subnet);
     let mut child = lan
         .command(1, std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            test,
-            "--include-ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args(super::rerun_args(test))
         .env(ENV_LAN, spec)
         .stdin(Stdio::null())
         .spawn()

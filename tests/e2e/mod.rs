@@ -153,6 +153,18 @@ pub fn step(what: &str) {
 
 // ------------------------------------------------------------------------- namespaces
 
+/// The arguments that re-run exactly the test `test` of this binary (ignored or not), its
+/// output uncaptured, inside a namespace.
+pub fn rerun_args(test: &str) -> [&str; 5] {
+    [
+        "--exact",
+        test,
+        "--include-ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]
+}
+
 /// Re-run this test binary's test `test` inside the namespace; its output is forwarded
 /// through `print!` so the test harness captures it like any test output.
 pub fn run_self(
@@ -164,13 +176,7 @@ pub fn run_self(
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
     let mut child = ns
         .command(exe)
-        .args([
-            "--exact",
-            test,
-            "--include-ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args(rerun_args(test))
         .env(ENV_NETNS, &ns.name)
         .env(ENV_DIR, dir)
         .stdin(Stdio::null())
