@@ -9,8 +9,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use futures_util::{SinkExt, StreamExt};
-use http_body_util::{BodyExt, Empty, Full};
-use hyper::body::{Bytes, Incoming};
+use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
@@ -164,103 +163,6 @@ async fn raw_ws(host: &TestHost) -> TcpStream {
     .await;
     assert_eq!(status, 101);
     tcp
-}
-
-/// A client of `/events` over a real HTTP connection (the same shape as tests/sse.rs's).
-struct SseClient {
-    body: Incoming,
-    buf: String,
-    addr: SocketAddr,
-    session: String,
-}
-
-async fn http(addr: SocketAddr, method: &str, path: &str, body: Option<String>) -> (u16, Incoming) {
-    let tcp = TcpStream::connect(addr).await.unwrap();
-    let io = hyper_util::rt::TokioIo::new(tcp);
-    let (mut sender, conn) = hyper::client::conn::http1::handshake::<
-        _,
-        http_body_util::Either<Full<Bytes>, Empty<Bytes>>,
-    >(io)
-    .await
-    .unwrap();
-    tokio::spawn(conn);
-    let req = hyper::Request::builder()
-        .method(method)
-        .uri(path)
-        .header("host", addr.to_string())
-        .body(match body {
-            Some(b) => http_body_util::Either::Left(Full::new(Bytes::from(b))),
-            None => http_body_util::Either::Right(Empty::new()),
-        })
-        .unwrap();
-    let resp = sender.send_request(req).await.unwrap();
-    (resp.status().as_u16(), resp.into_body())
-}
-
-impl SseClient {
-    async fn open(host: &TestHost) -> SseClient {
-        let (status, body) = http(host.addr, "GET", "/events", None).await;
-        assert_eq!(status, 200);
-        let mut c = SseClient {
-            body,
-            buf: String::new(),
-            addr: host.addr,
-            session: String::new(),
-        };
-        let (event, data) = c.next_event().await.expect("session event");
-        assert_eq!(event, "session");
-        c.session = serde_json::from_str::<Value>(&data).unwrap()["session"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        c
-    }
-
-    /// The next event, or None when the stream ended.
-    async fn next_event(&mut self) -> Option<(String, String)> {
-        loop {
-            if let Some(end) = self.buf.find("\n\n") {
-                let block: String = self.buf.drain(..end + 2).collect();
-                let (mut event, mut data) = (String::from("message"), String::new());
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("event:") {
-                        event = v.trim().to_string();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data.push_str(v.trim_start());
-                    }
-                }
-                if data.is_empty() && event == "message" {
-                    continue;
-                }
-                return Some((event, data));
-            }
-            let frame = tokio::time::timeout(EVENT_TIMEOUT, self.body.frame())
-                .await
-                .expect("an event in time")?;
-            if let Ok(chunk) = frame.ok()?.into_data() {
-                self.buf.push_str(&String::from_utf8_lossy(&chunk));
-            }
-        }
-    }
-
-    async fn recv(&mut self, ty: &str) -> Value {
-        loop {
-            let (event, data) = self.next_event().await.expect("stream open");
-            if event == "message" {
-                let v: Value = serde_json::from_str(&data).unwrap();
-                if v["type"] == ty {
-                    return v;
-                }
-            }
-        }
-    }
-
-    async fn post(&self, msg: Value) -> u16 {
-        let path = format!("/events/{}", self.session);
-        http(self.addr, "POST", &path, Some(msg.to_string()))
-            .await
-            .0
-    }
 }
 
 // 1. The origin policy ---------------------------------------------------------------------

@@ -14,6 +14,10 @@ use tokio_util::sync::CancellationToken;
 
 #[path = "../harness/mod.rs"]
 pub mod harness;
+mod sse;
+
+#[allow(unused_imports)]
+pub use sse::{http, http_from, SseClient};
 
 use harness::ws;
 /// How long any single expected event may take before the test fails (a guard against
