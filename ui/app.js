@@ -23,6 +23,7 @@ import { InviteView, copyText } from './view/invite.js';
 import { FingerprintBox } from './view/fingerprint.js';
 import { askPasscode } from './view/dialog.js';
 import { markView, onAnyClick } from './view/dom.js';
+import { startLanguage } from './i18n.js';
 
 /**
  * What the desktop shell may set before this script runs (an initialization script):
@@ -102,11 +103,7 @@ const call = new Call({ session, sig, mesh, media, chat, stats, speaking, early,
 
 // ---------------------------------------------------------------- the session
 
-/**
- * @param {string} roomId
- * @param {string} passcode
- * @returns {void}
- */
+/** @param {string} roomId @param {string} passcode @returns {void} */
 function join(roomId, passcode) {
   if (session.inRoom) return;
   if (!call.name) return lobby.focusName();
@@ -282,6 +279,7 @@ onAnyClick(() => {
 window.addEventListener('pagehide', () => mesh.broadcast({ t: 'bye' }));
 
 async function main() {
+  startLanguage();
   const want = call.restore(params);
   route();
   start.autojoin = params.get('autojoin') === '1' && session.phase === 'prejoin' && !!call.name;

@@ -76,7 +76,25 @@
 /** @typedef {{type: 'chat', id: string, text: string}} ChatOut */
 /** @typedef {{type: 'ping', nonce?: number}} Ping */
 
-/** @typedef {CreateRoom|Join|Leave|SignalOut|Update|ListRooms|WatchHosts|ChatOut|Ping} ClientMessage */
+// Each feature area adds its messages in its own section below and names them in its union
+// (`never` until it has any).
+
+// @meeting (client → host)
+/** @typedef {never} MeetingOut */
+
+// @files (client → host)
+/** @typedef {never} FilesOut */
+
+// @room-control (client → host)
+/** @typedef {never} ControlOut */
+
+// @first-minutes (client → host)
+/** @typedef {never} StatusOut */
+
+/**
+ * @typedef {CreateRoom|Join|Leave|SignalOut|Update|ListRooms|WatchHosts|ChatOut|Ping|MeetingOut
+ *   |FilesOut|ControlOut|StatusOut} ClientMessage
+ */
 
 // ------------------------------------------------------------------- host → client
 
@@ -104,9 +122,21 @@
  */
 /** @typedef {{type: 'closing', reason: string}} Closing */
 
+// @meeting (host → client)
+/** @typedef {never} MeetingIn */
+
+// @files (host → client)
+/** @typedef {never} FilesIn */
+
+// @room-control (host → client)
+/** @typedef {never} ControlIn */
+
+// @first-minutes (host → client)
+/** @typedef {never} StatusIn */
+
 /**
  * @typedef {Welcome|RoomCreated|ExistingPeers|PeerJoined|PeerUpdated|PeerLeft|Left|SignalIn|Rooms
- *   |Hosts|ChatIn|Pong|ErrorMessage|Closing} ServerMessage
+ *   |Hosts|ChatIn|Pong|ErrorMessage|Closing|MeetingIn|FilesIn|ControlIn|StatusIn} ServerMessage
  */
 
 export {};

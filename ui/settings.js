@@ -14,6 +14,8 @@ export const SETTINGS = {
   useCam: 'moim.useCamera',
   /** '0' to join without the microphone */
   useMic: 'moim.useMicrophone',
+  /** the language the person chose ('' to follow the browser) */
+  lang: 'moim.language',
 };
 
 /** @param {string} key @returns {string} '' when unset or storage is off */

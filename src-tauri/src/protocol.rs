@@ -119,7 +119,13 @@ pub enum ClientMessage {
         /// Echoed back in `pong`.
         #[serde(default)]
         nonce: Option<u64>,
-    },
+    }, // @meeting: screen share, hands, reactions
+
+       // @files: file offers, recording
+
+       // @room-control: roles, waiting room, moderation
+
+       // @first-minutes: room status for the pre-join page
 }
 
 fn default_true() -> bool {
@@ -147,6 +153,13 @@ pub const CLIENT_TYPES: &[&str] = &[
     "watch-hosts",
     "chat",
     "ping",
+    // @meeting
+
+    // @files
+
+    // @room-control
+
+    // @first-minutes
 ];
 
 /// A room as others see it.
@@ -345,7 +358,13 @@ pub enum ServerMessage {
     Closing {
         /// Why.
         reason: String,
-    },
+    }, // @meeting: screen share, hands, reactions
+
+       // @files: file offers, recording
+
+       // @room-control: roles, waiting room, moderation
+
+       // @first-minutes: room status for the pre-join page
 }
 
 /// The body of an `error` message.
@@ -409,7 +428,9 @@ pub enum ErrorCode {
     /// A room on another host was asked for through this one, and that host cannot be reached.
     HostUnreachable,
     /// This address spent its budget (room creation, passcode attempts); wait `retry_after_ms`.
-    TryLater,
+    TryLater, // @room-control
+
+              // @first-minutes
 }
 
 impl ErrorBody {

@@ -3,6 +3,11 @@
 //! and a default route into its link (Chromium gathers no ICE candidates without one); none is
 //! connected to the machine's real interfaces. On drop, every process still inside (all of them
 //! started by the test) is killed by PID, then the namespace is deleted.
+//!
+//! A namespace is handed over *settled*: IPv6 duplicate-address detection is off (otherwise
+//! each link-local address turns from tentative to valid about a second after its link comes
+//! up, and Chromium, seeing a new address, fails every load in flight with
+//! `ERR_NETWORK_CHANGED`), and no address is tentative and no link is still coming up.
 
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -48,8 +53,64 @@ impl Netns {
     pub fn add(name: String) -> Result<Netns, String> {
         ip(&["netns", "add", &name])?;
         let ns = Netns { name };
+        // before any link exists, so every link made or moved here inherits it
+        for conf in ["all", "default"] {
+            ns.sysctl(&format!("net.ipv6.conf.{conf}.accept_dad=0"))?;
+        }
         ip(&["-n", &ns.name, "link", "set", "lo", "up"])?;
         Ok(ns)
+    }
+
+    /// Set one sysctl inside this namespace.
+    pub fn sysctl(&self, setting: &str) -> Result<(), String> {
+        let out = self
+            .command("sysctl")
+            .args(["-qw", setting])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("sysctl {setting}: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "sysctl {setting} in {}: {}",
+                self.name,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        }
+    }
+
+    /// Wait until no address is tentative and every link that is up has its carrier, so a
+    /// browser started now sees no network change (see the module docs).
+    pub fn settle(&self) -> Result<(), String> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let tentative = self.ip_output(&["-6", "addr", "show", "tentative"])?;
+            let links = self.ip_output(&["-o", "link", "show", "up"])?;
+            let coming_up = links
+                .lines()
+                .any(|l| l.contains("state LOWERLAYERDOWN") || l.contains("NO-CARRIER"));
+            if tentative.trim().is_empty() && !coming_up {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(format!(
+                    "namespace {} did not settle in 10 s:\n{tentative}\n{links}",
+                    self.name
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn ip_output(&self, args: &[&str]) -> Result<String, String> {
+        let out = Command::new("ip")
+            .args(["-n", &self.name])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("ip {}: {e}", args.join(" ")))?;
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     /// A namespace alone: a veth pair `eth0` (10.78.0.1/24, default route) ↔ `eth0p`, both
@@ -62,6 +123,7 @@ impl Netns {
         ])?;
         ip(&["-n", n, "link", "set", "eth0p", "up"])?;
         ns.configure("eth0", "10.78.0.1/24")?;
+        ns.settle()?;
         Ok(ns)
     }
 
@@ -140,7 +202,9 @@ pub fn link(
         &b.name,
     ])?;
     a.configure(dev_a, &format!("{addr_a}/24"))?;
-    b.configure(dev_b, &format!("{addr_b}/24"))
+    b.configure(dev_b, &format!("{addr_b}/24"))?;
+    a.settle()?;
+    b.settle()
 }
 
 /// Several namespace "hosts" on one private bridge (for tests that need a LAN: discovery,
@@ -175,6 +239,10 @@ impl Lan {
             host.configure("eth0", &format!("{}/24", lan.addr(k)))?;
             ip(&["-n", &b, "link", "set", &port, "master", "br0", "up"])?;
             lan.hosts.push(host);
+        }
+        lan.bridge.settle()?;
+        for host in &lan.hosts {
+            host.settle()?;
         }
         Ok(lan)
     }
