@@ -234,29 +234,21 @@ impl Host {
             .with_state(self.clone())
     }
 
-    /// Serve on `listener` until `shutdown` fires; then tell every peer the host is closing,
-    /// close their sockets, and wait (briefly) for the goodbyes to be written.
-    ///
-    /// One port speaks both HTTPS and plain HTTP: the first byte of a connection tells a TLS
-    /// handshake from a plain request. Plain HTTP is answered for this machine (the app's own
-    /// window and the browser hand-off use `http://127.0.0.1`), and, with `--lan-http`, for
-    /// the LAN; other plain requests are redirected to HTTPS.
-    pub async fn serve(
-        self,
-        listener: TcpListener,
-        shutdown: CancellationToken,
-    ) -> std::io::Result<()> {
-        let local = listener.local_addr()?;
-        self.inner
-            .port
-            .store(usize::from(local.port()), Ordering::Release);
-        tracing::info!(addr = %local, tls = self.inner.tls.is_some(), "host listening");
-        let lateness = tokio::spawn(self.inner.params.lateness.clone().run(shutdown.clone()));
+    /// mDNS (unless off) and the LAN directory it feeds, with the loop that pushes it to the
+    /// lobby watchers: the mDNS task (it unregisters on shutdown) and the lobby loop.
+    fn start_directory(
+        &self,
+        port: u16,
+        shutdown: &CancellationToken,
+    ) -> (
+        Option<tokio::task::JoinHandle<()>>,
+        tokio::task::JoinHandle<()>,
+    ) {
         let discovery = (!self.inner.config.no_mdns).then(|| {
             Discovery::new(Identity {
                 id: self.host_id(),
                 name: self.inner.hub.settings().host.name.clone(),
-                port: local.port(),
+                port,
                 fingerprint: self.inner.tls.as_ref().map(|t| t.fingerprint),
                 interfaces: self.inner.config.interfaces.clone(),
             })
@@ -265,13 +257,26 @@ impl Host {
         let directory = Directory::new(self.inner.hub.clone(), self.self_entry(), discovery);
         *self.inner.directory.write() = Some(directory.clone());
         let lobby = tokio::spawn(lobby_loop(directory, shutdown.clone()));
+        (mdns, lobby)
+    }
+
+    /// Accept connections until `shutdown`, each served on `http` (or refused at once when
+    /// the pending-connection limit is reached).
+    async fn accept_until(
+        &self,
+        listener: TcpListener,
+        shutdown: &CancellationToken,
+        http: &TaskTracker,
+    ) {
+        let Ok(local) = listener.local_addr() else {
+            return;
+        };
         let router = self.router();
         let acceptor = self
             .inner
             .tls
             .as_ref()
             .map(|id| tokio_rustls::TlsAcceptor::from(id.server_config.clone()));
-        let http = TaskTracker::new();
         let mut last_accept_warning: Option<Instant> = None;
         loop {
             let (stream, peer) = tokio::select! {
@@ -307,7 +312,29 @@ impl Host {
             };
             http.spawn(conn.serve(stream));
         }
-        drop(listener);
+    }
+
+    /// Serve on `listener` until `shutdown` fires; then tell every peer the host is closing,
+    /// close their sockets, and wait (briefly) for the goodbyes to be written.
+    ///
+    /// One port speaks both HTTPS and plain HTTP: the first byte of a connection tells a TLS
+    /// handshake from a plain request. Plain HTTP is answered for this machine (the app's own
+    /// window and the browser hand-off use `http://127.0.0.1`), and, with `--lan-http`, for
+    /// the LAN; other plain requests are redirected to HTTPS.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: CancellationToken,
+    ) -> std::io::Result<()> {
+        let local = listener.local_addr()?;
+        self.inner
+            .port
+            .store(usize::from(local.port()), Ordering::Release);
+        tracing::info!(addr = %local, tls = self.inner.tls.is_some(), "host listening");
+        let lateness = tokio::spawn(self.inner.params.lateness.clone().run(shutdown.clone()));
+        let (mdns, lobby) = self.start_directory(local.port(), &shutdown);
+        let http = TaskTracker::new();
+        self.accept_until(listener, &shutdown, &http).await;
         tracing::info!("shutting down: telling every peer");
         self.inner.hub.close_all("shutdown");
         lobby.abort();

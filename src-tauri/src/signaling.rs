@@ -324,48 +324,43 @@ where
         last_read = Instant::now();
         let msg = match next {
             None => return (LeaveReason::Closed, Linger::No),
-            Some(Err(err)) => {
-                let reason = match err.close_code() {
-                    Some(CLOSE_TOO_BIG) => "message too big",
-                    Some(CLOSE_INVALID_DATA) => "text frame is not UTF-8",
-                    Some(_) => "protocol error",
-                    None => {
-                        tracing::debug!(%err, "socket read failed");
-                        return (LeaveReason::Closed, Linger::No);
-                    }
-                };
-                let code = err.close_code().unwrap_or(CLOSE_PROTOCOL_ERROR);
-                tracing::info!(%err, code, "closing a socket that broke the framing");
-                outbox.control(Outgoing::Close(code, reason));
-                return (LeaveReason::Closed, Linger::Hold);
-            }
+            Some(Err(err)) => return broken_framing(&err, outbox),
             Some(Ok(msg)) => msg,
         };
+        if let Message::Close(_) = msg {
+            return (LeaveReason::Closed, Linger::No);
+        }
+        // Every other frame counts, control frames too: a ping flood costs the host pongs.
+        if !bucket.take() {
+            return (flooded(outbox), Linger::Drain);
+        }
         match msg {
-            Message::Text(frame) => {
-                if !bucket.take() {
-                    return (flooded(outbox), Linger::Drain);
-                }
-                dispatch(hub, peer_id, frame.as_str(), outbox);
-            }
-            Message::Binary(_) => {
-                if !bucket.take() {
-                    return (flooded(outbox), Linger::Drain);
-                }
-                reply(ErrorBody::new(
-                    ErrorCode::BadFrame,
-                    "Binary frames are not part of the protocol; send JSON text.",
-                ));
-            }
-            // Control frames count like any other: a ping flood costs the host pongs.
-            Message::Ping(_) | Message::Pong(_) => {
-                if !bucket.take() {
-                    return (flooded(outbox), Linger::Drain);
-                }
-            }
-            Message::Close(_) => return (LeaveReason::Closed, Linger::No),
+            Message::Text(frame) => dispatch(hub, peer_id, frame.as_str(), outbox),
+            Message::Binary(_) => reply(ErrorBody::new(
+                ErrorCode::BadFrame,
+                "Binary frames are not part of the protocol; send JSON text.",
+            )),
+            _ => {}
         }
     }
+}
+
+/// A read that failed: a socket that broke the framing is told why (1002, 1007, 1009) and
+/// held until the close is written; one that just went away is gone.
+fn broken_framing<E: ReadError>(err: &E, outbox: &Outbox) -> (LeaveReason, Linger) {
+    let reason = match err.close_code() {
+        Some(CLOSE_TOO_BIG) => "message too big",
+        Some(CLOSE_INVALID_DATA) => "text frame is not UTF-8",
+        Some(_) => "protocol error",
+        None => {
+            tracing::debug!(%err, "socket read failed");
+            return (LeaveReason::Closed, Linger::No);
+        }
+    };
+    let code = err.close_code().unwrap_or(CLOSE_PROTOCOL_ERROR);
+    tracing::info!(%err, code, "closing a socket that broke the framing");
+    outbox.control(Outgoing::Close(code, reason));
+    (LeaveReason::Closed, Linger::Hold)
 }
 
 /// Decode one text frame and act on it; any error goes back to the sender's own outbox, so it

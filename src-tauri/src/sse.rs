@@ -69,6 +69,33 @@ pub enum PostOutcome {
     Flooded,
 }
 
+/// The next event of a session's stream: the session id first, then what the host sends,
+/// until a close (sent as a `close` event) or the end.
+async fn next_event(mut st: StreamState) -> Option<(Result<Event, Infallible>, StreamState)> {
+    if st.done {
+        return None;
+    }
+    if let Some(first) = st.first.take() {
+        return Some((Ok(first), st));
+    }
+    let next = tokio::select! {
+        biased;
+        out = st.inbox.recv() => out,
+        _ = st.kill.cancelled() => None,
+    };
+    let event = match next {
+        Some(Outgoing::Text(text)) => Event::default().data(text.as_str()),
+        Some(Outgoing::Close(code, reason)) => {
+            st.done = true;
+            Event::default()
+                .event("close")
+                .data(format!(r#"{{"code":{code},"reason":"{reason}"}}"#))
+        }
+        Some(Outgoing::Watch(_) | Outgoing::Unwatch(_)) | None => return None,
+    };
+    Some((Ok(event), st))
+}
+
 impl Sessions {
     /// Open a session for `conn` and return the event stream that carries it. `on_end` runs
     /// when the stream is dropped; `connection` is cancelled when the host ends the session
@@ -129,30 +156,7 @@ impl Sessions {
             done: false,
             _guard: guard,
         };
-        let stream = futures_util::stream::unfold(state, |mut st| async move {
-            if st.done {
-                return None;
-            }
-            if let Some(first) = st.first.take() {
-                return Some((Ok(first), st));
-            }
-            let next = tokio::select! {
-                biased;
-                out = st.inbox.recv() => out,
-                _ = st.kill.cancelled() => None,
-            };
-            let event = match next {
-                Some(Outgoing::Text(text)) => Event::default().data(text.as_str()),
-                Some(Outgoing::Close(code, reason)) => {
-                    st.done = true;
-                    Event::default()
-                        .event("close")
-                        .data(format!(r#"{{"code":{code},"reason":"{reason}"}}"#))
-                }
-                Some(Outgoing::Watch(_) | Outgoing::Unwatch(_)) | None => return None,
-            };
-            Some((Ok(event), st))
-        });
+        let stream = futures_util::stream::unfold(state, next_event);
         Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
     }
 

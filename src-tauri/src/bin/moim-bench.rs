@@ -175,6 +175,25 @@ fn raise_nofile() {
     }
 }
 
+/// The server a run loads: the one at `--url` (with `--pid`), or one started here.
+fn server_for(
+    args: &RunArgs,
+    target: Target,
+) -> anyhow::Result<(Option<Server>, String, Option<u32>)> {
+    if let Some(url) = &args.url {
+        check_loopback(url)?;
+        return Ok((None, url.clone(), args.pid));
+    }
+    let s = match target {
+        Target::Host => Server::start_host(&args.host_bin, &[])?,
+        Target::Echo => Server::start_echo()?,
+        Target::Node => Server::start_node_seed(&args.seeds_dir)?,
+        Target::Flask => Server::start_flask_seed(&args.seeds_dir)?,
+    };
+    let (url, pid) = (s.ws_url(), Some(s.pid));
+    Ok((Some(s), url, pid))
+}
+
 fn run(args: RunArgs) -> anyhow::Result<()> {
     raise_nofile();
     let target = match args.target {
@@ -183,24 +202,7 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         TargetArg::Node => Target::Node,
         TargetArg::Flask => Target::Flask,
     };
-    let mut server = None;
-    let (url, pid) = match &args.url {
-        Some(url) => {
-            check_loopback(url)?;
-            (url.clone(), args.pid)
-        }
-        None => {
-            let s = match target {
-                Target::Host => Server::start_host(&args.host_bin, &[])?,
-                Target::Echo => Server::start_echo()?,
-                Target::Node => Server::start_node_seed(&args.seeds_dir)?,
-                Target::Flask => Server::start_flask_seed(&args.seeds_dir)?,
-            };
-            let out = (s.ws_url(), Some(s.pid));
-            server = Some(s);
-            out
-        }
-    };
+    let (server, url, pid) = server_for(&args, target)?;
     let plan = Plan {
         url,
         target,

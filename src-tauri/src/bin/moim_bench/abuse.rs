@@ -362,304 +362,369 @@ fn masked(first: u8, payload: &[u8], mask_it: bool) -> Vec<u8> {
 
 /// One attack class until `until`.
 async fn attack(class: usize, addr: SocketAddr, until: Instant, ops: &Ops) -> anyhow::Result<()> {
-    let port = addr.port();
     match class {
-        // Foreign origins: DNS rebinding, other schemes and ports, two origins, foreign Host.
-        0 => {
-            let variants = [
-                vec![
-                    format!("Host: evil.example:{port}"),
-                    format!("Origin: http://evil.example:{port}"),
-                ],
-                vec![
-                    format!("Host: {addr}"),
-                    format!("Origin: evil://127.0.0.1:{port}"),
-                ],
-                vec![
-                    format!("Host: {addr}"),
-                    format!("Origin: http://{addr}"),
-                    "Origin: http://evil.example".into(),
-                ],
-                vec![format!("Host: evil.example:{port}")],
-            ];
-            let mut i = 0;
-            while Instant::now() < until {
-                raw_request(
-                    addr,
-                    &upgrade(&variants[i % variants.len()]),
-                    Duration::from_secs(2),
-                )
-                .await;
-                i += 1;
-                ops.add();
-            }
-        }
-        // Broken framing: unmasked, stray continuation, reserved opcode and bit, bad UTF-8.
-        1 => {
-            let frames = [
-                masked(0x81, br#"{"type":"ping"}"#, false),
-                masked(0x80, b"x", true),
-                masked(0x83, b"x", true),
-                masked(0xC1, b"{}", true),
-                masked(0x81, &[0xff, 0xfe], true),
-            ];
-            let mut i = 0;
-            while Instant::now() < until {
-                let req = upgrade(&[format!("Host: {addr}")]);
-                if let Some((101, mut tcp)) = raw_request(addr, &req, Duration::from_secs(2)).await
-                {
-                    let _ = tcp.write_all(&frames[i % frames.len()]).await;
-                    let mut sink = [0u8; 4096];
-                    let _ = tokio::time::timeout(Duration::from_secs(2), async {
-                        while tcp.read(&mut sink).await.unwrap_or(0) > 0 {}
-                    })
-                    .await;
-                }
-                i += 1;
-                ops.add();
-            }
-        }
-        // Bad JSON as fast as it goes, until the flood limit closes it; again.
-        2 => {
-            let junk = [
-                "{not json".to_string(),
-                r#"{"type":"teleport"}"#.to_string(),
-                r#"{"type":"join","room":5}"#.to_string(),
-                format!(
-                    r#"{{"type":"chat","id":"x","text":"{}"}}"#,
-                    "a".repeat(5000)
-                ),
-                "[".repeat(200),
-            ];
-            while Instant::now() < until {
-                let Ok(mut ws) = ws_from(attacker(), addr).await else {
-                    continue;
-                };
-                let mut i = 0;
-                while Instant::now() < until {
-                    if ws
-                        .send(Message::text(junk[i % junk.len()].clone()))
-                        .await
-                        .is_err()
-                    {
-                        break;
-                    }
-                    i += 1;
-                    ops.add();
-                    if i % 50 == 0 {
-                        // Read a little, so the refusals and the close get through.
-                        next_json(&mut ws, Duration::from_millis(1)).await;
-                    }
-                }
-            }
-        }
-        // Room logic: passcode guessing over fresh sockets, recreate hijacks, a room flood,
-        // text that breaks the rules.
-        3 => {
-            let Ok(mut owner) = ws_from(IpAddr::from([127, 0, 0, 3]), addr).await else {
-                return Ok(());
-            };
-            send(
-                &mut owner,
-                json!({"type": "create-room", "name": "locked", "passcode": "7391", "listed": false}),
-            )
+        0 => foreign_origins(addr, until, ops).await,
+        1 => broken_framing(addr, until, ops).await,
+        2 => bad_json(addr, until, ops).await,
+        3 => room_logic(addr, until, ops).await,
+        4 => room_lists(addr, until, ops).await,
+        5 => floods(addr, until, ops).await,
+        6 => stopped_readers(addr, until, ops).await,
+        7 => vanished_clients(addr, until, ops).await,
+        _ => exhaustion(addr, until, ops).await,
+    }
+}
+
+/// Foreign origins: DNS rebinding, other schemes and ports, two origins, foreign Host.
+async fn foreign_origins(addr: SocketAddr, until: Instant, ops: &Ops) -> anyhow::Result<()> {
+    let port = addr.port();
+    let variants = [
+        vec![
+            format!("Host: evil.example:{port}"),
+            format!("Origin: http://evil.example:{port}"),
+        ],
+        vec![
+            format!("Host: {addr}"),
+            format!("Origin: evil://127.0.0.1:{port}"),
+        ],
+        vec![
+            format!("Host: {addr}"),
+            format!("Origin: http://{addr}"),
+            "Origin: http://evil.example".into(),
+        ],
+        vec![format!("Host: evil.example:{port}")],
+    ];
+    let mut i = 0;
+    while Instant::now() < until {
+        raw_request(
+            addr,
+            &upgrade(&variants[i % variants.len()]),
+            Duration::from_secs(2),
+        )
+        .await;
+        i += 1;
+        ops.add();
+    }
+    Ok(())
+}
+
+/// Broken framing: unmasked, stray continuation, reserved opcode and bit, bad UTF-8.
+async fn broken_framing(addr: SocketAddr, until: Instant, ops: &Ops) -> anyhow::Result<()> {
+    let frames = [
+        masked(0x81, br#"{"type":"ping"}"#, false),
+        masked(0x80, b"x", true),
+        masked(0x83, b"x", true),
+        masked(0xC1, b"{}", true),
+        masked(0x81, &[0xff, 0xfe], true),
+    ];
+    let mut i = 0;
+    while Instant::now() < until {
+        let req = upgrade(&[format!("Host: {addr}")]);
+        if let Some((101, mut tcp)) = raw_request(addr, &req, Duration::from_secs(2)).await {
+            let _ = tcp.write_all(&frames[i % frames.len()]).await;
+            let mut sink = [0u8; 4096];
+            let _ = tokio::time::timeout(Duration::from_secs(2), async {
+                while tcp.read(&mut sink).await.unwrap_or(0) > 0 {}
+            })
             .await;
-            let room = until_type(&mut owner, "room-created", Duration::from_secs(5))
+        }
+        i += 1;
+        ops.add();
+    }
+    Ok(())
+}
+
+/// Bad JSON as fast as it goes, until the flood limit closes it; again.
+async fn bad_json(addr: SocketAddr, until: Instant, ops: &Ops) -> anyhow::Result<()> {
+    let junk = [
+        "{not json".to_string(),
+        r#"{"type":"teleport"}"#.to_string(),
+        r#"{"type":"join","room":5}"#.to_string(),
+        format!(
+            r#"{{"type":"chat","id":"x","text":"{}"}}"#,
+            "a".repeat(5000)
+        ),
+        "[".repeat(200),
+    ];
+    while Instant::now() < until {
+        let Ok(mut ws) = ws_from(attacker(), addr).await else {
+            continue;
+        };
+        let mut i = 0;
+        while Instant::now() < until {
+            if ws
+                .send(Message::text(junk[i % junk.len()].clone()))
                 .await
-                .map(|v| v["room"]["id"].as_str().unwrap_or_default().to_string())
-                .unwrap_or_default();
-            send(
-                &mut owner,
-                json!({"type": "join", "room": room, "name": "owner", "passcode": "7391"}),
-            )
-            .await;
-            let mut guess = 0u32;
-            while Instant::now() < until {
-                let Ok(mut ws) = ws_from(attacker(), addr).await else {
-                    continue;
-                };
-                for _ in 0..10 {
-                    let msgs = [
-                        json!({"type": "join", "room": room, "name": "g", "passcode": format!("{guess:04}")}),
-                        json!({"type": "join", "room": room, "name": "g", "passcode": "x",
-                               "recreate": {"name": "hijacked", "token": "lAAAA"}}),
-                        json!({"type": "create-room", "name": "spam"}),
-                        json!({"type": "create-room", "name": "\u{202E}evil"}),
-                        json!({"type": "chat", "id": "a\u{0}\nb", "text": "x"}),
-                    ];
-                    for m in msgs {
-                        send(&mut ws, m).await;
-                        next_json(&mut ws, Duration::from_secs(1)).await;
-                        ops.add();
-                    }
-                    guess += 1;
-                }
+                .is_err()
+            {
+                break;
             }
-        }
-        // Many rooms (from 20 addresses, 64 each), then sockets asking for the list 40 times
-        // at once, and a watcher that never reads.
-        4 => {
-            let mut makers = Vec::new();
-            for i in 0..20u8 {
-                let Ok(mut ws) = ws_from(IpAddr::from([127, 0, 1, i + 1]), addr).await else {
-                    continue;
-                };
-                for r in 0..64 {
-                    send(
-                        &mut ws,
-                        json!({"type": "create-room", "name": format!("r{i:02}-{r:02}")}),
-                    )
-                    .await;
-                }
-                makers.push(ws);
+            i += 1;
+            ops.add();
+            if i % 50 == 0 {
+                // Read a little, so the refusals and the close get through.
+                next_json(&mut ws, Duration::from_millis(1)).await;
             }
-            for ws in makers.iter_mut() {
-                for _ in 0..64 {
-                    next_json(ws, Duration::from_secs(2)).await;
-                }
-            }
-            let mut watcher = ws_from(attacker(), addr).await?;
-            send(&mut watcher, json!({"type": "list-rooms", "watch": true})).await;
-            while Instant::now() < until {
-                let mut askers = Vec::new();
-                for _ in 0..2 {
-                    if let Ok(mut ws) = ws_from(attacker(), addr).await {
-                        for _ in 0..40 {
-                            send(&mut ws, json!({"type": "list-rooms"})).await;
-                            ops.add();
-                        }
-                        askers.push(ws);
-                    }
-                }
-                for ws in askers.iter_mut() {
-                    for _ in 0..40 {
-                        if next_json(ws, Duration::from_secs(2)).await.is_none() {
-                            break;
-                        }
-                    }
-                }
-                // Changes the watcher never reads.
-                if let Some(ws) = makers.first_mut() {
-                    send(ws, json!({"type": "list-rooms"})).await;
-                    next_json(ws, Duration::from_secs(1)).await;
-                }
-            }
-            drop(watcher);
-        }
-        // Message floods and control-frame floods, until closed; again.
-        5 => {
-            let mut i = 0u64;
-            while Instant::now() < until {
-                let Ok(mut ws) = ws_from(attacker(), addr).await else {
-                    continue;
-                };
-                while Instant::now() < until {
-                    let frame = if i % 2 == 0 {
-                        Message::Ping(vec![1, 2, 3].into())
-                    } else {
-                        Message::text(json!({"type": "ping", "nonce": i}).to_string())
-                    };
-                    i += 1;
-                    ops.add();
-                    if ws.send(frame).await.is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-        // Readers that stop reading: a WebSocket peer and an event-stream peer in the
-        // attacker's room, sent 32 KiB signals until the host drops them; a lobby watcher.
-        6 => {
-            let big = "s".repeat(32 * 1024);
-            while Instant::now() < until {
-                let mut sender = ws_from(attacker(), addr).await?;
-                let id_of = |v: Option<Value>| {
-                    v.map(|v| v["peer_id"].as_str().unwrap_or_default().to_string())
-                        .unwrap_or_default()
-                };
-                until_type(&mut sender, "welcome", Duration::from_secs(5)).await;
-                send(&mut sender, json!({"type": "create-room", "name": "sink"})).await;
-                let room = until_type(&mut sender, "room-created", Duration::from_secs(5))
-                    .await
-                    .map(|v| v["room"]["id"].as_str().unwrap_or_default().to_string())
-                    .unwrap_or_default();
-                send(
-                    &mut sender,
-                    json!({"type": "join", "room": room, "name": "s"}),
-                )
-                .await;
-                until_type(&mut sender, "existing-peers", Duration::from_secs(5)).await;
-                let mut stalled = ws_from(attacker(), addr).await?;
-                let stalled_id =
-                    id_of(until_type(&mut stalled, "welcome", Duration::from_secs(5)).await);
-                send(
-                    &mut stalled,
-                    json!({"type": "join", "room": room, "name": "z"}),
-                )
-                .await;
-                until_type(&mut stalled, "existing-peers", Duration::from_secs(5)).await;
-                let mut watcher = ws_from(attacker(), addr).await?;
-                send(&mut watcher, json!({"type": "list-rooms", "watch": true})).await;
-                // The stalled peer never reads again.
-                let mut n = 0;
-                while Instant::now() < until && n < 2000 {
-                    let msg = json!({"type": "signal", "to": stalled_id, "data": big});
-                    if !send(&mut sender, msg).await {
-                        break;
-                    }
-                    n += 1;
-                    ops.add();
-                    if n % 16 == 0 {
-                        send(&mut sender, json!({"type": "ping"})).await;
-                        let reply = next_json(&mut sender, Duration::from_secs(2)).await;
-                        if reply.is_some_and(|r| r["type"] == "peer-left") {
-                            break;
-                        }
-                    }
-                }
-                drop((stalled, watcher));
-            }
-        }
-        // Vanished clients: event-stream sessions that never post, half-open requests, and
-        // connections that never send a byte.
-        7 => {
-            let mut held = Vec::new();
-            while Instant::now() < until && held.len() < 300 {
-                let which = held.len() % 3;
-                let req = match which {
-                    0 => format!("GET /events HTTP/1.1\r\nHost: {addr}\r\n\r\n"),
-                    1 => format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\n"),
-                    _ => String::new(),
-                };
-                if let Ok(mut tcp) = tcp_from(attacker(), addr).await {
-                    let _ = tcp.write_all(req.as_bytes()).await;
-                    held.push(tcp);
-                    ops.add();
-                }
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-            tokio::time::sleep(until.saturating_duration_since(Instant::now())).await;
-        }
-        // Connection exhaustion from one address: sessions until refused, then requests.
-        _ => {
-            let mut held = Vec::new();
-            while Instant::now() < until && held.len() < 400 {
-                match ws_from(attacker(), addr).await {
-                    Ok(ws) => held.push(ws),
-                    Err(_) => {
-                        ops.add();
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                    }
-                }
-                ops.add();
-            }
-            tokio::time::sleep(until.saturating_duration_since(Instant::now())).await;
         }
     }
     Ok(())
 }
 
+/// Room logic: passcode guessing over fresh sockets, recreate hijacks, a room flood,
+/// text that breaks the rules.
+async fn room_logic(addr: SocketAddr, until: Instant, ops: &Ops) -> anyhow::Result<()> {
+    let Ok(mut owner) = ws_from(IpAddr::from([127, 0, 0, 3]), addr).await else {
+        return Ok(());
+    };
+    send(
+        &mut owner,
+        json!({"type": "create-room", "name": "locked", "passcode": "7391", "listed": false}),
+    )
+    .await;
+    let room = until_type(&mut owner, "room-created", Duration::from_secs(5))
+        .await
+        .map(|v| v["room"]["id"].as_str().unwrap_or_default().to_string())
+        .unwrap_or_default();
+    send(
+        &mut owner,
+        json!({"type": "join", "room": room, "name": "owner", "passcode": "7391"}),
+    )
+    .await;
+    let mut guess = 0u32;
+    while Instant::now() < until {
+        let Ok(mut ws) = ws_from(attacker(), addr).await else {
+            continue;
+        };
+        for _ in 0..10 {
+            let msgs = [
+                json!({"type": "join", "room": room, "name": "g", "passcode": format!("{guess:04}")}),
+                json!({"type": "join", "room": room, "name": "g", "passcode": "x",
+                           "recreate": {"name": "hijacked", "token": "lAAAA"}}),
+                json!({"type": "create-room", "name": "spam"}),
+                json!({"type": "create-room", "name": "\u{202E}evil"}),
+                json!({"type": "chat", "id": "a\u{0}\nb", "text": "x"}),
+            ];
+            for m in msgs {
+                send(&mut ws, m).await;
+                next_json(&mut ws, Duration::from_secs(1)).await;
+                ops.add();
+            }
+            guess += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Many rooms (from 20 addresses, 64 each), then sockets asking for the list 40 times
+/// at once, and a watcher that never reads.
+async fn room_lists(addr: SocketAddr, until: Instant, ops: &Ops) -> anyhow::Result<()> {
+    let mut makers = Vec::new();
+    for i in 0..20u8 {
+        let Ok(mut ws) = ws_from(IpAddr::from([127, 0, 1, i + 1]), addr).await else {
+            continue;
+        };
+        for r in 0..64 {
+            send(
+                &mut ws,
+                json!({"type": "create-room", "name": format!("r{i:02}-{r:02}")}),
+            )
+            .await;
+        }
+        makers.push(ws);
+    }
+    for ws in makers.iter_mut() {
+        for _ in 0..64 {
+            next_json(ws, Duration::from_secs(2)).await;
+        }
+    }
+    let mut watcher = ws_from(attacker(), addr).await?;
+    send(&mut watcher, json!({"type": "list-rooms", "watch": true})).await;
+    while Instant::now() < until {
+        let mut askers = Vec::new();
+        for _ in 0..2 {
+            if let Ok(mut ws) = ws_from(attacker(), addr).await {
+                for _ in 0..40 {
+                    send(&mut ws, json!({"type": "list-rooms"})).await;
+                    ops.add();
+                }
+                askers.push(ws);
+            }
+        }
+        for ws in askers.iter_mut() {
+            for _ in 0..40 {
+                if next_json(ws, Duration::from_secs(2)).await.is_none() {
+                    break;
+                }
+            }
+        }
+        // Changes the watcher never reads.
+        if let Some(ws) = makers.first_mut() {
+            send(ws, json!({"type": "list-rooms"})).await;
+            next_json(ws, Duration::from_secs(1)).await;
+        }
+    }
+    drop(watcher);
+    Ok(())
+}
+
+/// Message floods and control-frame floods, until closed; again.
+async fn floods(addr: SocketAddr, until: Instant, ops: &Ops) -> anyhow::Result<()> {
+    let mut i = 0u64;
+    while Instant::now() < until {
+        let Ok(mut ws) = ws_from(attacker(), addr).await else {
+            continue;
+        };
+        while Instant::now() < until {
+            let frame = if i % 2 == 0 {
+                Message::Ping(vec![1, 2, 3].into())
+            } else {
+                Message::text(json!({"type": "ping", "nonce": i}).to_string())
+            };
+            i += 1;
+            ops.add();
+            if ws.send(frame).await.is_err() {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Readers that stop reading: a WebSocket peer and an event-stream peer in the
+/// attacker's room, sent 32 KiB signals until the host drops them; a lobby watcher.
+async fn stopped_readers(addr: SocketAddr, until: Instant, ops: &Ops) -> anyhow::Result<()> {
+    let big = "s".repeat(32 * 1024);
+    while Instant::now() < until {
+        let mut sender = ws_from(attacker(), addr).await?;
+        let id_of = |v: Option<Value>| {
+            v.map(|v| v["peer_id"].as_str().unwrap_or_default().to_string())
+                .unwrap_or_default()
+        };
+        until_type(&mut sender, "welcome", Duration::from_secs(5)).await;
+        send(&mut sender, json!({"type": "create-room", "name": "sink"})).await;
+        let room = until_type(&mut sender, "room-created", Duration::from_secs(5))
+            .await
+            .map(|v| v["room"]["id"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_default();
+        send(
+            &mut sender,
+            json!({"type": "join", "room": room, "name": "s"}),
+        )
+        .await;
+        until_type(&mut sender, "existing-peers", Duration::from_secs(5)).await;
+        let mut stalled = ws_from(attacker(), addr).await?;
+        let stalled_id = id_of(until_type(&mut stalled, "welcome", Duration::from_secs(5)).await);
+        send(
+            &mut stalled,
+            json!({"type": "join", "room": room, "name": "z"}),
+        )
+        .await;
+        until_type(&mut stalled, "existing-peers", Duration::from_secs(5)).await;
+        let mut watcher = ws_from(attacker(), addr).await?;
+        send(&mut watcher, json!({"type": "list-rooms", "watch": true})).await;
+        // The stalled peer never reads again.
+        let mut n = 0;
+        while Instant::now() < until && n < 2000 {
+            let msg = json!({"type": "signal", "to": stalled_id, "data": big});
+            if !send(&mut sender, msg).await {
+                break;
+            }
+            n += 1;
+            ops.add();
+            if n % 16 == 0 {
+                send(&mut sender, json!({"type": "ping"})).await;
+                let reply = next_json(&mut sender, Duration::from_secs(2)).await;
+                if reply.is_some_and(|r| r["type"] == "peer-left") {
+                    break;
+                }
+            }
+        }
+        drop((stalled, watcher));
+    }
+    Ok(())
+}
+
+/// Vanished clients: event-stream sessions that never post, half-open requests, and
+/// connections that never send a byte.
+async fn vanished_clients(addr: SocketAddr, until: Instant, ops: &Ops) -> anyhow::Result<()> {
+    let mut held = Vec::new();
+    while Instant::now() < until && held.len() < 300 {
+        let which = held.len() % 3;
+        let req = match which {
+            0 => format!("GET /events HTTP/1.1\r\nHost: {addr}\r\n\r\n"),
+            1 => format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\n"),
+            _ => String::new(),
+        };
+        if let Ok(mut tcp) = tcp_from(attacker(), addr).await {
+            let _ = tcp.write_all(req.as_bytes()).await;
+            held.push(tcp);
+            ops.add();
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(until.saturating_duration_since(Instant::now())).await;
+    Ok(())
+}
+
+/// Connection exhaustion from one address: sessions until refused, then requests.
+async fn exhaustion(addr: SocketAddr, until: Instant, ops: &Ops) -> anyhow::Result<()> {
+    let mut held = Vec::new();
+    while Instant::now() < until && held.len() < 400 {
+        match ws_from(attacker(), addr).await {
+            Ok(ws) => held.push(ws),
+            Err(_) => {
+                ops.add();
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        ops.add();
+    }
+    tokio::time::sleep(until.saturating_duration_since(Instant::now())).await;
+    Ok(())
+}
+
 // The run ------------------------------------------------------------------------------------
+
+/// Every attack class in turn, each for `args.attack_secs`, with `phase` naming the one under
+/// way (1-based; one past the last when done). Returns each class's operation count.
+async fn attack_all(addr: SocketAddr, args: &AbuseArgs, phase: &AtomicUsize) -> Vec<u64> {
+    let mut ops = Vec::new();
+    for (i, name) in CLASSES.iter().enumerate() {
+        phase.store(i + 1, Ordering::Relaxed);
+        eprintln!("abuse: {name}");
+        let counter = Ops::default();
+        let until = Instant::now() + Duration::from_secs_f64(args.attack_secs);
+        let bound = Duration::from_secs_f64(args.attack_secs + 20.0);
+        match tokio::time::timeout(bound, attack(i, addr, until, &counter)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => eprintln!("abuse: {name}: {err:#}"),
+            Err(_) => eprintln!("abuse: {name} overran"),
+        }
+        ops.push(counter.0.load(Ordering::Relaxed));
+    }
+    phase.store(CLASSES.len() + 1, Ordering::Relaxed);
+    ops
+}
+
+/// The good peers' signal delays (phase, µs) of the phases `filter` keeps, summed up.
+fn delay_summary(delays: &[(usize, u64)], filter: &dyn Fn(usize) -> bool) -> Value {
+    let mut d: Vec<u64> = delays
+        .iter()
+        .filter(|(p, _)| filter(*p))
+        .map(|(_, d)| *d)
+        .collect();
+    d.sort_unstable();
+    let pct = |q: f64| {
+        if d.is_empty() {
+            0.0
+        } else {
+            d[((d.len() - 1) as f64 * q).round() as usize] as f64 / 1000.0
+        }
+    };
+    json!({"signals": d.len(), "p50_ms": pct(0.5), "p99_ms": pct(0.99),
+           "max_ms": d.last().map_or(0.0, |m| *m as f64 / 1000.0),
+           "late": d.iter().filter(|x| **x > LATE.as_micros() as u64).count()})
+}
 
 async fn bench(addr: SocketAddr, args: &AbuseArgs) -> anyhow::Result<Value> {
     let (a, a_id, b, b_id) = good_pair_start(addr).await?;
@@ -685,43 +750,12 @@ async fn bench(addr: SocketAddr, args: &AbuseArgs) -> anyhow::Result<Value> {
         start,
     ));
     tokio::time::sleep(Duration::from_secs_f64(args.quiet_secs)).await;
-    let mut ops = Vec::new();
-    for (i, name) in CLASSES.iter().enumerate() {
-        phase.store(i + 1, Ordering::Relaxed);
-        eprintln!("abuse: {name}");
-        let counter = Ops::default();
-        let until = Instant::now() + Duration::from_secs_f64(args.attack_secs);
-        let bound = Duration::from_secs_f64(args.attack_secs + 20.0);
-        match tokio::time::timeout(bound, attack(i, addr, until, &counter)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(err)) => eprintln!("abuse: {name}: {err:#}"),
-            Err(_) => eprintln!("abuse: {name} overran"),
-        }
-        ops.push(counter.0.load(Ordering::Relaxed));
-    }
-    phase.store(CLASSES.len() + 1, Ordering::Relaxed);
+    let ops = attack_all(addr, args, &phase).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     stop.cancel();
     let sent = sa.await? + sb.await?;
     let delays = tally.delays.lock().clone();
-    let summary = |filter: &dyn Fn(usize) -> bool| {
-        let mut d: Vec<u64> = delays
-            .iter()
-            .filter(|(p, _)| filter(*p))
-            .map(|(_, d)| *d)
-            .collect();
-        d.sort_unstable();
-        let pct = |q: f64| {
-            if d.is_empty() {
-                0.0
-            } else {
-                d[((d.len() - 1) as f64 * q).round() as usize] as f64 / 1000.0
-            }
-        };
-        json!({"signals": d.len(), "p50_ms": pct(0.5), "p99_ms": pct(0.99),
-               "max_ms": d.last().map_or(0.0, |m| *m as f64 / 1000.0),
-               "late": d.iter().filter(|x| **x > LATE.as_micros() as u64).count()})
-    };
+    let summary = |filter: &dyn Fn(usize) -> bool| delay_summary(&delays, filter);
     let classes: Vec<Value> = CLASSES
         .iter()
         .enumerate()

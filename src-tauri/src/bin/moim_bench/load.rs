@@ -478,7 +478,54 @@ pub async fn run(plan: Plan) -> anyhow::Result<LoadResult> {
     }
     let n = plan.rooms * plan.peers;
     let p = plan.peers;
-    let shared = Arc::new(Shared {
+    let shared = new_shared(&plan);
+    let pid = plan.server_pid;
+    let mut out = LoadResult {
+        target: Some(plan.target),
+        rooms: plan.rooms,
+        peers: p,
+        connections: n,
+        rss_idle_kib: pid.and_then(rss_kib),
+        saturation_mix: Some(plan.sat_mix),
+        ..LoadResult::default()
+    };
+
+    // 1. Connect.
+    let started = Instant::now();
+    let txs = connect_all(&shared, &plan).await?;
+    out.connect_secs = started.elapsed().as_secs_f64();
+    out.rss_connected_kib = pid.and_then(rss_kib);
+    eprintln!(
+        "  connected {n} in {:.2} s ({:.0}/s)",
+        out.connect_secs,
+        n as f64 / out.connect_secs
+    );
+
+    // 2. Rooms and join waves.
+    rooms_and_joins(&shared, &txs, &plan, &mut out).await?;
+
+    // 3. The negotiation burst.
+    negotiation(&shared, &txs, &mut out).await;
+
+    // 4. Paced.
+    paced_phase(&shared, &txs, &plan, &mut out).await;
+
+    // 5. Saturation, once per window.
+    saturation_phases(&shared, &txs, &plan, &mut out).await;
+
+    // 6. The check, then goodbye.
+    goodbye(&shared, &txs, &mut out).await;
+    Ok(out)
+}
+
+/// A peer task's command channel.
+type Tx = mpsc::UnboundedSender<Cmd>;
+
+/// The counters and channels every peer task of a run shares.
+fn new_shared(plan: &Plan) -> Arc<Shared> {
+    let n = plan.rooms * plan.peers;
+    let p = plan.peers;
+    Arc::new(Shared {
         target: plan.target,
         p,
         epoch: Instant::now(),
@@ -509,32 +556,19 @@ pub async fn run(plan: Plan) -> anyhow::Result<LoadResult> {
         readers_done: AtomicUsize::new(0),
         closing: AtomicBool::new(false),
         samples: Mutex::new(Vec::new()),
-    });
-    let pid = plan.server_pid;
-    let mut out = LoadResult {
-        target: Some(plan.target),
-        rooms: plan.rooms,
-        peers: p,
-        connections: n,
-        rss_idle_kib: pid.and_then(rss_kib),
-        saturation_mix: Some(plan.sat_mix),
-        ..LoadResult::default()
-    };
+    })
+}
 
-    // 1. Connect.
-    let started = Instant::now();
-    let txs = connect_all(&shared, &plan).await?;
-    out.connect_secs = started.elapsed().as_secs_f64();
-    out.rss_connected_kib = pid.and_then(rss_kib);
-    eprintln!(
-        "  connected {n} in {:.2} s ({:.0}/s)",
-        out.connect_secs,
-        n as f64 / out.connect_secs
-    );
-
-    // 2. Rooms and join waves.
+/// Create the rooms and join every peer, in waves.
+async fn rooms_and_joins(
+    shared: &Arc<Shared>,
+    txs: &[Tx],
+    plan: &Plan,
+    out: &mut LoadResult,
+) -> anyhow::Result<()> {
+    let (n, p, pid) = (out.connections, out.peers, plan.server_pid);
     if plan.target.rooms() {
-        out.join = Some(join_waves(&shared, &txs, &plan).await?);
+        out.join = Some(join_waves(shared, txs, plan).await?);
         tokio::time::sleep(Duration::from_millis(500)).await;
         out.rss_joined_kib = pid.and_then(rss_kib);
         if let Some(j) = &out.join {
@@ -549,13 +583,17 @@ pub async fn run(plan: Plan) -> anyhow::Result<LoadResult> {
     if let (Some(a), Some(b)) = (out.rss_idle_kib, out.rss_joined_kib) {
         out.rss_per_peer_kib = Some((b as f64 - a as f64) / n as f64);
     }
+    Ok(())
+}
 
-    // 3. The negotiation burst.
+/// Every pair negotiates at once (offer, answer, candidates).
+async fn negotiation(shared: &Arc<Shared>, txs: &[Tx], out: &mut LoadResult) {
+    let (n, p) = (out.connections, out.peers);
     let started = Instant::now();
-    for tx in &txs {
+    for tx in txs {
         let _ = tx.send(Cmd::Negotiate);
     }
-    drain(&shared, (n * (p - 1) * 5) as u64).await;
+    drain(shared, (n * (p - 1) * 5) as u64).await;
     out.negotiate_secs = started.elapsed().as_secs_f64();
     out.negotiate_msgs = shared.sent_total.load(Ordering::Relaxed);
     out.negotiate = shared.hist[usize::from(PHASE_NEGOTIATE)].summary();
@@ -563,26 +601,32 @@ pub async fn run(plan: Plan) -> anyhow::Result<LoadResult> {
         "  negotiation burst: {} signals delivered in {:.3} s",
         out.negotiate_msgs, out.negotiate_secs
     );
+}
 
-    // 4. Paced.
+/// A paced rate for a while.
+async fn paced_phase(shared: &Arc<Shared>, txs: &[Tx], plan: &Plan, out: &mut LoadResult) {
+    let pid = plan.server_pid;
     if plan.pace_rate > 0.0 && !plan.pace.is_zero() {
         let before = shared.sent_total.load(Ordering::Acquire);
         let cpu = CpuMeter::start(pid);
-        let (issued, rate) = paced(&txs, &plan).await;
+        let (issued, rate) = paced(txs, plan).await;
         out.paced_rate = rate;
         out.paced_server_cpu = cpu.percent();
-        drain(&shared, before + issued).await;
+        drain(shared, before + issued).await;
         out.paced = shared.hist[usize::from(PHASE_PACED)].summary();
         eprintln!(
             "  paced {:.0} msg/s: relay p50 {:.1} µs, p99 {:.1} µs, p99.9 {:.1} µs",
             out.paced_rate, out.paced.p50_us, out.paced.p99_us, out.paced.p999_us
         );
     }
+}
 
-    // 5. Saturation, once per window.
+/// Saturation at each window in turn, then the memory after all the traffic.
+async fn saturation_phases(shared: &Arc<Shared>, txs: &[Tx], plan: &Plan, out: &mut LoadResult) {
+    let (n, pid) = (out.connections, plan.server_pid);
     if !plan.sat.is_zero() {
         for &window in &plan.windows {
-            let sat = saturation(&shared, &txs, &plan, window.max(1), pid).await;
+            let sat = saturation(shared, txs, plan, window.max(1), pid).await;
             eprintln!(
                 "  saturation, window {}: {:.0} msg/s received (server CPU {:.0} %, {:.2} µs/msg; load generator {:.0} %)",
                 sat.window,
@@ -605,11 +649,14 @@ pub async fn run(plan: Plan) -> anyhow::Result<LoadResult> {
     if let (Some(a), Some(b)) = (out.rss_idle_kib, out.rss_after_kib) {
         out.rss_per_peer_after_kib = Some((b as f64 - a as f64) / n as f64);
     }
+}
 
-    // 6. The check, then goodbye.
-    tally(&shared, &mut out);
+/// Check every signal, then close every peer.
+async fn goodbye(shared: &Arc<Shared>, txs: &[Tx], out: &mut LoadResult) {
+    let n = out.connections;
+    tally(shared, out);
     shared.closing.store(true, Ordering::Release);
-    for tx in &txs {
+    for tx in txs {
         let _ = tx.send(Cmd::Close);
     }
     let _ = wait_for(
@@ -619,7 +666,6 @@ pub async fn run(plan: Plan) -> anyhow::Result<LoadResult> {
     .await;
     out.unexpected_closes = shared.unexpected_closes.load(Ordering::Relaxed);
     out.error_samples = shared.samples.lock().clone();
-    Ok(out)
 }
 
 /// One saturation phase: every peer keeps `window` signals in flight; received/s and the

@@ -430,10 +430,49 @@ fn markdown(
 ) -> String {
     let mut s = String::new();
     let w = &mut s;
-    let host = runs.moim();
-    let node = &runs.one_k[1];
-    let echo = &runs.one_k[3];
-    let rounds = host.len();
+    header(w, args, notes);
+    targets_against_node(w, runs);
+    own_targets(w, runs);
+    side_by_side(w, runs);
+    ten_thousand(w, runs);
+    accounting(w, runs);
+    footprint(w, args, fp);
+    browser_figures(w, args);
+    let _ = writeln!(w, "\n## What limits it\n\n{}", LIMITS);
+    let _ = writeln!(
+        w,
+        "\n## How it is measured\n\n{}\n\n## Commands\n\n```sh\n{}```",
+        METHOD, commands
+    );
+    s
+}
+
+/// The relay p99 at the paced 1,000 msg/s.
+fn p99(r: &LoadResult) -> f64 {
+    r.paced.p99_us
+}
+
+/// Host RSS per joined peer.
+fn rss_peer(r: &LoadResult) -> f64 {
+    r.rss_per_peer_kib.unwrap_or(f64::NAN)
+}
+
+/// Saturation rate at `wnd` signals in flight per peer.
+fn rate_at(wnd: u32) -> impl Fn(&LoadResult) -> f64 {
+    move |r| sat_at(r, wnd).map_or(f64::NAN, |s| s.rate)
+}
+
+/// Host CPU per message at saturation with `wnd` in flight.
+fn cpu_at(wnd: u32) -> impl Fn(&LoadResult) -> f64 {
+    move |r| {
+        sat_at(r, wnd)
+            .and_then(|s| s.server_us_per_msg)
+            .unwrap_or(f64::NAN)
+    }
+}
+
+/// The title, the date and commit, the machine.
+fn header(w: &mut String, args: &ReportArgs, notes: &str) {
     let _ = writeln!(w, "# moim benchmarks\n");
     let _ = writeln!(
         w,
@@ -447,19 +486,14 @@ fn markdown(
     for (k, v) in machine() {
         let _ = writeln!(w, "| {k} | {v} |");
     }
+}
 
-    // Targets against the Node seed, then moim's own.
-    let windows = [1u32, 4, 16];
-    let p99 = |r: &LoadResult| r.paced.p99_us;
-    let rss_peer = |r: &LoadResult| r.rss_per_peer_kib.unwrap_or(f64::NAN);
-    let rate_at = |wnd: u32| move |r: &LoadResult| sat_at(r, wnd).map_or(f64::NAN, |s| s.rate);
-    let cpu_at = |wnd: u32| {
-        move |r: &LoadResult| {
-            sat_at(r, wnd)
-                .and_then(|s| s.server_us_per_msg)
-                .unwrap_or(f64::NAN)
-        }
-    };
+/// Each figure of moim against the Node seed's, with the goal.
+fn targets_against_node(w: &mut String, runs: &Runs) {
+    let host = runs.moim();
+    let node = &runs.one_k[1];
+    let echo = &runs.one_k[3];
+    let rounds = host.len();
     // (what, figure, at most (true) or at least (false), the goal as a ratio)
     let mut checks: Vec<TargetCheck> = vec![(
         "relay p99, paced 1,000 msg/s".into(),
@@ -521,7 +555,12 @@ fn markdown(
             mark(met)
         );
     }
+}
 
+/// moim's own absolute targets.
+fn own_targets(w: &mut String, runs: &Runs) {
+    let host = runs.moim();
+    let echo = &runs.one_k[3];
     let relay_p99 = med_ok(host, &p99);
     let echo_ratio = ratio(echo, host, &p99);
     let join_p99 = med_ok(host, &|r| r.join.map_or(f64::NAN, |j| j.p99_us));
@@ -591,8 +630,28 @@ fn markdown(
             mark(t.met)
         );
     }
+}
 
-    // The side-by-side table.
+/// One row of a table: its label, the figure, how to print it.
+type RowSpec<'a> = (
+    String,
+    Box<dyn Fn(&LoadResult) -> f64 + 'a>,
+    fn(f64) -> String,
+);
+
+fn rows(w: &mut String, runs: &[Vec<LoadResult>], specs: Vec<RowSpec>) {
+    for (name, f, fmt) in specs {
+        row(w, runs, &name, f.as_ref(), &fmt);
+    }
+}
+
+fn mib(kib: Option<u64>) -> f64 {
+    kib.map_or(f64::NAN, |x| x as f64 / 1024.0)
+}
+
+/// The side-by-side table of every server at 1,000 peers.
+fn side_by_side(w: &mut String, runs: &Runs) {
+    let rounds = runs.moim().len();
     let _ = writeln!(
         w,
         "\n## Side by side: 1,000 peers (250 rooms × 4)\n\n\
@@ -611,129 +670,135 @@ fn markdown(
         let _ = write!(w, " {label} |");
     }
     let _ = writeln!(w, "\n| --- | --- | --- | --- | --- |");
-    let r = &runs.one_k;
-    row(
-        w,
-        r,
-        "join → peer list p50 (4 waves of 250 joins at once)",
-        &|r| r.join.map_or(f64::NAN, |j| j.p50_us),
-        &fmt_ms,
-    );
-    row(
-        w,
-        r,
-        "join → peer list p99",
-        &|r| r.join.map_or(f64::NAN, |j| j.p99_us),
-        &fmt_ms,
-    );
-    row(
-        w,
-        r,
-        "relay p50, paced 1,000 msg/s",
-        &|r| r.paced.p50_us,
-        &fmt_ms,
-    );
-    row(w, r, "relay p99, paced 1,000 msg/s", &p99, &fmt_ms);
-    row(
-        w,
-        r,
-        "relay p99.9, paced 1,000 msg/s",
-        &|r| r.paced.p999_us,
-        &fmt_ms,
-    );
-    row(
-        w,
-        r,
-        "host CPU, paced 1,000 msg/s (% of one core)",
-        &|r| r.paced_server_cpu.unwrap_or(f64::NAN),
-        &|x| fmt_f(x, 1, " %"),
-    );
-    row(
-        w,
-        r,
-        "host CPU per message, paced 1,000 msg/s",
-        &paced_us_per_msg,
-        &fmt_us,
-    );
-    for wnd in windows {
-        let rate = move |r: &LoadResult| sat_at(r, wnd).map_or(f64::NAN, |s| s.rate);
-        row(
-            w,
-            r,
-            &format!("saturation msg/s, window {wnd}"),
-            &rate,
-            &fmt_num,
-        );
-        let cpu = move |r: &LoadResult| {
-            sat_at(r, wnd)
-                .and_then(|s| s.server_us_per_msg)
-                .unwrap_or(f64::NAN)
-        };
-        row(
-            w,
-            r,
-            &format!("host CPU per message, window {wnd}"),
-            &cpu,
-            &fmt_us,
-        );
-        let pct = move |r: &LoadResult| {
-            sat_at(r, wnd)
-                .and_then(|s| s.server_cpu)
-                .unwrap_or(f64::NAN)
-        };
-        row(
-            w,
-            r,
-            &format!("host CPU, window {wnd} (% of one core)"),
-            &pct,
-            &|x| fmt_f(x, 0, " %"),
-        );
-        let lg = move |r: &LoadResult| {
-            sat_at(r, wnd)
-                .and_then(|s| s.client_cpu)
-                .unwrap_or(f64::NAN)
-        };
-        row(
-            w,
-            r,
-            &format!("load generator CPU, window {wnd}"),
-            &lg,
-            &|x| fmt_f(x, 0, " %"),
-        );
+    let mut specs = paced_rows();
+    for wnd in [1u32, 4, 16] {
+        specs.extend(window_rows(wnd));
     }
-    row(
-        w,
-        r,
-        "RSS idle",
-        &|r| r.rss_idle_kib.map_or(f64::NAN, |x| x as f64 / 1024.0),
-        &|x| fmt_f(x, 1, " MiB"),
-    );
-    row(
-        w,
-        r,
-        "RSS with 1,000 peers joined",
-        &|r| r.rss_joined_kib.map_or(f64::NAN, |x| x as f64 / 1024.0),
-        &|x| fmt_f(x, 1, " MiB"),
-    );
-    row(w, r, "RSS per joined peer", &rss_peer, &|x| {
-        fmt_f(x, 1, " KiB")
-    });
-    row(
-        w,
-        r,
-        "RSS per peer after all the traffic",
-        &|r| r.rss_per_peer_after_kib.unwrap_or(f64::NAN),
-        &|x| fmt_f(x, 1, " KiB"),
-    );
-    row(
-        w,
-        r,
-        "signals checked (sent = received, in order, intact)",
-        &|r| r.sent as f64,
-        &fmt_num,
-    );
+    specs.extend(memory_rows());
+    rows(w, &runs.one_k, specs);
+}
 
-    // 10,000 peers.
+/// The join and paced-relay rows.
+fn paced_rows() -> Vec<RowSpec<'static>> {
+    vec![
+        (
+            "join → peer list p50 (4 waves of 250 joins at once)".into(),
+            Box::new(|r| r.join.map_or(f64::NAN, |j| j.p50_us)),
+            fmt_ms,
+        ),
+        (
+            "join → peer list p99".into(),
+            Box::new(|r| r.join.map_or(f64::NAN, |j| j.p99_us)),
+            fmt_ms,
+        ),
+        (
+            "relay p50, paced 1,000 msg/s".into(),
+            Box::new(|r| r.paced.p50_us),
+            fmt_ms,
+        ),
+        ("relay p99, paced 1,000 msg/s".into(), Box::new(p99), fmt_ms),
+        (
+            "relay p99.9, paced 1,000 msg/s".into(),
+            Box::new(|r| r.paced.p999_us),
+            fmt_ms,
+        ),
+        (
+            "host CPU, paced 1,000 msg/s (% of one core)".into(),
+            Box::new(|r| r.paced_server_cpu.unwrap_or(f64::NAN)),
+            |x| fmt_f(x, 1, " %"),
+        ),
+        (
+            "host CPU per message, paced 1,000 msg/s".into(),
+            Box::new(paced_us_per_msg),
+            fmt_us,
+        ),
+    ]
+}
+
+/// The saturation rows at `wnd` signals in flight per peer.
+fn window_rows(wnd: u32) -> Vec<RowSpec<'static>> {
+    let pct0: fn(f64) -> String = |x| fmt_f(x, 0, " %");
+    vec![
+        (
+            format!("saturation msg/s, window {wnd}"),
+            Box::new(rate_at(wnd)),
+            fmt_num,
+        ),
+        (
+            format!("host CPU per message, window {wnd}"),
+            Box::new(cpu_at(wnd)),
+            fmt_us,
+        ),
+        (
+            format!("host CPU, window {wnd} (% of one core)"),
+            Box::new(move |r| {
+                sat_at(r, wnd)
+                    .and_then(|s| s.server_cpu)
+                    .unwrap_or(f64::NAN)
+            }),
+            pct0,
+        ),
+        (
+            format!("load generator CPU, window {wnd}"),
+            Box::new(move |r| {
+                sat_at(r, wnd)
+                    .and_then(|s| s.client_cpu)
+                    .unwrap_or(f64::NAN)
+            }),
+            pct0,
+        ),
+    ]
+}
+
+/// The memory rows, and how many signals were checked.
+fn memory_rows() -> Vec<RowSpec<'static>> {
+    vec![
+        ("RSS idle".into(), Box::new(|r| mib(r.rss_idle_kib)), |x| {
+            fmt_f(x, 1, " MiB")
+        }),
+        (
+            "RSS with 1,000 peers joined".into(),
+            Box::new(|r| mib(r.rss_joined_kib)),
+            |x| fmt_f(x, 1, " MiB"),
+        ),
+        ("RSS per joined peer".into(), Box::new(rss_peer), |x| {
+            fmt_f(x, 1, " KiB")
+        }),
+        (
+            "RSS per peer after all the traffic".into(),
+            Box::new(|r| r.rss_per_peer_after_kib.unwrap_or(f64::NAN)),
+            |x| fmt_f(x, 1, " KiB"),
+        ),
+        (
+            "signals checked (sent = received, in order, intact)".into(),
+            Box::new(|r| r.sent as f64),
+            fmt_num,
+        ),
+    ]
+}
+
+/// Whether each server held 10,000 peers, and why not.
+fn held(w: &mut String, t: &[Vec<LoadResult>]) {
+    let _ = write!(w, "| holds 10,000 peers |");
+    for server in t {
+        let cell = match server.first() {
+            None => "not run".to_string(),
+            Some(r) => match &r.failure {
+                None if r.correct() => "yes".to_string(),
+                None => format!(
+                    "**no**: {} lost, {} misdelivered, {} errors, {} sockets closed early",
+                    r.lost, r.misdelivered, r.errors, r.unexpected_closes
+                ),
+                Some(f) => format!("**no**: {}", f.replace('|', "/").replace('\n', " ")),
+            },
+        };
+        let _ = write!(w, " {cell} |");
+    }
+    let _ = writeln!(w);
+}
+
+/// The 10,000-peer table (moim and the two seeds).
+fn ten_thousand(w: &mut String, runs: &Runs) {
     let _ = writeln!(
         w,
         "\n## 10,000 peers (2,500 rooms × 4), once per server\n\nThe same phases with joins in waves of \
@@ -746,84 +811,58 @@ fn markdown(
     }
     let _ = writeln!(w, "\n| --- | --- | --- | --- |");
     let t = &runs.ten_k[..3];
-    let held = |w: &mut String| {
-        let _ = write!(w, "| holds 10,000 peers |");
-        for server in t {
-            let cell = match server.first() {
-                None => "not run".to_string(),
-                Some(r) => match &r.failure {
-                    None if r.correct() => "yes".to_string(),
-                    None => format!(
-                        "**no**: {} lost, {} misdelivered, {} errors, {} sockets closed early",
-                        r.lost, r.misdelivered, r.errors, r.unexpected_closes
-                    ),
-                    Some(f) => format!("**no**: {}", f.replace('|', "/").replace('\n', " ")),
-                },
-            };
-            let _ = write!(w, " {cell} |");
-        }
-        let _ = writeln!(w);
-    };
-    held(w);
-    row(
-        w,
-        t,
-        "connect all 10,000",
-        &|r| r.connect_secs * 1e6,
-        &|x| fmt_f(x / 1e6, 2, " s"),
-    );
-    row(
-        w,
-        t,
-        "join → peer list p50 (waves of 2,500)",
-        &|r| r.join.map_or(f64::NAN, |j| j.p50_us),
-        &fmt_ms,
-    );
-    row(
-        w,
-        t,
-        "join → peer list p99",
-        &|r| r.join.map_or(f64::NAN, |j| j.p99_us),
-        &fmt_ms,
-    );
-    row(
-        w,
-        t,
-        "relay p50, paced 1,000 msg/s",
-        &|r| r.paced.p50_us,
-        &fmt_ms,
-    );
-    row(w, t, "relay p99, paced 1,000 msg/s", &p99, &fmt_ms);
-    row(
-        w,
-        t,
-        "saturation msg/s, window 4",
-        &|r| sat_at(r, 4).map_or(f64::NAN, |s| s.rate),
-        &fmt_num,
-    );
-    row(
-        w,
-        t,
-        "host CPU per message, window 4",
-        &|r| {
-            sat_at(r, 4)
-                .and_then(|s| s.server_us_per_msg)
-                .unwrap_or(f64::NAN)
-        },
-        &fmt_us,
-    );
-    row(
-        w,
-        t,
-        "RSS with 10,000 peers joined",
-        &|r| r.rss_joined_kib.map_or(f64::NAN, |x| x as f64 / 1024.0),
-        &|x| fmt_f(x, 0, " MiB"),
-    );
-    row(w, t, "RSS per joined peer", &rss_peer, &|x| {
-        fmt_f(x, 1, " KiB")
-    });
-    row(w, t, "signals checked", &|r| r.sent as f64, &fmt_num);
+    held(w, t);
+    let specs: Vec<RowSpec> = vec![
+        (
+            "connect all 10,000".into(),
+            Box::new(|r| r.connect_secs * 1e6),
+            |x| fmt_f(x / 1e6, 2, " s"),
+        ),
+        (
+            "join → peer list p50 (waves of 2,500)".into(),
+            Box::new(|r| r.join.map_or(f64::NAN, |j| j.p50_us)),
+            fmt_ms,
+        ),
+        (
+            "join → peer list p99".into(),
+            Box::new(|r| r.join.map_or(f64::NAN, |j| j.p99_us)),
+            fmt_ms,
+        ),
+        (
+            "relay p50, paced 1,000 msg/s".into(),
+            Box::new(|r| r.paced.p50_us),
+            fmt_ms,
+        ),
+        ("relay p99, paced 1,000 msg/s".into(), Box::new(p99), fmt_ms),
+        (
+            "saturation msg/s, window 4".into(),
+            Box::new(rate_at(4)),
+            fmt_num,
+        ),
+        (
+            "host CPU per message, window 4".into(),
+            Box::new(cpu_at(4)),
+            fmt_us,
+        ),
+        (
+            "RSS with 10,000 peers joined".into(),
+            Box::new(|r| mib(r.rss_joined_kib)),
+            |x| fmt_f(x, 0, " MiB"),
+        ),
+        ("RSS per joined peer".into(), Box::new(rss_peer), |x| {
+            fmt_f(x, 1, " KiB")
+        }),
+        (
+            "signals checked".into(),
+            Box::new(|r| r.sent as f64),
+            fmt_num,
+        ),
+    ];
+    rows(w, t, specs);
+}
 
+/// Whether every run accounted for every signal, and what anomalies the runs reported.
+fn accounting(w: &mut String, runs: &Runs) {
     let all: Vec<&LoadResult> = runs.one_k.iter().chain(&runs.ten_k).flatten().collect();
     let wrong: Vec<String> = all
         .iter()
@@ -876,8 +915,10 @@ fn markdown(
             )
         }
     );
+}
 
-    // Footprint.
+/// The binary, start-up and idle memory.
+fn footprint(w: &mut String, args: &ReportArgs, fp: Option<&Footprint>) {
     let _ = writeln!(w, "\n## Footprint\n\n| | |\n| --- | --- |");
     match fp {
         Some(fp) => {
@@ -898,16 +939,7 @@ fn markdown(
             let _ = writeln!(w, "| (not measured) | |");
         }
     }
-    // Figures measured outside moim-bench (scripts/bench.sh runs them): one JSON object per
-    // line in discovery.json, call-setup.json and desktop.json.
-    let extra = |name: &str| -> Vec<serde_json::Value> {
-        std::fs::read_to_string(args.dir.join(name))
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect()
-    };
-    match extra("desktop.json").first() {
+    match extra(args, "desktop.json").first() {
         Some(d) => {
             let _ = writeln!(
                 w,
@@ -925,11 +957,25 @@ fn markdown(
             );
         }
     }
+}
+
+/// Figures measured outside moim-bench (scripts/bench.sh runs them): one JSON object per line
+/// in discovery.json, call-setup.json and desktop.json.
+fn extra(args: &ReportArgs, name: &str) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(args.dir.join(name))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+/// mDNS discovery and call set-up in the browser, from their JSON files.
+fn browser_figures(w: &mut String, args: &ReportArgs) {
     let _ = writeln!(
         w,
         "\n## On the LAN and in the browser\n\n| measure | median | min | max | runs |\n| --- | --- | --- | --- | --- |"
     );
-    let discovery = extra("discovery.json");
+    let discovery = extra(args, "discovery.json");
     if discovery.is_empty() {
         let _ = writeln!(
             w,
@@ -946,7 +992,7 @@ fn markdown(
             d["runs"]
         );
     }
-    let calls = extra("call-setup.json");
+    let calls = extra(args, "call-setup.json");
     let call_ran = args.dir.join("call-setup.log").exists();
     for n in [2, 4, 6] {
         if !calls.iter().any(|d| d["peers"] == n) {
@@ -990,15 +1036,6 @@ fn markdown(
             );
         }
     }
-
-    let _ = writeln!(w, "\n## What limits it\n\n{}", LIMITS);
-
-    let _ = writeln!(
-        w,
-        "\n## How it is measured\n\n{}\n\n## Commands\n\n```sh\n{}```",
-        METHOD, commands
-    );
-    s
 }
 
 /// `Some(ok(x))`, or `None` when the figure was not measured.
