@@ -31,11 +31,6 @@ impl Feed {
         self.tx.send_replace(Some(frame));
     }
 
-    /// The message as last published.
-    pub fn current(&self) -> Option<Utf8Bytes> {
-        self.tx.borrow().clone()
-    }
-
     /// A watcher that gets the current message at once (if there is one), then every change.
     pub fn watch_now(&self) -> Watch {
         let mut rx = self.tx.subscribe();
@@ -55,11 +50,6 @@ impl Feed {
             name: self.name,
             rx,
         }
-    }
-
-    /// This feed's name.
-    pub fn name(&self) -> &'static str {
-        self.name
     }
 }
 

@@ -29,24 +29,24 @@
 //! - `desktop` (feature `desktop`): the Tauri shell around all of the above.
 #![forbid(unsafe_code)]
 
-pub mod assets;
-pub mod bridge;
-pub mod budget;
+pub(crate) mod assets;
+pub(crate) mod bridge;
+pub(crate) mod budget;
 pub mod cli;
 pub mod config;
-pub mod directory;
-pub mod discovery;
-pub mod error;
-pub mod feed;
-pub mod net;
+pub(crate) mod directory;
+pub(crate) mod discovery;
+pub(crate) mod error;
+pub(crate) mod feed;
+pub(crate) mod net;
 pub mod protocol;
-pub mod qr;
+pub(crate) mod qr;
 pub mod remote;
 pub mod room;
-pub mod server;
-pub mod shutdown;
-pub mod signaling;
-pub mod sse;
+pub(crate) mod server;
+pub(crate) mod shutdown;
+pub(crate) mod signaling;
+pub(crate) mod sse;
 pub mod tls;
 pub mod token;
 

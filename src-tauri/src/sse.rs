@@ -182,16 +182,6 @@ impl Sessions {
         hub.disconnect(s.peer_id, s.generation, reason);
         tracing::debug!(peer = %s.peer_id, ?reason, "event-stream session ended");
     }
-
-    /// How many sessions are open.
-    pub fn len(&self) -> usize {
-        self.map.lock().len()
-    }
-
-    /// Whether none is open.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// End a session the host gives up on: killed (over its byte budget, replaced) or silent.
