@@ -680,23 +680,8 @@ fn side_by_side(w: &mut String, runs: &Runs) {
 
 /// The join and paced-relay rows.
 fn paced_rows() -> Vec<RowSpec<'static>> {
-    vec![
-        (
-            "join → peer list p50 (4 waves of 250 joins at once)".into(),
-            Box::new(|r| r.join.map_or(f64::NAN, |j| j.p50_us)),
-            fmt_ms,
-        ),
-        (
-            "join → peer list p99".into(),
-            Box::new(|r| r.join.map_or(f64::NAN, |j| j.p99_us)),
-            fmt_ms,
-        ),
-        (
-            "relay p50, paced 1,000 msg/s".into(),
-            Box::new(|r| r.paced.p50_us),
-            fmt_ms,
-        ),
-        ("relay p99, paced 1,000 msg/s".into(), Box::new(p99), fmt_ms),
+    let mut rows = latency_rows("4 waves of 250 joins at once");
+    rows.extend::<[RowSpec; 3]>([
         (
             "relay p99.9, paced 1,000 msg/s".into(),
             Box::new(|r| r.paced.p999_us),
@@ -712,6 +697,39 @@ fn paced_rows() -> Vec<RowSpec<'static>> {
             Box::new(paced_us_per_msg),
             fmt_us,
         ),
+    ]);
+    rows
+}
+
+/// Join and relay latency, the rows both tables have (`waves`: how the joins came).
+fn latency_rows(waves: &str) -> Vec<RowSpec<'static>> {
+    vec![
+        (
+            format!("join → peer list p50 ({waves})"),
+            Box::new(|r| r.join.map_or(f64::NAN, |j| j.p50_us)),
+            fmt_ms,
+        ),
+        (
+            "join → peer list p99".into(),
+            Box::new(|r| r.join.map_or(f64::NAN, |j| j.p99_us)),
+            fmt_ms,
+        ),
+        (
+            "relay p50, paced 1,000 msg/s".into(),
+            Box::new(|r| r.paced.p50_us),
+            fmt_ms,
+        ),
+        ("relay p99, paced 1,000 msg/s".into(), Box::new(p99), fmt_ms),
+    ]
+}
+
+/// RSS per joined peer, and how many signals were checked (`checked`: the row's label).
+fn closing_rows(checked: &str) -> [RowSpec<'static>; 2] {
+    [
+        ("RSS per joined peer".into(), Box::new(rss_peer), |x| {
+            fmt_f(x, 1, " KiB")
+        }),
+        (checked.into(), Box::new(|r| r.sent as f64), fmt_num),
     ]
 }
 
@@ -752,6 +770,7 @@ fn window_rows(wnd: u32) -> Vec<RowSpec<'static>> {
 
 /// The memory rows, and how many signals were checked.
 fn memory_rows() -> Vec<RowSpec<'static>> {
+    let [per_peer, checked] = closing_rows("signals checked (sent = received, in order, intact)");
     vec![
         ("RSS idle".into(), Box::new(|r| mib(r.rss_idle_kib)), |x| {
             fmt_f(x, 1, " MiB")
@@ -761,19 +780,13 @@ fn memory_rows() -> Vec<RowSpec<'static>> {
             Box::new(|r| mib(r.rss_joined_kib)),
             |x| fmt_f(x, 1, " MiB"),
         ),
-        ("RSS per joined peer".into(), Box::new(rss_peer), |x| {
-            fmt_f(x, 1, " KiB")
-        }),
+        per_peer,
         (
             "RSS per peer after all the traffic".into(),
             Box::new(|r| r.rss_per_peer_after_kib.unwrap_or(f64::NAN)),
             |x| fmt_f(x, 1, " KiB"),
         ),
-        (
-            "signals checked (sent = received, in order, intact)".into(),
-            Box::new(|r| r.sent as f64),
-            fmt_num,
-        ),
+        checked,
     ]
 }
 
@@ -812,28 +825,13 @@ fn ten_thousand(w: &mut String, runs: &Runs) {
     let _ = writeln!(w, "\n| --- | --- | --- | --- |");
     let t = &runs.ten_k[..3];
     held(w, t);
-    let specs: Vec<RowSpec> = vec![
-        (
-            "connect all 10,000".into(),
-            Box::new(|r| r.connect_secs * 1e6),
-            |x| fmt_f(x / 1e6, 2, " s"),
-        ),
-        (
-            "join → peer list p50 (waves of 2,500)".into(),
-            Box::new(|r| r.join.map_or(f64::NAN, |j| j.p50_us)),
-            fmt_ms,
-        ),
-        (
-            "join → peer list p99".into(),
-            Box::new(|r| r.join.map_or(f64::NAN, |j| j.p99_us)),
-            fmt_ms,
-        ),
-        (
-            "relay p50, paced 1,000 msg/s".into(),
-            Box::new(|r| r.paced.p50_us),
-            fmt_ms,
-        ),
-        ("relay p99, paced 1,000 msg/s".into(), Box::new(p99), fmt_ms),
+    let mut specs: Vec<RowSpec> = vec![(
+        "connect all 10,000".into(),
+        Box::new(|r| r.connect_secs * 1e6),
+        |x| fmt_f(x / 1e6, 2, " s"),
+    )];
+    specs.extend(latency_rows("waves of 2,500"));
+    specs.extend::<[RowSpec; 3]>([
         (
             "saturation msg/s, window 4".into(),
             Box::new(rate_at(4)),
@@ -849,15 +847,8 @@ fn ten_thousand(w: &mut String, runs: &Runs) {
             Box::new(|r| mib(r.rss_joined_kib)),
             |x| fmt_f(x, 0, " MiB"),
         ),
-        ("RSS per joined peer".into(), Box::new(rss_peer), |x| {
-            fmt_f(x, 1, " KiB")
-        }),
-        (
-            "signals checked".into(),
-            Box::new(|r| r.sent as f64),
-            fmt_num,
-        ),
-    ];
+    ]);
+    specs.extend(closing_rows("signals checked"));
     rows(w, t, specs);
 }
 
