@@ -709,6 +709,20 @@ impl Host {
 
     /// The checks every long-lived transport passes before it opens: a foreign origin gets
     /// 403, a full host (or address) 503 (the response is boxed to keep the `Result` small).
+    /// [`Host::admit`] for a request that becomes a session: from then on the connection
+    /// counts as a session, not as pending.
+    fn admit_session(
+        &self,
+        headers: &HeaderMap,
+        from: &RequestFrom,
+    ) -> Result<ConnectionSlot, Box<Response>> {
+        let slot = self.admit(headers, from.transport.as_ref(), from.peer)?;
+        if let Some(Pending(pending)) = &from.pending {
+            pending.lock().take();
+        }
+        Ok(slot)
+    }
+
     fn admit(
         &self,
         headers: &HeaderMap,
@@ -778,14 +792,10 @@ async fn ws_upgrade(
     Query(query): Query<WsQuery>,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let slot = match host.admit(&headers, from.transport.as_ref(), from.peer) {
+    let slot = match host.admit_session(&headers, &from) {
         Ok(slot) => slot,
         Err(refusal) => return *refusal,
     };
-    // The connection becomes a session: it counts as one, not as pending.
-    if let Some(Pending(pending)) = &from.pending {
-        pending.lock().take();
-    }
     let tracker = host.inner.sockets.clone();
     if let Some(via) = query.via.filter(|id| *id != host.inner.host_id) {
         let route = host.discovery().and_then(|d| d.route(&via));
@@ -822,14 +832,10 @@ async fn events(
     headers: HeaderMap,
     Query(query): Query<WsQuery>,
 ) -> Response {
-    let slot = match host.admit(&headers, from.transport.as_ref(), from.peer) {
+    let slot = match host.admit_session(&headers, &from) {
         Ok(slot) => slot,
         Err(refusal) => return *refusal,
     };
-    // The connection is a session now: it counts as one, not as pending.
-    if let Some(Pending(pending)) = &from.pending {
-        pending.lock().take();
-    }
     let hub = host.inner.hub.clone();
     let conn = hub.connect_from(query.resume.as_deref(), from.peer);
     let kill = from.kill.map(|k| k.0).unwrap_or_default();

@@ -35,7 +35,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 
-use crate::payload::{Dialect, Kind, Mix, Payloads};
+use crate::payload::{Dialect, Kind, Mix, Payloads, Stamp};
 use crate::sio;
 use crate::stats::{rss_kib, CpuMeter, Histogram, Latency};
 
@@ -375,11 +375,17 @@ impl Shared {
         self.inflight[g].fetch_add(1, Ordering::Relaxed);
         self.sent_total.fetch_add(1, Ordering::Relaxed);
         let (to, now) = (self.id(dst), self.now_ns());
+        let stamp = Stamp {
+            phase,
+            src: g,
+            dst,
+            seq,
+            sent_ns: now,
+            kind,
+        };
         let frame = match self.target.dialect() {
-            None => self.payloads.frame(to, phase, g, dst, seq, now, kind),
-            Some(d) => self
-                .payloads
-                .sio_frame(d, to, phase, g, dst, seq, now, kind),
+            None => self.payloads.frame(to, stamp),
+            Some(d) => self.payloads.sio_frame(d, to, stamp),
         };
         Message::text(frame)
     }

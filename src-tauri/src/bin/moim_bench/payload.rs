@@ -128,56 +128,91 @@ impl Default for Payloads {
     }
 }
 
+/// What a benchmark signal's header says, in front of its body: `B|phase|src|dst|seq|sent_ns|kind|`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    /// Which phase sends it.
+    pub phase: u8,
+    /// Sender index.
+    pub src: usize,
+    /// Intended target index.
+    pub dst: usize,
+    /// Per sender-target pair, from 0.
+    pub seq: u64,
+    /// Send time, ns since the run's epoch.
+    pub sent_ns: u64,
+    /// What it carries.
+    pub kind: Kind,
+}
+
+impl Stamp {
+    fn write(&self, f: &mut String, body: &str) {
+        let Stamp {
+            phase,
+            src,
+            dst,
+            seq,
+            sent_ns,
+            kind,
+        } = self;
+        let _ = write!(
+            f,
+            "B|{phase}|{src}|{dst}|{seq}|{sent_ns}|{}|{body}",
+            kind.code()
+        );
+    }
+
+    /// The stamp at the start of `text` and the body after it, up to `suffix`.
+    fn read<'a>(text: &'a str, suffix: &str) -> Option<(Stamp, &'a str)> {
+        let mut it = text.strip_prefix("B|")?.splitn(7, '|');
+        let stamp = Stamp {
+            phase: it.next()?.parse().ok()?,
+            src: it.next()?.parse().ok()?,
+            dst: it.next()?.parse().ok()?,
+            seq: it.next()?.parse().ok()?,
+            sent_ns: it.next()?.parse().ok()?,
+            kind: Kind::from_code(it.next()?)?,
+        };
+        Some((stamp, it.next()?.strip_suffix(suffix)?))
+    }
+
+    fn header<'a>(&self, id: &'a str, intact: bool) -> Header<'a> {
+        Header {
+            phase: self.phase,
+            src: self.src,
+            dst: self.dst,
+            seq: self.seq,
+            sent_ns: self.sent_ns,
+            id,
+            intact,
+        }
+    }
+}
+
 impl Payloads {
     fn body(&self, kind: Kind) -> &str {
         &self.escaped[kind as usize]
     }
 
     /// The frame a client sends: a `signal` to `to` (a peer id) with a header and a body.
-    #[allow(clippy::too_many_arguments)]
-    pub fn frame(
-        &self,
-        to: &str,
-        phase: u8,
-        src: usize,
-        dst: usize,
-        seq: u64,
-        sent_ns: u64,
-        kind: Kind,
-    ) -> String {
-        let body = self.body(kind);
+    pub fn frame(&self, to: &str, stamp: Stamp) -> String {
+        let body = self.body(stamp.kind);
         let mut f = String::with_capacity(body.len() + 128);
-        let _ = write!(
-            f,
-            r#"{{"type":"signal","to":"{to}","data":"B|{phase}|{src}|{dst}|{seq}|{sent_ns}|{}|{body}"}}"#,
-            kind.code()
-        );
+        let _ = write!(f, r#"{{"type":"signal","to":"{to}","data":""#);
+        stamp.write(&mut f, body);
+        f.push_str(r#""}"#);
         f
     }
 
     /// The same signal as a Socket.IO event to a seed server: `42["offer",{"target":<sid>,
     /// "offer":"B|…"}]`, the header and the escaped body exactly as in [`Payloads::frame`].
-    #[allow(clippy::too_many_arguments)]
-    pub fn sio_frame(
-        &self,
-        dialect: Dialect,
-        to: &str,
-        phase: u8,
-        src: usize,
-        dst: usize,
-        seq: u64,
-        sent_ns: u64,
-        kind: Kind,
-    ) -> String {
-        let body = self.body(kind);
+    pub fn sio_frame(&self, dialect: Dialect, to: &str, stamp: Stamp) -> String {
+        let body = self.body(stamp.kind);
         let mut f = String::with_capacity(body.len() + 128);
-        let _ = write!(
-            f,
-            r#"42["{}",{{"target":"{to}","{}":"B|{phase}|{src}|{dst}|{seq}|{sent_ns}|{}|{body}"}}]"#,
-            kind.event(dialect),
-            kind.field(),
-            kind.code()
-        );
+        let (event, field) = (stamp.kind.event(dialect), stamp.kind.field());
+        let _ = write!(f, r#"42["{event}",{{"target":"{to}","{field}":""#);
+        stamp.write(&mut f, body);
+        f.push_str(r#""}]"#);
         f
     }
 
@@ -189,31 +224,26 @@ impl Payloads {
         let rest = rest.strip_prefix(r#",{"from":""#)?;
         let (id, rest) = rest.split_once('"')?;
         let (field, rest) = rest.strip_prefix(r#",""#)?.split_once('"')?;
-        let rest = rest.strip_prefix(r#":"B|"#)?;
-        let mut it = rest.splitn(7, '|');
-        let phase = it.next()?.parse().ok()?;
-        let src = it.next()?.parse().ok()?;
-        let dst = it.next()?.parse().ok()?;
-        let seq = it.next()?.parse().ok()?;
-        let sent_ns = it.next()?.parse().ok()?;
-        let kind = Kind::from_code(it.next()?)?;
-        let body = it.next()?.strip_suffix(r#""}]"#)?;
-        Some(Header {
-            phase,
-            src,
-            dst,
-            seq,
-            sent_ns,
+        let (stamp, body) = Stamp::read(rest.strip_prefix(r#":""#)?, r#""}]"#)?;
+        Some(stamp.header(
             id,
-            intact: body == self.body(kind)
-                && event == kind.event(dialect)
-                && field == kind.field(),
-        })
+            body == self.body(stamp.kind)
+                && event == stamp.kind.event(dialect)
+                && field == stamp.kind.field(),
+        ))
     }
 
     /// Size of the client frame for `kind` (without the header's variable digits).
     pub fn frame_len(&self, kind: Kind) -> usize {
-        self.frame("00000000-0000-0000-0000-000000000000", 0, 0, 0, 0, 0, kind)
+        let stamp = Stamp {
+            phase: 0,
+            src: 0,
+            dst: 0,
+            seq: 0,
+            sent_ns: 0,
+            kind,
+        };
+        self.frame("00000000-0000-0000-0000-000000000000", stamp)
             .len()
     }
 
@@ -226,24 +256,9 @@ impl Payloads {
             return None;
         }
         let id = rest.get(..36)?;
-        let rest = rest.get(36..)?.strip_prefix(r#"","data":"B|"#)?;
-        let mut it = rest.splitn(7, '|');
-        let phase = it.next()?.parse().ok()?;
-        let src = it.next()?.parse().ok()?;
-        let dst = it.next()?.parse().ok()?;
-        let seq = it.next()?.parse().ok()?;
-        let sent_ns = it.next()?.parse().ok()?;
-        let kind = Kind::from_code(it.next()?)?;
-        let body = it.next()?.strip_suffix(r#""}"#)?;
-        Some(Header {
-            phase,
-            src,
-            dst,
-            seq,
-            sent_ns,
-            id,
-            intact: body == self.body(kind),
-        })
+        let rest = rest.get(36..)?.strip_prefix(r#"","data":""#)?;
+        let (stamp, body) = Stamp::read(rest, r#""}"#)?;
+        Some(stamp.header(id, body == self.body(stamp.kind)))
     }
 }
 
@@ -323,7 +338,17 @@ mod tests {
         let p = Payloads::default();
         let id = "6d3c3f6e-4a0b-4c1e-9c7e-0b0c8d8f2a11";
         for kind in [Kind::Offer, Kind::Answer, Kind::Candidate] {
-            let f = p.frame(id, 1, 7, 9, 42, 123_456, kind);
+            let f = p.frame(
+                id,
+                Stamp {
+                    phase: 1,
+                    src: 7,
+                    dst: 9,
+                    seq: 42,
+                    sent_ns: 123_456,
+                    kind,
+                },
+            );
             // What the host relays: `to` replaced by `from`, `data` byte for byte.
             let relayed = f.replace(r#""to":"#, r#""from":"#);
             let h = p.parse(&relayed).expect("parses");
@@ -334,7 +359,17 @@ mod tests {
             assert!(data.starts_with("B|1|7|9|42|123456|"));
         }
         let damaged = p
-            .frame(id, 1, 7, 9, 42, 1, Kind::Offer)
+            .frame(
+                id,
+                Stamp {
+                    phase: 1,
+                    src: 7,
+                    dst: 9,
+                    seq: 42,
+                    sent_ns: 1,
+                    kind: Kind::Offer,
+                },
+            )
             .replace("VP8", "VP9");
         assert!(!p.parse(&damaged).unwrap().intact);
         assert!(p.frame_len(Kind::Offer) > 3000 && p.frame_len(Kind::Candidate) < 400);
@@ -346,7 +381,18 @@ mod tests {
         let sid = "avvGiYtpdc6rohSJAAAA";
         for dialect in [Dialect::Node, Dialect::Flask] {
             for kind in [Kind::Offer, Kind::Answer, Kind::Candidate] {
-                let f = p.sio_frame(dialect, sid, 2, 3, 1, 7, 99, kind);
+                let f = p.sio_frame(
+                    dialect,
+                    sid,
+                    Stamp {
+                        phase: 2,
+                        src: 3,
+                        dst: 1,
+                        seq: 7,
+                        sent_ns: 99,
+                        kind,
+                    },
+                );
                 let value: serde_json::Value = serde_json::from_str(&f[2..]).expect("JSON");
                 assert_eq!(value[0], kind.event(dialect));
                 assert_eq!(value[1]["target"], sid);
