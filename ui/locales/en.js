@@ -96,6 +96,7 @@ export default {
   'first.invite.qr': 'QR code of the join link',
   'first.invite.warning': "Guests' browsers warn once that the connection is not private: this computer made its own certificate. They can go on, and check that their join page shows this verification code.",
   'first.invite.copy': 'Copy link',
+  'first.invite.copied': 'Copied',
   'first.invite.done': 'Done',
   'first.left.title': 'You left the meeting',
   'first.left.text': '“{name}” goes on without you.',

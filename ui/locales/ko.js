@@ -95,6 +95,7 @@ export default {
   'first.invite.qr': '참여 링크의 QR 코드',
   'first.invite.warning': '손님의 브라우저는 한 번 “안전하지 않은 연결”이라고 경고합니다. 이 컴퓨터가 스스로 인증서를 만들었기 때문입니다. 계속 진행한 뒤 참여 페이지에 이 확인 코드가 보이는지 확인하면 됩니다.',
   'first.invite.copy': '링크 복사',
+  'first.invite.copied': '복사했습니다',
   'first.invite.done': '완료',
   'first.left.title': '모임에서 나왔습니다',
   'first.left.text': '“{name}” 모임은 계속 진행 중입니다.',

@@ -6,6 +6,7 @@
 import { byId } from './dom.js';
 import { fingerprintFromFragment, formatFingerprint } from '../room-id.js';
 import { certificateCode } from './fingerprint.js';
+import { t } from '../i18n.js';
 
 /**
  * Copy `text` to the clipboard; where the Clipboard API is refused (plain HTTP on a LAN
@@ -47,8 +48,7 @@ export function shortLink(url) {
 }
 
 export class InviteView {
-  /** @param {{onCopy?: () => void}} [h] */
-  constructor(h = {}) {
+  constructor() {
     this.dialog = /** @type {HTMLDialogElement} */ (byId('invite'));
     this.link = byId('invite-link');
     this.qr = /** @type {HTMLImageElement} */ (byId('invite-qr'));
@@ -56,7 +56,11 @@ export class InviteView {
     this.cert = byId('invite-cert');
     this.code = byId('invite-code');
     this.alone = byId('invite-alone');
-    byId('invite-copy').addEventListener('click', () => h.onCopy?.());
+    this.copy = byId('invite-copy');
+    this.copy.addEventListener('click', async () => {
+      const ok = await copyText(this.link.title);
+      this.copy.textContent = t(ok ? 'first.invite.copied' : 'first.invite.copy');
+    });
   }
 
   /**
@@ -67,6 +71,7 @@ export class InviteView {
   show(url, how = {}) {
     this.link.textContent = shortLink(url);
     this.link.title = url;
+    this.copy.textContent = t('first.invite.copy');
     this.qr.src = `/api/qr.svg?text=${encodeURIComponent(url)}`;
     const fp = fingerprintFromFragment(new URL(url).hash);
     this.cert.hidden = !fp;
