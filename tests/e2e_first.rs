@@ -509,7 +509,20 @@ e2e_test!(
                 );
             }
         }
+        // the pre-join page of a meeting, who is in it
+        b.goto(&host.url(&format!("/j/{r1}?name=Hana"))).await;
+        prejoin_says(&b, "open").await;
+        for scheme in ["light", "dark"] {
+            screenshot(&b, &format!("prejoin-{scheme}"), 1280, 800, scheme).await;
+        }
+        b.goto(&host.url("/?name=Hana")).await;
         b.set_viewport(1280, 800).await;
+        b.wait_until(
+            "the lobby, connected",
+            "window.moim && window.moim.state().mode === 'lobby' && window.moim.signaling.connected",
+            WAIT,
+        )
+        .await;
         b.click("#create-btn").await;
         b.wait_until(
             "the invitation, its QR code drawn",
