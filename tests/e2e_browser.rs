@@ -147,13 +147,20 @@ async fn assert_audio_flows(b: &Browser, peer: &str) {
     .await;
 }
 
-/// A page in the lobby, connected to the host, with its camera and microphone open.
+/// A page in the lobby, connected to the host, with its camera and microphone open (the
+/// lobby opens them when the person asks for a preview).
 async fn open_lobby(b: &Browser, host: &Host, name: &str) {
     b.goto(&host.url(&format!("/?name={name}"))).await;
     b.wait_until(
-        "the lobby, connected, with camera and microphone",
-        "window.moim && window.moim.state().mode === 'lobby' && window.moim.signaling.connected \
-         && window.moim.localStream.getTracks().length === 2",
+        "the lobby, connected",
+        "window.moim && window.moim.state().mode === 'lobby' && window.moim.signaling.connected",
+        WAIT,
+    )
+    .await;
+    b.click("#preview-btn").await;
+    b.wait_until(
+        "the lobby with camera and microphone",
+        "window.moim.localStream.getTracks().length === 2",
         WAIT,
     )
     .await;

@@ -576,15 +576,24 @@ fn decode_qr(png: &[u8]) -> String {
 
 // ------------------------------------------------------------------------- issues 11 and 20
 
-/// `b` is in the lobby of the host it was opened on (loopback), connected, devices open.
+/// `b` is in the lobby of the host it was opened on (loopback), connected, devices open (the
+/// lobby opens them when the person asks for a preview; leaving a meeting closes them).
 async fn wait_lobby(b: &Browser) {
     b.wait_until(
-        "the lobby, connected to this host, with camera and microphone",
+        "the lobby, connected to this host",
         &format!(
             "window.moim && window.moim.state().mode === 'lobby' && window.moim.signaling.connected \
-             && window.moim.signaling.url === 'ws://127.0.0.1:{PORT}/ws' \
-             && window.moim.localStream.getTracks().length === 2"
+             && window.moim.signaling.url === 'ws://127.0.0.1:{PORT}/ws'"
         ),
+        WAIT,
+    )
+    .await;
+    if b.eval("window.moim.localStream.getTracks().length").await != 2 {
+        b.click("#preview-btn").await;
+    }
+    b.wait_until(
+        "the lobby with camera and microphone",
+        "window.moim.localStream.getTracks().length === 2",
         WAIT,
     )
     .await;

@@ -24,6 +24,7 @@ import { FingerprintBox } from './view/fingerprint.js';
 import { askPasscode } from './view/dialog.js';
 import { markView, onAnyClick } from './view/dom.js';
 import { startLanguage } from './i18n.js';
+import { FirstMinutes } from './first.js';
 
 /**
  * What the desktop shell may set before this script runs (an initialization script):
@@ -72,7 +73,7 @@ const lobby = new LobbyView({
   onCreate(req) {
     if (!req.name) return;
     if (!sig.connected) return cannotReach();
-    session.create(req);
+    first.beforeJoin().then(() => session.create(req));
   },
   onJoinInput(input, passcode) {
     const parsed = parseJoinInput(input);
@@ -100,15 +101,17 @@ const meeting = new MeetingView({
 const chatView = new ChatView({ onSend: (text) => chat.send(call.you?.name || call.name, text) });
 /** @type {Call} */
 const call = new Call({ session, sig, mesh, media, chat, stats, speaking, early, meeting, chatView, lobby, webrtc, banner });
+const first = new FirstMinutes({ session, sig, media, call, lobby, invite, banner, directory, join, route, meetingUrl });
 
 // ---------------------------------------------------------------- the session
 
-/** @param {string} roomId @param {string} passcode @returns {void} */
-function join(roomId, passcode) {
+/** @param {string} roomId @param {string} passcode @returns {Promise<void>} */
+async function join(roomId, passcode) {
   if (session.inRoom) return;
   if (!call.name) return lobby.focusName();
   speaking.resume();
-  if (!session.join(roomId, passcode)) return cannotReach();
+  await first.beforeJoin();
+  if (!session.inRoom && !session.pending && !session.join(roomId, passcode)) return cannotReach();
 }
 
 session.on('phase', () => markView(session.view));
@@ -181,7 +184,7 @@ function maybeAutojoin() {
 
 sig.on('hosts', (/** @type {import('./protocol.js').Hosts} */ msg) => {
   if (directory.update(msg, session.via) && directory.home) lobby.renderDirectory(directory.home);
-  if (session.phase === 'prejoin') showPrejoin();
+  if (session.phase === 'prejoin') first.showPrejoin();
 });
 sig.on('room-created', (msg) => session.created(msg.room.id));
 sig.on('existing-peers', (msg) => session.entered(msg));
@@ -230,12 +233,6 @@ async function copyLink() {
   if (ok) setTimeout(() => banner.clear('copied'), 5000);
 }
 
-/** The pre-join screen, with the room's name when the directory knows it. */
-function showPrejoin() {
-  const { roomId } = session.prejoin;
-  lobby.showPrejoin(roomId, directory.roomName(roomId, session.via));
-}
-
 /** Show what the address says: the lobby, a room's pre-join page, or (still) the meeting. */
 function route() {
   const roomId = roomFromPath(location.pathname);
@@ -246,7 +243,7 @@ function route() {
   const via = new URLSearchParams(location.search).get('via');
   session.open({ roomId, passcode: passcodeFromFragment(location.hash), via: via && VIA.test(via) ? via : null });
   if (session.phase === 'prejoin') {
-    showPrejoin();
+    first.showPrejoin();
     fingerprint.check(location.hash);
   } else {
     lobby.showLobby();
@@ -280,15 +277,16 @@ window.addEventListener('pagehide', () => mesh.broadcast({ t: 'bye' }));
 
 async function main() {
   startLanguage();
-  const want = call.restore(params);
+  call.restore(params);
   route();
+  const open = first.start();
   start.autojoin = params.get('autojoin') === '1' && session.phase === 'prejoin' && !!call.name;
   sig.start();
   if (!webrtc) {
     announceNoWebRTC(session.prejoin.roomId ? joinLink(base, session.prejoin.roomId, session.prejoin.passcode) : location.href);
     media.available = false;
-  } else {
-    await call.startMedia(want);
+  } else if (open) {
+    await first.beforeJoin();
   }
   start.mediaReady = true;
   maybeAutojoin();

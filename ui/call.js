@@ -6,6 +6,8 @@
 import { mediaDenied } from './errors.js';
 import { SETTINGS, load, save } from './settings.js';
 import { uplink } from './stats.js';
+import { mergeProblems, problemReasons } from './media.js';
+import { t } from './i18n.js';
 
 /**
  * @typedef {object} CallParts
@@ -32,6 +34,8 @@ export class Call {
     this.you = null;
     /** my display name outside a room */
     this.name = '';
+    /** @type {{audio: boolean, video: boolean}|null} what the person last asked the devices for */
+    this.wanted = null;
     const { mesh, meeting, speaking, chat, stats, session, sig } = p;
     // the host's word about the room's members
     sig.on('peer-joined', (msg) => session.inRoom && mesh.join(msg.peer));
@@ -54,7 +58,7 @@ export class Call {
     });
     p.media.on('devices', (devices) => p.lobby.setDevices(devices, { audio: p.media.currentDevice('audio'), video: p.media.currentDevice('video') }));
     p.media.on('problem', (problem) => {
-      if (problem.code === 'ended') this._denied([problem.message]);
+      if (problem.code === 'ended') this._denied([problem]);
     });
     // the mesh, chat, speaking and stats on screen
     const setRoom = () => session.room && meeting.setRoom(session.room.name, mesh.size);
@@ -143,10 +147,14 @@ export class Call {
     this.syncLocal();
   }
 
-  /** @param {string[]} problems */
+  /**
+   * One message for every device problem, with "Try again" (what the person last asked for).
+   * @param {{code: string, message: string, kind: 'audio'|'video'|'both'}[]} problems
+   */
   _denied(problems) {
-    const n = mediaDenied(problems);
-    this.p.banner.set(n.code, n.text, { level: n.level });
+    const n = mediaDenied([mergeProblems(problems)]);
+    const retry = { label: t('first.media.retry'), run: () => this.startMedia(this.wanted || this.p.lobby.want()) };
+    this.p.banner.set(n.code, n.text, { level: n.level, action: retry });
   }
 
   /**
@@ -155,17 +163,18 @@ export class Call {
    */
   async startMedia(want) {
     if (!this.p.webrtc) return;
-    const problems = (await this.p.media.start(want)).map((x) => x.message);
+    this.wanted = want;
+    const problems = await this.p.media.start(want);
     if (problems.length) this._denied(problems);
     else this.p.banner.clear('media-denied');
-    this.p.lobby.setNote(problems.join(' '));
+    this.p.lobby.setReasons(problemReasons(problems), want);
     this.syncLocal();
   }
 
   /** @param {'audio'|'video'} kind turn it on or off */
   async toggle(kind) {
     const problem = await this.p.media.setEnabled(kind, !this.p.media.isOn(kind));
-    if (problem) this._denied([problem.message]);
+    if (problem) this._denied([problem]);
     this.syncLocal();
   }
 

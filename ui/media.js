@@ -5,10 +5,11 @@
 // Events:
 //   'stream'  (MediaStream)               the local stream (same object; its tracks changed)
 //   'track'   ('audio'|'video', track|null) the track of a kind was replaced or removed
-//   'devices' ({cams, mics})              the device lists changed
+//   'devices' ({cams, mics, speakers})    the device lists changed
 //   'problem' ({kind, code, message})     a device could not be opened
 
 import { Emitter } from './emitter.js';
+import { t } from './i18n.js';
 
 /** Capture size: 720p is the most any peer receives (see the budget in mesh.js). */
 export const VIDEO_CONSTRAINTS = {
@@ -21,38 +22,76 @@ export const AUDIO_CONSTRAINTS = { echoCancellation: true, noiseSuppression: tru
 /** @typedef {'audio'|'video'} Kind */
 /** @typedef {{deviceId: string, label: string}} Device */
 
+/** @param {Kind|'both'} kind */
+function deviceWord(kind) {
+  return t(kind === 'audio' ? 'first.media.mic' : kind === 'video' ? 'first.media.camera' : 'first.media.both');
+}
+
 /**
- * A sentence a person understands for a getUserMedia failure.
+ * What went wrong with a getUserMedia call, as a code.
+ * @param {any} err
+ * @returns {'denied'|'absent'|'busy'|'insecure'|'error'}
+ */
+export function mediaErrorCode(err) {
+  const name = err && err.name;
+  if (name === 'NotAllowedError' || name === 'SecurityError' || name === 'PermissionDeniedError') return 'denied';
+  if (name === 'NotFoundError' || name === 'DevicesNotFoundError' || name === 'OverconstrainedError') return 'absent';
+  if (name === 'NotReadableError' || name === 'TrackStartError' || name === 'AbortError') return 'busy';
+  if (name === 'insecure') return 'insecure';
+  return 'error';
+}
+
+/**
+ * A sentence a person understands for a getUserMedia failure (without the "you can still
+ * join" that `mergeProblems` adds once).
  * @param {Kind|'both'} kind
  * @param {any} err
  * @returns {{code: string, message: string}}
  */
 export function describeMediaError(kind, err) {
-  const what = kind === 'audio' ? 'microphone' : kind === 'video' ? 'camera' : 'camera and microphone';
-  const name = err && err.name;
-  if (name === 'NotAllowedError' || name === 'SecurityError' || name === 'PermissionDeniedError') {
-    return {
-      code: 'denied',
-      message: `Access to the ${what} was denied. You can still join and see and hear the others; allow it in the browser's site settings to be seen or heard.`,
-    };
-  }
-  if (name === 'NotFoundError' || name === 'DevicesNotFoundError' || name === 'OverconstrainedError') {
-    return { code: 'absent', message: `No ${what} was found. You can still join and see and hear the others.` };
-  }
-  if (name === 'NotReadableError' || name === 'TrackStartError' || name === 'AbortError') {
-    return {
-      code: 'busy',
-      message: `The ${what} is in use by another program or could not be started. You can still join and see and hear the others.`,
-    };
-  }
-  if (name === 'insecure') {
-    return {
-      code: 'insecure',
-      message:
-        'This browser only allows the camera and microphone on secure (https) or local pages. You can still join and see and hear the others.',
-    };
-  }
-  return { code: 'error', message: `The ${what} could not be opened (${name || err}). You can still join receive-only.` };
+  const code = mediaErrorCode(err);
+  return { code, message: describeCode(kind, code, code === 'error' ? String((err && err.name) || err) : '') };
+}
+
+/**
+ * @param {Kind|'both'} kind
+ * @param {string} code
+ * @param {string} [detail]
+ */
+function describeCode(kind, code, detail = '') {
+  return t(`first.media.${code}`, { what: deviceWord(kind), detail });
+}
+
+/**
+ * One message for every device problem at once: the same problem of both kinds said once,
+ * each sentence once, "you can still join" once at the end.
+ * @param {{code: string, message: string, kind: Kind|'both'}[]} problems
+ */
+export function mergeProblems(problems) {
+  if (!problems.length) return '';
+  const codes = new Set(problems.map((p) => p.code));
+  const kinds = new Set(problems.map((p) => p.kind));
+  const one = codes.size === 1 && (kinds.size > 1 || kinds.has('both')) && problems[0].code !== 'error';
+  const sentences = one ? [describeCode('both', problems[0].code)] : [...new Set(problems.map((p) => p.message))];
+  return `${sentences.join(' ')} ${t('first.media.still')}`;
+}
+
+/**
+ * A word or two for beside a device's box ('' when nothing is wrong).
+ * @param {string} code
+ */
+export function reasonWord(code) {
+  return code ? t(`first.media.why.${code in { denied: 1, absent: 1, busy: 1, insecure: 1, ended: 1 } ? code : 'error'}`) : '';
+}
+
+/**
+ * The word beside each device's box for the problems met ('' where there was none).
+ * @param {{code: string, kind: Kind|'both'}[]} problems
+ * @returns {{audio: string, video: string}}
+ */
+export function problemReasons(problems) {
+  const of = (/** @type {Kind} */ kind) => problems.find((p) => p.kind === kind || p.kind === 'both');
+  return { audio: reasonWord(of('audio')?.code || ''), video: reasonWord(of('video')?.code || '') };
 }
 
 export class Media extends Emitter {
@@ -63,8 +102,8 @@ export class Media extends Emitter {
     this.tracks = { audio: null, video: null };
     /** whether the person wants each kind on (mute / camera off keep the track, disabled) */
     this.enabled = { audio: true, video: true };
-    /** @type {{cams: Device[], mics: Device[]}} */
-    this.devices = { cams: [], mics: [] };
+    /** @type {{cams: Device[], mics: Device[], speakers: Device[]}} */
+    this.devices = { cams: [], mics: [], speakers: [] };
     /** @type {{audio: string, video: string}} preferred device ids ('' = default) */
     this.preferred = { audio: '', video: '' };
     this.available = !!(typeof navigator !== 'undefined' && navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
@@ -186,13 +225,15 @@ export class Media extends Emitter {
     if (!this.available || !navigator.mediaDevices.enumerateDevices) return this.devices;
     try {
       const list = await navigator.mediaDevices.enumerateDevices();
-      const label = (/** @type {MediaDeviceInfo} */ d, /** @type {string} */ what, /** @type {number} */ i) =>
-        d.label || `${what} ${i + 1}`;
-      const cams = list.filter((d) => d.kind === 'videoinput' && d.deviceId);
-      const mics = list.filter((d) => d.kind === 'audioinput' && d.deviceId);
+      const of = (/** @type {string} */ kind, /** @type {string} */ key) =>
+        list
+          .filter((d) => d.kind === kind && d.deviceId)
+          .map((d, i) => ({ deviceId: d.deviceId, label: d.label || t(key, { n: i + 1 }) }));
       this.devices = {
-        cams: cams.map((d, i) => ({ deviceId: d.deviceId, label: label(d, 'Camera', i) })),
-        mics: mics.map((d, i) => ({ deviceId: d.deviceId, label: label(d, 'Microphone', i) })),
+        cams: of('videoinput', 'first.media.nthCamera'),
+        mics: of('audioinput', 'first.media.nthMic'),
+        // a speaker can be picked only where the page can route its sound (setSinkId)
+        speakers: 'setSinkId' in HTMLMediaElement.prototype ? of('audiooutput', 'first.media.nthSpeaker') : [],
       };
       this.emit('devices', this.devices);
     } catch (err) {
@@ -250,11 +291,7 @@ export class Media extends Emitter {
       track.onended = () => {
         if (this.tracks[kind] === track) {
           this._setTrack(kind, null);
-          this.emit('problem', {
-            kind,
-            code: 'ended',
-            message: `The ${kind === 'audio' ? 'microphone' : 'camera'} stopped (unplugged?). Pick another one in the device list.`,
-          });
+          this.emit('problem', { kind, code: 'ended', message: t('first.media.ended', { what: deviceWord(kind) }) });
         }
       };
     }

@@ -89,7 +89,8 @@
 /** @typedef {never} ControlOut */
 
 // @first-minutes (client → host)
-/** @typedef {never} StatusOut */
+/** @typedef {{type: 'watch-room', room?: string|null}} WatchRoom follow one room's status */
+/** @typedef {WatchRoom} StatusOut */
 
 /**
  * @typedef {CreateRoom|Join|Leave|SignalOut|Update|ListRooms|WatchHosts|ChatOut|Ping|MeetingOut
@@ -132,7 +133,12 @@
 /** @typedef {never} ControlIn */
 
 // @first-minutes (host → client)
-/** @typedef {never} StatusIn */
+/**
+ * One room as its pre-join page sees it (`peers`: names, empty when a passcode hides them).
+ * @typedef {{type: 'room-status', room: string, name: string, peers: string[], count: number,
+ *   capacity: number, full: boolean, passcode: boolean, locked: boolean, gone: boolean}} RoomStatus
+ */
+/** @typedef {RoomStatus} StatusIn */
 
 /**
  * @typedef {Welcome|RoomCreated|ExistingPeers|PeerJoined|PeerUpdated|PeerLeft|Left|SignalIn|Rooms

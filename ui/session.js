@@ -220,7 +220,8 @@ export class Session extends Emitter {
    *   'kept'     a rejoin found my place kept (`already-in-room`): in the meeting again
    *   'refused'  the request failed: the wiring says why, then calls `refused()`
    *   'ignored'  nothing to do (handled here, a signal for someone who just left, or a host
-   *              of an older version that has no directory feed: it refused `watch-hosts`)
+   *              of an older version that has no directory feed or room status: it refused
+   *              `watch-hosts` or `watch-room`)
    * @param {string} code
    * @param {string} [got] the refused message's type, for `unknown-type`
    * @returns {'ask'|'kept'|'refused'|'ignored'}
@@ -228,7 +229,7 @@ export class Session extends Emitter {
   hostError(code, got) {
     switch (code) {
       case 'unknown-type':
-        return got === 'watch-hosts' ? 'ignored' : 'refused';
+        return got === 'watch-hosts' || got === 'watch-room' ? 'ignored' : 'refused';
       case 'wrong-passcode':
         if (!this.pending) return 'ignored';
         this.pending = null;

@@ -16,6 +16,10 @@ export const SETTINGS = {
   useMic: 'moim.useMicrophone',
   /** the language the person chose ('' to follow the browser) */
   lang: 'moim.language',
+  /** '1': a sound when someone joins or leaves the meeting */
+  sound: 'moim.sound',
+  /** the speaker's deviceId ('' = the default) */
+  speaker: 'moim.speaker',
 };
 
 /** @param {string} key @returns {string} '' when unset or storage is off */

@@ -121,11 +121,19 @@ pub enum ClientMessage {
         nonce: Option<u64>,
     }, // @meeting: screen share, hands, reactions
 
-       // @files: file offers, recording
+    // @files: file offers, recording
 
-       // @room-control: roles, waiting room, moderation
+    // @room-control: roles, waiting room, moderation
 
-       // @first-minutes: room status for the pre-join page
+    // @first-minutes: room status for the pre-join page
+    /// Follow one room's status for its pre-join page: a `room-status` now and after every
+    /// change (someone joins, leaves or renames; the room ends), until the socket joins a room,
+    /// watches another one, or sends no `room`.
+    WatchRoom {
+        /// The room id; absent or null stops following.
+        #[serde(default)]
+        room: Option<String>,
+    },
 }
 
 fn default_true() -> bool {
@@ -160,6 +168,7 @@ pub const CLIENT_TYPES: &[&str] = &[
     // @room-control
 
     // @first-minutes
+    "watch-room",
 ];
 
 /// A room as others see it.
@@ -360,11 +369,40 @@ pub enum ServerMessage {
         reason: String,
     }, // @meeting: screen share, hands, reactions
 
-       // @files: file offers, recording
+    // @files: file offers, recording
 
-       // @room-control: roles, waiting room, moderation
+    // @room-control: roles, waiting room, moderation
 
-       // @first-minutes: room status for the pre-join page
+    // @first-minutes: room status for the pre-join page
+    /// One room as its pre-join page sees it (answer to `watch-room`, and after every change).
+    RoomStatus(RoomStatus),
+}
+
+// @first-minutes
+/// What a pre-join page may know of a room before joining it: what the lobby shows of a listed
+/// room (name, head count, capacity, whether a passcode is needed), and the names of the people
+/// in it only when the room needs no passcode (whoever holds its id could join and see them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomStatus {
+    /// The room id asked about.
+    pub room: String,
+    /// The room's display name ('' when gone).
+    pub name: String,
+    /// The names of the people in it, in the order they joined (empty when a passcode hides
+    /// them).
+    pub peers: Vec<String>,
+    /// Head count.
+    pub count: usize,
+    /// How many people it holds at most.
+    pub capacity: usize,
+    /// Whether it holds its capacity already.
+    pub full: bool,
+    /// Whether it needs a passcode.
+    pub passcode: bool,
+    /// Whether a moderator closed its entry (always false on this version).
+    pub locked: bool,
+    /// Whether there is no such room on this host (it ended, or never was).
+    pub gone: bool,
 }
 
 /// The body of an `error` message.

@@ -32,6 +32,10 @@ pub use crate::protocol::{
 };
 use crate::token::HostKey;
 
+// @first-minutes: the pre-join page's room status
+mod status;
+pub(crate) use status::STATUS_FEED;
+
 /// How long a room that nobody has joined yet is kept for its creator.
 pub const ROOM_CLAIM_GRACE: Duration = Duration::from_secs(60);
 /// The name of the room-list feed in a socket's mailbox.
@@ -252,6 +256,8 @@ struct Room {
     members: Vec<PeerId>,
     /// Set while nobody has joined yet.
     unclaimed_since: Option<Instant>,
+    /// Its status for pre-join pages (`watch-room`).
+    status: Feed,
 }
 
 #[derive(Default)]
@@ -495,6 +501,7 @@ impl Hub {
                 Ok(())
             }
             ClientMessage::Chat { id, text } => self.chat(peer, id, text),
+            ClientMessage::WatchRoom { room } => self.watch_room(peer, room),
             ClientMessage::Ping { nonce } => {
                 self.send_to(peer, text(&ServerMessage::Pong { nonce }));
                 Ok(())
@@ -567,10 +574,12 @@ impl Hub {
             listed,
             members: Vec::new(),
             unclaimed_since: None,
+            status: status::new_feed(),
         };
         let info = room_info(&id, &room, self.capacity());
         tracing::info!(room = %id, %peer, "room created");
-        insert_room(&mut state, id, room);
+        insert_room(&mut state, id.clone(), room);
+        self.status_changed(&state, &id);
         self.send_locked(
             &state,
             peer,
@@ -626,6 +635,7 @@ impl Hub {
                 listed: token.starts_with(LISTED_MARK),
                 members: Vec::new(),
                 unclaimed_since: None,
+                status: status::new_feed(),
             };
             if !constant_time_eq(
                 self.room_token(&room_id, &restored).as_bytes(),
@@ -692,6 +702,7 @@ impl Hub {
             entry.watching_hosts = false;
             entry.outbox.control(Outgoing::Unwatch(HOSTS_FEED));
         }
+        entry.outbox.control(Outgoing::Unwatch(STATUS_FEED));
         entry.info.name = name;
         entry.info.audio = req.audio.unwrap_or(true);
         entry.info.video = req.video.unwrap_or(true);
@@ -724,6 +735,7 @@ impl Hub {
                 self.send_locked(state, *id, frame.clone());
             }
         }
+        self.status_changed(state, &room_id);
         if !rejoin {
             tracing::debug!(room = %room_id, %peer, "peer joined");
             self.rooms_changed(state);
@@ -786,9 +798,11 @@ impl Hub {
         if let Some(v) = video {
             entry.info.video = v;
         }
-        if let Some(n) = name {
+        let renamed = name.is_some_and(|n| {
+            let changed = n != entry.info.name;
             entry.info.name = n;
-        }
+            changed
+        });
         let frame = text(&ServerMessage::PeerUpdated {
             peer: entry.info.clone(),
         });
@@ -796,6 +810,9 @@ impl Hub {
             for id in &r.members {
                 self.send_locked(&state, *id, frame.clone());
             }
+        }
+        if renamed {
+            self.status_changed(&state, &room);
         }
         Ok(())
     }
@@ -820,6 +837,7 @@ impl Hub {
             for id in &members {
                 self.send_locked(state, *id, frame.clone());
             }
+            self.status_changed(state, room_id);
         }
         tracing::debug!(room = %room_id, %peer, ?reason, "peer left");
         self.rooms_changed(state);
@@ -983,6 +1001,7 @@ fn insert_room(state: &mut State, id: String, mut room: Room) {
 
 fn remove_room(state: &mut State, id: &str) {
     if let Some(room) = state.rooms.remove(id) {
+        status::publish_gone(&room, id);
         state.listed.remove(&(room.name, id.to_string()));
     }
 }

@@ -1,14 +1,30 @@
-// The pre-join page's certificate check (#prejoin-fp). On HTTPS it shows guests the fingerprint
-// their invitation carries and the one this host says it has: the host's certificate is
-// self-signed, so the browser warned, and comparing them is how a person knows it is the right
-// host. DOM only (it asks the host's `/api/info` for the second one).
+// The pre-join page's certificate check (#prejoin-fp). On HTTPS the host's certificate is its
+// own (self-signed), so the guest's browser warned once; this says why, shows the certificate
+// as a short verification code (short-code.js over its SHA-256) that the inviter's screen also
+// shows, with the full fingerprint a click away, and says whether the certificate this host
+// reports is the one the invitation named (`#fp=`). DOM only (it asks the host's `/api/info`).
 
 import { byId } from './dom.js';
 import { fingerprintFromFragment, formatFingerprint } from '../room-id.js';
+import { shortCode } from '../short-code.js';
+import { t } from '../i18n.js';
+
+/**
+ * The verification code of a certificate fingerprint (64 hex digits), or ''.
+ * @param {string} hex
+ */
+export function certificateCode(hex) {
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) return '';
+  const bytes = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return shortCode(bytes);
+}
 
 export class FingerprintBox {
   constructor() {
     this.box = byId('prejoin-fp');
+    this.intro = byId('prejoin-fp-intro');
+    this.code = byId('prejoin-fp-code');
     this.value = byId('prejoin-fp-value');
     this.verdict = byId('prejoin-fp-verdict');
   }
@@ -31,16 +47,17 @@ export class FingerprintBox {
       /* shown as unknown */
     }
     const shown = fromLink || fromHost;
-    this.value.textContent = shown ? formatFingerprint(shown) : 'unknown';
+    this.intro.textContent = t('first.fp.intro');
+    this.code.textContent = certificateCode(shown) || t('first.fp.unknown');
+    this.value.textContent = shown ? formatFingerprint(shown) : t('first.fp.unknown');
     if (fromLink && fromHost && fromLink !== fromHost) {
-      this.verdict.textContent =
-        'This does NOT match the certificate this host reports. Do not join: ask the person who invited you for a new link.';
+      this.verdict.textContent = t('first.fp.mismatch');
       this.verdict.dataset.match = 'no';
     } else if (fromLink && fromHost) {
-      this.verdict.textContent = 'It matches the certificate this host reports.';
+      this.verdict.textContent = t('first.fp.match');
       this.verdict.dataset.match = 'yes';
     } else {
-      this.verdict.textContent = '';
+      this.verdict.textContent = t('first.fp.compareInviter');
       delete this.verdict.dataset.match;
     }
     this.box.hidden = false;

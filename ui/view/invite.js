@@ -1,9 +1,12 @@
-// The invitation (#invite): the join link, its QR code (drawn by the host) and the certificate
-// fingerprint guests compare; and copying text to the clipboard, for the page and the desktop
-// host panel alike. DOM only.
+// The invitation (#invite): the join link, its QR code (drawn by the host), and on HTTPS the
+// certificate's verification code (the full fingerprint a click away) with a sentence for
+// guests about their browser's one-time warning; and copying text to the clipboard, for the
+// page and the desktop host panel alike. DOM only.
 
 import { byId } from './dom.js';
 import { fingerprintFromFragment, formatFingerprint } from '../room-id.js';
+import { certificateCode } from './fingerprint.js';
+import { t } from '../i18n.js';
 
 /**
  * Copy `text` to the clipboard; where the Clipboard API is refused (plain HTTP on a LAN
@@ -34,23 +37,52 @@ export async function copyText(text) {
   }
 }
 
+/**
+ * The link as a person reads it: without the fragment (the fingerprint and passcode travel in
+ * it, the QR code and the copied link keep them).
+ * @param {string} url
+ */
+export function shortLink(url) {
+  const u = new URL(url);
+  return `${u.host}${u.pathname}${u.search}`;
+}
+
 export class InviteView {
   constructor() {
     this.dialog = /** @type {HTMLDialogElement} */ (byId('invite'));
     this.link = byId('invite-link');
     this.qr = /** @type {HTMLImageElement} */ (byId('invite-qr'));
     this.fp = byId('invite-fp');
+    this.cert = byId('invite-cert');
+    this.code = byId('invite-code');
+    this.alone = byId('invite-alone');
+    this.copy = byId('invite-copy');
+    this.copy.addEventListener('click', async () => {
+      const ok = await copyText(this.link.title);
+      this.copy.textContent = t(ok ? 'first.invite.copied' : 'first.invite.copy');
+    });
   }
 
   /**
-   * Show the invitation for `url` (its `#fp=` gives the fingerprint shown).
+   * Show the invitation for `url` (its `#fp=` gives the certificate shown).
    * @param {string} url
+   * @param {{alone?: boolean}} [how] offered because the person is alone in the meeting
    */
-  show(url) {
-    this.link.textContent = url;
+  show(url, how = {}) {
+    this.link.textContent = shortLink(url);
+    this.link.title = url;
+    this.copy.textContent = t('first.invite.copy');
     this.qr.src = `/api/qr.svg?text=${encodeURIComponent(url)}`;
     const fp = fingerprintFromFragment(new URL(url).hash);
-    this.fp.textContent = fp ? formatFingerprint(fp) : 'none (plain HTTP)';
+    this.cert.hidden = !fp;
+    this.fp.textContent = fp ? formatFingerprint(fp) : '';
+    this.code.textContent = fp ? certificateCode(fp) : '';
+    this.alone.hidden = !how.alone;
+    this.dialog.dataset.alone = String(!!how.alone);
     if (!this.dialog.open) this.dialog.showModal?.();
+  }
+
+  get open() {
+    return this.dialog.open;
   }
 }

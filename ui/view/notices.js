@@ -1,0 +1,87 @@
+// Short notices in the meeting (#notices): someone joined, left or took another name. Each
+// shows for a few seconds; an optional sound goes with joins and leaves. DOM only.
+
+import { byId, el } from './dom.js';
+
+/** How long a notice stays. */
+export const NOTICE_MS = 6000;
+
+export class NoticesView {
+  constructor() {
+    this.root = byId('notices');
+    /** @type {AudioContext|null} */
+    this.ctx = null;
+  }
+
+  /**
+   * @param {'join'|'leave'|'rename'} kind
+   * @param {string} text
+   * @param {boolean} sound play a short tone with it
+   */
+  add(kind, text, sound) {
+    const item = el('li', { className: 'notice', textContent: text, dataset: { kind } });
+    this.root.append(item);
+    while (this.root.children.length > 4) this.root.firstElementChild?.remove();
+    setTimeout(() => item.remove(), NOTICE_MS);
+    if (sound && kind !== 'rename') this._tone(kind === 'join' ? [523, 784] : [784, 523]);
+  }
+
+  /** Remove every notice (out of the meeting). */
+  clear() {
+    this.root.replaceChildren();
+  }
+
+  /** @param {number[]} freqs two short notes */
+  _tone(freqs) {
+    if (typeof AudioContext === 'undefined') return;
+    this.ctx = this.ctx || new AudioContext();
+    const ctx = this.ctx;
+    freqs.forEach((f, i) => {
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      const at = ctx.currentTime + i * 0.12;
+      osc.frequency.value = f;
+      gain.gain.setValueAtTime(0.08, at);
+      gain.gain.exponentialRampToValueAtTime(0.001, at + 0.2);
+      osc.connect(gain).connect(ctx.destination);
+      osc.start(at);
+      osc.stop(at + 0.22);
+    });
+  }
+}
+
+/**
+ * Route the page's sound to the speaker `deviceId` ('' = the default): every video and audio
+ * element now and every one added later (the tiles come and go), where the browser can.
+ */
+export class SpeakerRouter {
+  constructor() {
+    this.deviceId = '';
+    /** @type {MutationObserver|null} */
+    this.observer = null;
+  }
+
+  /** @param {string} deviceId */
+  use(deviceId) {
+    this.deviceId = deviceId;
+    if (!('setSinkId' in HTMLMediaElement.prototype)) return;
+    for (const m of document.querySelectorAll('video, audio')) this._apply(/** @type {HTMLMediaElement} */ (m));
+    if (!this.observer) {
+      this.observer = new MutationObserver((records) => {
+        for (const r of records) {
+          for (const n of r.addedNodes) {
+            if (!(n instanceof Element)) continue;
+            for (const m of n.matches('video, audio') ? [n] : n.querySelectorAll('video, audio')) this._apply(/** @type {HTMLMediaElement} */ (m));
+          }
+        }
+      });
+      this.observer.observe(document.body, { childList: true, subtree: true });
+    }
+  }
+
+  /** @param {HTMLMediaElement} m */
+  _apply(m) {
+    const el = /** @type {HTMLMediaElement & {setSinkId: (id: string) => Promise<void>, sinkId: string}} */ (m);
+    if (el.sinkId !== this.deviceId) el.setSinkId(this.deviceId).catch((e) => console.warn('moim: setSinkId', e));
+  }
+}
