@@ -16,6 +16,8 @@ export const SETTINGS = {
   useMic: 'moim.useMicrophone',
   /** the language the person chose ('' to follow the browser) */
   lang: 'moim.language',
+  /** '0' to keep my raised hand up while I speak (meeting) */
+  handAutoLower: 'moim.handAutoLower',
 };
 
 /** @param {string} key @returns {string} '' when unset or storage is off */
