@@ -76,15 +76,6 @@ async fn assert_playing(b: &Browser, css: &[String]) {
     .await;
 }
 
-/// The screens `b` shows (the sharers' peer ids, sorted) and its stage's layout.
-async fn screens(b: &Browser) -> Value {
-    b.eval(
-        "({screens: [...document.querySelectorAll('#tiles .tile.screen')].map(t => t.dataset.screenOf).sort(), \
-          layout: document.getElementById('tiles').dataset.layout})",
-    )
-    .await
-}
-
 /// Wait until `b` shows exactly the screens of `sharers` (peer ids), in the layout it should.
 async fn wait_screens(b: &Browser, sharers: &[&str]) {
     let mut want: Vec<&str> = sharers.to_vec();
@@ -148,14 +139,14 @@ const STAGE_CHECK: &str = "(() => { const st = document.getElementById('tiles').
 async fn assert_stage_fills(b: &Browser, n: usize) {
     for (w, h) in [(1280, 800), (390, 844)] {
         b.set_viewport(w, h).await;
+        // (tiles glide to their places: wait for the layout to settle)
         let v = b
             .wait_until(
-                &format!("{n} tiles laid out at {w}x{h}"),
-                &format!("(() => {{ const c = {STAGE_CHECK}; return c.n === {n} && c; }})()"),
+                &format!("{n} tiles laid out at {w}x{h}, uncropped, filling the stage"),
+                &format!("(() => {{ const c = {STAGE_CHECK}; return c.n === {n} && c.ok && c; }})()"),
                 WAIT,
             )
             .await;
-        assert_eq!(v["ok"], true, "{w}x{h} with {n} tiles: {v}");
         step(&format!("{w}x{h}, {n} tiles: {v}"));
         // the phone header stays on one line
         let header = b
@@ -423,6 +414,11 @@ e2e_test!(
                 WAIT,
             )
             .await;
+        }
+        for _ in 0..5 {
+            let v = ada.eval("[document.querySelector('.tile.local').dataset.hand, document.querySelector('.tile.local').dataset.speaking, document.getElementById('hand-auto-lower').checked].join()").await;
+            step(&format!("DBG {v}"));
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         }
         // Ada turns "lower my hand when I speak" back on: her (fake, beeping) voice lowers it
         ada.eval("(() => { const c = document.getElementById('hand-auto-lower'); if (!c.checked) c.click(); return c.checked; })()").await;

@@ -42,6 +42,7 @@ export class MeetingFeatures {
     /** @type {ReturnType<typeof setTimeout>|null} */
     this.spokeTimer = null;
     this.quietSince = 0;
+    this.speakingNow = false;
     /** set while a people-panel refresh is queued */
     this.pending = false;
     this.autoLower = load(SETTINGS.handAutoLower) !== '0';
@@ -50,6 +51,7 @@ export class MeetingFeatures {
       onAutoLower: (on) => {
         this.autoLower = on;
         save(SETTINGS.handAutoLower, on ? '1' : '0');
+        this._armLower();
       },
     });
     this.people.setAutoLower(this.autoLower);
@@ -138,19 +140,22 @@ export class MeetingFeatures {
     this.p.sig.send({ type: 'update', hand: up });
   }
 
-  /** My voice: speaking a while with my hand up lowers it, if the setting says so. @param {boolean} on */
+  /** My voice (speaking.js), for "lower my hand when I speak". @param {boolean} on */
   _spoke(on) {
-    if (!on) {
-      this.quietSince = performance.now();
-      return;
-    }
-    this.quietSince = 0;
-    if (this.spokeTimer || !this.autoLower || !this.handUp()) return;
+    this.speakingNow = on;
+    this.quietSince = on ? 0 : performance.now();
+    this._armLower();
+  }
+
+  /** Speaking on with my hand up and the setting on: lower the hand after SPOKE_MS of it. */
+  _armLower() {
+    if (this.spokeTimer || !this.speakingNow || !this.autoLower || !this.handUp()) return;
     this.spokeTimer = setTimeout(() => {
       this.spokeTimer = null;
       // still speaking (a short pause between words does not count as silence)
-      const speaking = !this.quietSince || performance.now() - this.quietSince < PAUSE_MS;
+      const speaking = this.speakingNow || performance.now() - this.quietSince < PAUSE_MS;
       if (speaking && this.autoLower && this.p.media.isOn('audio')) this.raise(false);
+      else this._armLower();
     }, SPOKE_MS);
   }
 
@@ -185,6 +190,7 @@ export class MeetingFeatures {
     if (!session.inRoom) return;
     const you = call.you;
     meeting.setHand(this.handUp());
+    this._armLower();
     /** @type {import('./view/people.js').Person[]} */
     const people = [...mesh.infos.values()].map((i) => ({
       id: i.id,

@@ -73,7 +73,10 @@ export class MeetingView {
     }
     for (const b of byId('layout-popover').querySelectorAll('button[data-view]')) {
       const view = /** @type {import('./stage.js').View} */ (/** @type {HTMLElement} */ (b).dataset.view);
-      b.addEventListener('click', () => this.setView(view));
+      b.addEventListener('click', () => {
+        this.setView(view);
+        this.closePopovers();
+      });
     }
     byId('stage-full').addEventListener('click', () => this.stage.fullscreen(null));
     this.setView('auto');
