@@ -143,7 +143,9 @@ async fn assert_stage_fills(b: &Browser, n: usize) {
         let v = b
             .wait_until(
                 &format!("{n} tiles laid out at {w}x{h}, uncropped, filling the stage"),
-                &format!("(() => {{ const c = {STAGE_CHECK}; return c.n === {n} && c.ok && c; }})()"),
+                &format!(
+                    "(() => {{ const c = {STAGE_CHECK}; return c.n === {n} && c.ok && c; }})()"
+                ),
                 WAIT,
             )
             .await;
@@ -414,11 +416,6 @@ e2e_test!(
                 WAIT,
             )
             .await;
-        }
-        for _ in 0..5 {
-            let v = ada.eval("[document.querySelector('.tile.local').dataset.hand, document.querySelector('.tile.local').dataset.speaking, document.getElementById('hand-auto-lower').checked].join()").await;
-            step(&format!("DBG {v}"));
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         }
         // Ada turns "lower my hand when I speak" back on: her (fake, beeping) voice lowers it
         ada.eval("(() => { const c = document.getElementById('hand-auto-lower'); if (!c.checked) c.click(); return c.checked; })()").await;

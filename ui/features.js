@@ -12,10 +12,8 @@ import { t } from './i18n.js';
 
 /** A reaction at most this often from me (the host allows 5 at once, then one per 400 ms). */
 export const REACT_EVERY_MS = 400;
-/** Speaking this long with my hand up lowers it (when the setting says so). */
+/** Speaking this long in all with my hand up lowers it (when the setting says so). */
 export const SPOKE_MS = 1500;
-/** A pause shorter than this is still speaking. */
-export const PAUSE_MS = 800;
 
 /**
  * @typedef {object} FeatureParts
@@ -41,8 +39,10 @@ export class MeetingFeatures {
     this.lastReact = 0;
     /** @type {ReturnType<typeof setTimeout>|null} */
     this.spokeTimer = null;
-    this.quietSince = 0;
-    this.speakingNow = false;
+    /** when my current speech began (0: not speaking), and how long I spoke since my hand went up */
+    this.speakingSince = 0;
+    this.spokenMs = 0;
+    this.wasUp = false;
     /** set while a people-panel refresh is queued */
     this.pending = false;
     this.autoLower = load(SETTINGS.handAutoLower) !== '0';
@@ -142,21 +142,34 @@ export class MeetingFeatures {
 
   /** My voice (speaking.js), for "lower my hand when I speak". @param {boolean} on */
   _spoke(on) {
-    this.speakingNow = on;
-    this.quietSince = on ? 0 : performance.now();
+    const now = performance.now();
+    if (on && !this.speakingSince) this.speakingSince = now;
+    else if (!on && this.speakingSince) {
+      this.spokenMs += now - this.speakingSince;
+      this.speakingSince = 0;
+    }
     this._armLower();
   }
 
-  /** Speaking on with my hand up and the setting on: lower the hand after SPOKE_MS of it. */
+  /** With my hand up and the setting on: once I have spoken SPOKE_MS in all, lower it. */
   _armLower() {
-    if (this.spokeTimer || !this.speakingNow || !this.autoLower || !this.handUp()) return;
-    this.spokeTimer = setTimeout(() => {
-      this.spokeTimer = null;
-      // still speaking (a short pause between words does not count as silence)
-      const speaking = this.speakingNow || performance.now() - this.quietSince < PAUSE_MS;
-      if (speaking && this.autoLower && this.p.media.isOn('audio')) this.raise(false);
-      else this._armLower();
-    }, SPOKE_MS);
+    const up = this.handUp();
+    if (up && !this.wasUp) this.spokenMs = 0; // counted from the raise on
+    this.wasUp = up;
+    if (this.spokeTimer) clearTimeout(this.spokeTimer);
+    this.spokeTimer = null;
+    if (!up || !this.autoLower) {
+      this.spokenMs = 0; // only speech with the hand up and the setting on counts
+      return;
+    }
+    const now = performance.now();
+    const total = this.spokenMs + (this.speakingSince ? now - this.speakingSince : 0);
+    if (total >= SPOKE_MS && this.p.media.isOn('audio')) {
+      this.spokenMs = 0;
+      this.raise(false);
+    } else if (this.speakingSince) {
+      this.spokeTimer = setTimeout(() => this._armLower(), SPOKE_MS - total + 10);
+    }
   }
 
   /** @param {string} emoji */
