@@ -370,7 +370,9 @@ e2e_test!(
         }
         let order = serde_json::to_string(&[&l, &g, &a]).unwrap();
         for b in all {
-            b.click("#head-count").await;
+            if b.eval("document.getElementById('people').hidden").await == json!(true) {
+                b.click("#head-count").await;
+            }
             b.wait_until(
                 "the people panel to list the hands in the order they were raised",
                 &format!(

@@ -83,7 +83,7 @@ export class PeopleView {
         row = el(
           'li',
           { className: 'person', dataset: { peerId: p.id } },
-          el('span', { className: 'person-hand', textContent: '✋' }),
+          el('span', { className: 'person-hand' }, icon('hand')),
           el('span', { className: 'person-name' }),
           el('span', { className: 'person-state' }),
           el('span', { className: 'person-media' }, icon('mic', 'p-mic'), icon('mic-off', 'p-mic-off'), icon('cam', 'p-cam'), icon('cam-off', 'p-cam-off')),

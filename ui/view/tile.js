@@ -57,7 +57,7 @@ export function createTile(id, how, on) {
     el('div', { className: 'placeholder' }, el('span', { className: 'initials' })),
     el('span', { className: 'badge', textContent: t('stage.state.connecting') }),
     el('span', { className: 'quality' }, el('span', { className: 'bars', attrs: { 'aria-hidden': 'true' } }, el('i'), el('i'), el('i'), el('i')), el('span', { className: 'why' })),
-    el('span', { className: 'hand', attrs: { role: 'img' } }, '✋'),
+    el('span', { className: 'hand', attrs: { role: 'img' } }, icon('hand')),
     tools,
     el('div', { className: 'label' }, el('span', { className: 'mic-badge' }, icon('mic-off', 'mic-off')), icon('cam-off', 'cam-off'), el('span', { className: 'name' })),
   );
