@@ -10,7 +10,7 @@
 mod e2e;
 
 use e2e::{step, Browser, Driver, Host, WAIT};
-use serde_json::{json, Value};
+use serde_json::json;
 
 // ------------------------------------------------------------------------- scenario steps
 

@@ -842,7 +842,7 @@ impl Hub {
         });
         if let Some(r) = state.rooms.get(&room) {
             for id in &r.members {
-                self.send_locked(&state, *id, frame.clone());
+                self.send_locked(state, *id, frame.clone());
             }
         }
         Ok(())
