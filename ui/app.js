@@ -6,6 +6,7 @@ import { Signaling, wsUrlFor } from './signaling.js';
 import { Session } from './session.js';
 import { EarlySignals } from './early-signals.js';
 import { Call } from './call.js';
+import { MeetingFeatures } from './features.js';
 import { Directory } from './directory.js';
 import { Mesh } from './mesh.js';
 import { Media } from './media.js';
@@ -102,6 +103,7 @@ const chatView = new ChatView({ onSend: (text) => chat.send(call.you?.name || ca
 /** @type {Call} */
 const call = new Call({ session, sig, mesh, media, chat, stats, speaking, early, meeting, chatView, lobby, webrtc, banner });
 const first = new FirstMinutes({ session, sig, media, call, lobby, invite, banner, directory, join, route, meetingUrl });
+new MeetingFeatures({ session, sig, mesh, media, meeting, chatView, speaking, call, banner }); // share, hands, reactions, people
 
 // ---------------------------------------------------------------- the session
 

@@ -186,7 +186,7 @@ export class Call {
     meeting.setControls(on);
     if (!session.inRoom) return;
     const id = this.localId();
-    meeting.setInfo(id, { name: this.you?.name || this.name, ...on }, true);
+    meeting.setInfo(id, { name: this.you?.name || this.name, ...on, hand: this.you?.hand ?? null }, true);
     meeting.setStream(id, media.stream.getTracks().length ? media.stream : null);
     this.p.speaking.watch('local', media.stream);
     const update = session.mediaUpdate(on);

@@ -1,13 +1,16 @@
 // The set of peers of the room I am in: one Peer (peer.js) per remote peer id, kept in step
 // with the host's roster (existing-peers / peer-joined / peer-left), the upload bandwidth
-// budget, and the routing of signals and chat-channel messages. No DOM here.
+// budget (budget.js), my shared screen, and the routing of signals and chat-channel messages.
+// No DOM here. Another module may open more data channels on a connection:
+// `mesh.peers.get(id).pc` (see channel.js).
 //
 // Events:
 //   'peer-added'   (info)            a new remote peer (PeerInfo)
 //   'peer-info'    (info)            its PeerInfo changed (name, audio, video)
 //   'peer-removed' (id)
 //   'peer-state'   (id, state)       connecting|connected|reconnecting|failed
-//   'stream'       (id, MediaStream) its media
+//   'stream'       (id, MediaStream) its camera and microphone
+//   'screen'       (id, MediaStream) a screen it shares (PeerInfo.screen names the current one)
 //   'channel-open' (id)              the chat channel to it opened
 //   'data'         (id, msg)         a chat-channel message from it
 //   'size'         (n)               number of people in the room, me included
@@ -17,25 +20,22 @@
 // connections (peer.js), all in wall-clock ms, so a slow set-up can be read message by message.
 
 import { Emitter } from './emitter.js';
-import { Peer, now, pressed } from './peer.js';
+import { Peer, now } from './peer.js';
+import { capsFor } from './budget.js';
 
-/** Total video upload across all peers (bits/s). */
-export const VIDEO_BUDGET_BPS = 2_500_000;
-/** Video upload to any one peer (bits/s). */
-export const VIDEO_PER_PEER_MAX_BPS = 1_500_000;
-/** Audio upload to any one peer (bits/s). */
-export const AUDIO_MAX_BPS = 48_000;
+// the budget's numbers, where they were first defined
+export { capsFor, targetHeight, VIDEO_BUDGET_BPS, VIDEO_PER_PEER_MAX_BPS, AUDIO_MAX_BPS } from './budget.js';
+
 /** A peer the host dropped while our connection to it still works is kept this long at most. */
 export const AWAY_GRACE_MS = 5 * 60 * 1000;
 /** Signals queued while the host is unreachable (oldest dropped first). */
 export const MAX_QUEUED_SIGNALS = 400;
-/** Stats readings without a CPU or bandwidth limitation before video goes one step up. */
-export const CLEAR_POLLS = 3;
+export { CLEAR_POLLS } from './senders.js';
 
 /** Trace steps kept per remote peer (a guard against a pair that keeps rebuilding). */
 export const MAX_TRACE_STEPS = 400;
 
-/** @typedef {{id: string, name: string, audio: boolean, video: boolean}} PeerInfo */
+/** @typedef {import('./protocol.js').PeerInfo} PeerInfo */
 /** @typedef {{t: number, ev: string, detail?: string}} TraceStep */
 /**
  * @typedef {object} SetupTrace
@@ -44,38 +44,6 @@ export const MAX_TRACE_STEPS = 400;
  *   then each connection's steps (`created` starts a new connection)
  */
 /** @typedef {import('./peer.js').Caps} Caps */
-
-/**
- * The largest picture height we send to each peer when there are `others` of them.
- * @param {number} others
- */
-export function targetHeight(others) {
-  if (others >= 6) return 240;
-  if (others >= 4) return 360;
-  return Infinity;
-}
-
-/**
- * The per-peer send caps for a room with `others` remote peers, for a camera track whose
- * smaller side is `trackHeight` pixels.
- *   video maxBitrate = min(1.5 Mbps, 2.5 Mbps / others)
- *   scaleResolutionDownBy so the picture is ≤ 360p with ≥ 4 others, ≤ 240p with ≥ 6 others
- *   audio maxBitrate = 48 kbps
- * @param {number} others
- * @param {number} [trackHeight]
- * @returns {{audio: Caps, video: Caps}}
- */
-export function capsFor(others, trackHeight = 720) {
-  const n = Math.max(1, others);
-  const maxBitrate = Math.floor(Math.min(VIDEO_PER_PEER_MAX_BPS, VIDEO_BUDGET_BPS / n));
-  const target = targetHeight(n);
-  const h = trackHeight > 0 ? trackHeight : 720;
-  const scale = Number.isFinite(target) && h > target ? Math.ceil((h / target) * 100) / 100 : 1;
-  return {
-    audio: { maxBitrate: AUDIO_MAX_BPS },
-    video: { maxBitrate, scaleResolutionDownBy: scale },
-  };
-}
 
 export class Mesh extends Emitter {
   /**
@@ -100,6 +68,8 @@ export class Mesh extends Emitter {
     this.away = new Map();
     /** @type {{audio: MediaStreamTrack|null, video: MediaStreamTrack|null}} */
     this.tracks = { audio: null, video: null };
+    /** @type {MediaStream|null} the screen I share */
+    this.screen = null;
     /** @type {{to: string, data: string}[]} */
     this.queue = [];
     /** whether signals can go out now (in the room, socket up) */
@@ -143,28 +113,14 @@ export class Mesh extends Emitter {
   }
 
   /**
-   * Adapt what we send to each connection to the quality stats.js measured. The video caps go
-   * one step down (peer.js pressed()) while the encoder reports a CPU limitation, or a
-   * bandwidth limitation with the browser's upload estimate under the current cap (so the
-   * network, not our own cap, is what limits); and one step up after `CLEAR_POLLS` readings
-   * in a row without a CPU limitation and with the estimate clear of the cap (a step up under
-   * a tight link is a probe: it comes down again at the next reading that says so).
+   * Adapt what we send to each connection to the quality stats.js measured (senders.js
+   * adapt(): the camera goes a step down under a CPU or network limitation, up when it clears).
    * @param {Map<string, {limitation?: string, availableBps?: number|null}>} all
    */
   adapt(all) {
     for (const [id, q] of all) {
       const peer = this.peers.get(id);
-      if (!peer || peer.state !== 'connected') continue;
-      const cap = pressed(peer.caps.video, peer.pressure).maxBitrate;
-      const est = typeof q.availableBps === 'number' ? q.availableBps : null;
-      const limited = q.limitation === 'cpu' || (q.limitation === 'bandwidth' && (est === null || est < cap));
-      const roomy = q.limitation !== 'cpu' && (q.limitation !== 'bandwidth' || (est !== null && est >= 1.2 * cap));
-      peer.clearPolls = roomy ? peer.clearPolls + 1 : 0;
-      if (limited) peer.setPressure(peer.pressure + 1);
-      else if (peer.pressure && peer.clearPolls >= CLEAR_POLLS) {
-        peer.clearPolls = 0;
-        peer.setPressure(peer.pressure - 1);
-      }
+      if (peer && peer.state === 'connected') peer.senders.adapt(q);
     }
   }
 
@@ -221,10 +177,11 @@ export class Mesh extends Emitter {
       clearTimeout(t);
       this.away.delete(info.id);
     }
-    const known = this.infos.has(info.id);
+    const known = this.infos.get(info.id);
     this.infos.set(info.id, { ...info });
     if (known) {
       this.emit('peer-info', this.infos.get(info.id));
+      if (!known.screen !== !info.screen) this._recap();
     } else {
       this.emit('peer-added', this.infos.get(info.id));
       this._ensurePeer(info.id);
@@ -234,9 +191,11 @@ export class Mesh extends Emitter {
 
   /** @param {PeerInfo} info */
   updated(info) {
-    if (!info || !this.infos.has(info.id)) return;
+    const before = info && this.infos.get(info.id);
+    if (!before) return;
     this.infos.set(info.id, { ...info });
     this.emit('peer-info', this.infos.get(info.id));
+    if (!before.screen !== !info.screen) this._recap(); // the cameras shrink while a screen is up
   }
 
   /**
@@ -315,7 +274,7 @@ export class Mesh extends Emitter {
     if (!this.infos.has(from)) {
       // a signal can only come from a member of our room; we may just not have heard yet
       this.traceStep(from, 'signal-before-roster');
-      this.infos.set(from, { id: from, name: '', audio: false, video: false });
+      this.infos.set(from, { id: from, name: '', audio: false, video: false, screen: null, hand: null });
       this.emit('peer-added', this.infos.get(from));
       this._recap();
     }
@@ -339,8 +298,24 @@ export class Mesh extends Emitter {
    */
   setTrack(kind, track) {
     this.tracks[kind] = track;
-    for (const peer of this.peers.values()) peer.setTrack(kind, track);
+    for (const peer of this.peers.values()) peer.senders.setTrack(kind, track);
     if (kind === 'video') this._recap();
+  }
+
+  /**
+   * Share `stream` (my screen) with everyone, or stop (`null`): its own transceivers on every
+   * connection (senders.js), and the cameras' caps for a room with a screen up.
+   * @param {MediaStream|null} stream
+   */
+  setScreen(stream) {
+    this.screen = stream;
+    for (const peer of this.peers.values()) peer.senders.setScreen(stream);
+    this._recap();
+  }
+
+  /** Whether anyone in the room (me included) shares a screen. */
+  screenUp() {
+    return !!this.screen || [...this.infos.values()].some((i) => !!i.screen);
   }
 
   /**
@@ -365,13 +340,13 @@ export class Mesh extends Emitter {
   caps() {
     const s = this.tracks.video?.getSettings?.() || {};
     const h = s.width && s.height ? Math.min(s.width, s.height) : 720;
-    return capsFor(this.infos.size, h);
+    return capsFor(this.infos.size, h, this.screenUp());
   }
 
   /** Re-apply the bandwidth budget to every sender (room size or camera changed). */
   _recap() {
     const caps = this.caps();
-    for (const peer of this.peers.values()) peer.setCaps(caps);
+    for (const peer of this.peers.values()) peer.senders.setCaps(caps);
     this.emit('size', this.size);
   }
 
@@ -395,6 +370,10 @@ export class Mesh extends Emitter {
       },
     });
     this.peers.set(id, peer);
+    if (this.screen) peer.senders.setScreen(this.screen);
+    peer.on('screen', (stream) => {
+      if (this.peers.get(id) === peer) this.emit('screen', id, stream);
+    });
     peer.on('state', (state) => {
       if (this.peers.get(id) !== peer) return;
       // The host already said this peer is gone; we kept it only while its media still

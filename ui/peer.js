@@ -5,8 +5,8 @@
 //   yields (rolls back) when both make an offer at once;
 // * only the impolite side adds the audio and video transceivers; the polite side adopts the
 //   ones the offer created, so glare can never leave two m-lines of a kind;
-// * the chat channel is `negotiated: true, id: 0`, the same channel on both sides, so glare
-//   cannot duplicate it (the polite side creates it once it applied the first offer);
+// * the chat channel (channel.js) is the same negotiated channel on both sides; the polite side
+//   creates it once it applied the first offer;
 // * trickle ICE; ICE restart via restartIce() on `failed`, and on `disconnected` lasting > 3 s
 //   (6 s on the polite side, so both rarely restart at once); a blackout of a few seconds
 //   heals on the same connection, no rebuild, no rejoin;
@@ -15,10 +15,9 @@
 //   arrive. Only a pair that makes no progress at all for SETUP_STALL_MS (a message lost by
 //   something outside this protocol) is rebuilt: a fresh connection and session, which the
 //   other side follows (see mesh.js);
-// * audio first: audio senders get priority `high` (RTCRtpEncodingParameters.priority and
-//   networkPriority), video `low`, so under congestion the browser gives the bitrate to audio
-//   and sheds video (resolution and frame rate); `setPressure()` lowers the video caps while the
-//   encoder reports a CPU or bandwidth limitation (stats.js), and raises them when it clears;
+// * what is sent (camera, microphone, a shared screen) and with which encodings lives in
+//   senders.js: audio first (priority `high`, video `low`), the camera's caps lowered under
+//   pressure (`setPressure()`), the screen on transceivers of its own;
 // * every step of the set-up is traced (`trace`, see mesh.js setupTrace()), so a slow call can
 //   be explained message by message;
 // * every signal carries the sender's session id `s` (one per RTCPeerConnection) and the
@@ -33,13 +32,18 @@
 //
 // Events:
 //   'state'   (state)  'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed'
-//   'track'   (MediaStream)  the remote stream changed (a track was added)
+//   'track'   (MediaStream)  the remote camera/microphone stream changed (a track was added)
+//   'screen'  (MediaStream)  a track arrived with a stream id: the remote's screen (senders.js)
 //   'channel' (RTCDataChannel) the chat channel opened
 //   'message' (any)    a JSON message on the chat channel
 //   'channel-close'    the chat channel closed (the other side closed its connection)
 //   'negotiated'       signaling state became stable
 
 import { Emitter } from './emitter.js';
+import { Senders, MAX_PRESSURE, pressed } from './senders.js';
+import { openChatChannel, sendJson } from './channel.js';
+
+export { MAX_PRESSURE, pressed };
 
 /** How long `disconnected` may last before an ICE restart. */
 export const DISCONNECTED_GRACE_MS = 3000;
@@ -52,11 +56,9 @@ export const SETUP_STALL_MS = 8000;
 /** While failed, restart again this often. */
 export const FAILED_RETRY_MS = 5000;
 
-/** The most the video caps are lowered under pressure (each step halves the bitrate). */
-export const MAX_PRESSURE = 3;
-
 /** @typedef {'audio'|'video'} Kind */
-/** @typedef {{maxBitrate: number, scaleResolutionDownBy?: number}} Caps */
+/** @typedef {import('./budget.js').Caps} Caps */
+/** @typedef {import('./budget.js').AllCaps} AllCaps */
 /** @typedef {(ev: string, detail?: string) => void} Tracer */
 
 /** Wall-clock milliseconds with sub-millisecond precision (comparable across pages). */
@@ -64,20 +66,6 @@ export function now() {
   return performance.timeOrigin + performance.now();
 }
 
-/**
- * The video caps under `pressure` steps of CPU or bandwidth limitation: each step halves the
- * bitrate (not below 100 kbit/s) and shrinks the picture by a further 1.5.
- * @param {Caps} cap
- * @param {number} pressure
- * @returns {Caps}
- */
-export function pressed(cap, pressure) {
-  if (!pressure) return cap;
-  return {
-    maxBitrate: Math.max(100_000, Math.floor(cap.maxBitrate / 2 ** pressure)),
-    scaleResolutionDownBy: Math.round((cap.scaleResolutionDownBy || 1) * 1.5 ** pressure * 100) / 100,
-  };
-}
 
 /** A random id that does not need a secure context. */
 export function randomId() {
@@ -103,7 +91,7 @@ export class Peer extends Emitter {
    * @param {RTCIceServer[]} opts.iceServers
    * @param {(data: string) => void} opts.sendSignal
    * @param {{audio: MediaStreamTrack|null, video: MediaStreamTrack|null}} opts.tracks local tracks to send
-   * @param {{audio: Caps, video: Caps}} opts.caps
+   * @param {AllCaps} opts.caps
    * @param {Tracer} [opts.trace] receives every set-up step
    */
   constructor({ localId, remoteId, iceServers, sendSignal, tracks, caps, trace }) {
@@ -112,10 +100,6 @@ export class Peer extends Emitter {
     this.trace = trace || (() => {});
     /** @type {Set<string>} steps traced once only */
     this.traced = new Set();
-    /** video pressure steps (0 = the room's caps) */
-    this.pressure = 0;
-    /** stats readings in a row without a limitation (mesh.js adapt()) */
-    this.clearPolls = 0;
     /** whether the next offer restarts ICE (for the trace) */
     this.iceRestarting = false;
     /** @type {RTCDtlsTransport|null} */
@@ -127,8 +111,6 @@ export class Peer extends Emitter {
     /** @type {string|null} the remote RTCPeerConnection's session id, once heard */
     this.remoteSession = null;
     this.sendSignal = sendSignal;
-    this.tracks = { ...tracks };
-    this.caps = caps;
     /** @type {'connecting'|'connected'|'reconnecting'|'failed'|'closed'} */
     this.state = 'connecting';
     this.everConnected = false;
@@ -150,12 +132,8 @@ export class Peer extends Emitter {
     const pc = this.pc;
     this.trace('created', `${this.polite ? 'polite' : 'impolite'} ${this.session}`);
 
-    if (!this.polite) {
-      for (const kind of /** @type {Kind[]} */ (['audio', 'video'])) {
-        const track = this.tracks[kind];
-        pc.addTransceiver(track || kind, { direction: track ? 'sendrecv' : 'recvonly', sendEncodings: [this._encoding(kind)] });
-      }
-    }
+    this.senders = new Senders(pc, { tracks, caps, polite: this.polite, trace: this.trace, closed: () => this.closed });
+    if (!this.polite) this.senders.addInitial();
     /** @type {RTCDataChannel|null} */
     this.channel = null;
     // The impolite side opens the chat channel at once (its first offer carries it); the polite
@@ -176,7 +154,12 @@ export class Peer extends Emitter {
       this._once('candidate-out', candidate.type || '');
       this._send({ candidate: candidate.toJSON() });
     };
-    pc.ontrack = ({ track }) => {
+    pc.ontrack = ({ track, streams }) => {
+      if (streams.length) {
+        // only a screen is sent with a stream id (senders.js)
+        this.emit('screen', streams[0]);
+        return;
+      }
       if (track.muted) track.addEventListener('unmute', () => this._once(`${track.kind}-unmuted`), { once: true });
       else this._once(`${track.kind}-unmuted`);
       if (!this.stream.getTracks().includes(track)) {
@@ -197,7 +180,7 @@ export class Peer extends Emitter {
       this._progress();
       this._watchDtls();
       if (pc.signalingState === 'stable') {
-        this.applyCaps();
+        this.senders.applyCaps();
         this.emit('negotiated');
       }
     };
@@ -235,134 +218,29 @@ export class Peer extends Emitter {
     this.emit('stalled');
   }
 
-  /** The transceiver carrying `kind`, if negotiated or added. @param {Kind} kind */
+  /** The camera or microphone transceiver of `kind` (senders.js). @param {Kind} kind */
   transceiver(kind) {
-    return this.pc
-      .getTransceivers()
-      .find((t) => t.currentDirection !== 'stopped' && t.direction !== 'stopped' && t.receiver.track?.kind === kind);
-  }
-
-  /**
-   * Send `track` (or nothing) for `kind`. Uses replaceTrack, so no renegotiation unless the
-   * transceiver has to turn from recvonly to sendrecv (the first time a device appears).
-   * @param {Kind} kind
-   * @param {MediaStreamTrack|null} track
-   */
-  async setTrack(kind, track) {
-    this.tracks[kind] = track;
-    if (this.closed) return;
-    const t = this.transceiver(kind);
-    if (!t) return; // the polite side before the first offer: adopted in _adopt()
-    await this._attach(t, kind);
-  }
-
-  /** @param {RTCRtpTransceiver} t @param {Kind} kind */
-  async _attach(t, kind) {
-    const track = this.tracks[kind];
-    try {
-      if (t.sender.track !== track) await t.sender.replaceTrack(track);
-    } catch (err) {
-      console.warn('moim: replaceTrack failed', err);
-    }
-    if (track && t.direction === 'recvonly') t.direction = 'sendrecv';
-    if (kind === 'video') this.applyCaps();
+    return this.senders.transceiver(kind);
   }
 
   _openChannel() {
     if (this.channel || this.closed) return;
-    this.channel = this.pc.createDataChannel('chat', { negotiated: true, id: 0, ordered: true });
-    this._wireChannel(this.channel);
+    this.channel = openChatChannel(this.pc, {
+      open: (ch) => this.emit('channel', ch),
+      close: () => !this.closed && this.emit('channel-close'),
+      message: (msg) => this.emit('message', msg),
+    });
   }
 
   /** The polite side: after an offer created transceivers, send our tracks on them. */
   async _adopt() {
     this._openChannel();
-    for (const kind of /** @type {Kind[]} */ (['audio', 'video'])) {
-      const t = this.transceiver(kind);
-      if (!t) continue;
-      const track = this.tracks[kind];
-      if (t.sender.track !== track) {
-        try {
-          await t.sender.replaceTrack(track);
-        } catch (err) {
-          console.warn('moim: replaceTrack failed', err);
-        }
-      }
-      const want = track ? 'sendrecv' : 'recvonly';
-      if (t.direction !== want && !(want === 'recvonly' && t.direction === 'sendrecv')) t.direction = want;
-    }
+    await this.senders.adopt();
   }
 
-  /**
-   * The send encoding for `kind` under the current caps and pressure: given to the first
-   * offer's transceivers, so the encoder starts as it will run (no reconfiguration at the
-   * first frame), and kept by applyCaps().
-   * @param {Kind} kind
-   * @returns {RTCRtpEncodingParameters}
-   */
-  _encoding(kind) {
-    const cap = kind === 'video' ? pressed(this.caps.video, this.pressure) : this.caps.audio;
-    // audio first: under congestion the browser keeps audio and sheds video
-    const priority = kind === 'audio' ? 'high' : 'low';
-    /** @type {any} */
-    const enc = { maxBitrate: cap.maxBitrate, priority, networkPriority: priority };
-    if (kind === 'video') enc.scaleResolutionDownBy = cap.scaleResolutionDownBy || 1;
-    return enc;
-  }
-
-  /**
-   * New bitrate/resolution caps (the room size changed).
-   * @param {{audio: Caps, video: Caps}} caps
-   */
-  setCaps(caps) {
-    this.caps = caps;
-    this.applyCaps();
-  }
-
-  /** Apply the caps with RTCRtpSender.setParameters (needs negotiated encodings). */
-  applyCaps() {
-    this.capsChain = (this.capsChain || Promise.resolve()).then(() => this._applyCaps());
-    return this.capsChain;
-  }
-
-  /**
-   * Lower (or raise again) the video sent on this connection: `pressure` steps of
-   * {@link pressed}, 0 = the room's caps.
-   * @param {number} pressure
-   */
-  setPressure(pressure) {
-    const p = Math.max(0, Math.min(MAX_PRESSURE, Math.round(pressure)));
-    if (p === this.pressure) return;
-    this.trace('pressure', String(p));
-    this.pressure = p;
-    this.applyCaps();
-  }
-
-  async _applyCaps() {
-    if (this.closed) return;
-    for (const kind of /** @type {Kind[]} */ (['audio', 'video'])) {
-      const t = this.transceiver(kind);
-      if (!t) continue;
-      const params = t.sender.getParameters();
-      if (!params.encodings || params.encodings.length === 0) continue;
-      const want = /** @type {any} */ (this._encoding(kind));
-      let changed = false;
-      for (const enc of params.encodings) {
-        const e = /** @type {any} */ (enc);
-        for (const key of Object.keys(want)) {
-          if (e[key] !== want[key]) {
-            e[key] = want[key];
-            changed = true;
-          }
-        }
-      }
-      if (!changed) continue;
-      try {
-        await t.sender.setParameters(params);
-      } catch (err) {
-        console.debug('moim: setParameters deferred', err);
-      }
-    }
+  /** Camera pressure steps (0 = the room's caps; senders.js). */
+  get pressure() {
+    return this.senders.pressure;
   }
 
   /** @param {object} body */
@@ -440,7 +318,7 @@ export class Peer extends Emitter {
       if (description.type === 'offer') {
         await this._adopt();
         // the polite side's encoders, too, start with the caps and priorities (see _encoding)
-        if (!pc.currentLocalDescription) await this.applyCaps();
+        if (!pc.currentLocalDescription) await this.senders.applyCaps();
         await pc.setLocalDescription();
         this.trace('answer-out');
         const answer = pc.localDescription;
@@ -536,36 +414,9 @@ export class Peer extends Emitter {
     this.emit('state', state);
   }
 
-  /** @param {RTCDataChannel} ch */
-  _wireChannel(ch) {
-    ch.onopen = () => this.emit('channel', ch);
-    ch.onclose = () => {
-      if (!this.closed) this.emit('channel-close');
-    };
-    ch.onmessage = (ev) => {
-      if (typeof ev.data !== 'string' || ev.data.length > 256 * 1024) return;
-      let msg;
-      try {
-        msg = JSON.parse(ev.data);
-      } catch {
-        return;
-      }
-      this.emit('message', msg);
-    };
-  }
-
-  /**
-   * Send a JSON message on the chat channel; false if it is not open.
-   * @param {any} msg
-   */
+  /** Send a JSON message on the chat channel; false if it is not open. @param {any} msg */
   sendData(msg) {
-    if (!this.channel || this.channel.readyState !== 'open') return false;
-    try {
-      this.channel.send(JSON.stringify(msg));
-      return true;
-    } catch {
-      return false;
-    }
+    return sendJson(this.channel, msg);
   }
 
   close() {

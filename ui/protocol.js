@@ -21,6 +21,8 @@
  * @property {string} name
  * @property {boolean} audio
  * @property {boolean} video
+ * @property {string|null} [screen] (meeting) the stream id of the screen it shares
+ * @property {number|null} [hand] (meeting) its raised hand's place in the room's order
  */
 
 /**
@@ -70,7 +72,10 @@
  */
 /** @typedef {{type: 'leave'}} Leave */
 /** @typedef {{type: 'signal', to: string, data: string}} SignalOut `data` is opaque to the host */
-/** @typedef {{type: 'update', audio?: boolean, video?: boolean, name?: string}} Update */
+/**
+ * @typedef {{type: 'update', audio?: boolean, video?: boolean, name?: string,
+ *   screen?: string|null, hand?: boolean}} Update `screen` and `hand`: the meeting area
+ */
 /** @typedef {{type: 'list-rooms', watch?: boolean}} ListRooms */
 /** @typedef {{type: 'watch-hosts', on?: boolean}} WatchHosts */
 /** @typedef {{type: 'chat', id: string, text: string}} ChatOut */
@@ -80,7 +85,9 @@
 // (`never` until it has any).
 
 // @meeting (client → host)
-/** @typedef {never} MeetingOut */
+/** @typedef {'👍'|'👏'|'😂'|'❤️'|'🎉'|'😮'} Emoji the reactions the host relays */
+/** @typedef {{type: 'react', emoji: Emoji}} React */
+/** @typedef {React} MeetingOut */
 
 // @files (client → host)
 /** @typedef {never} FilesOut */
@@ -124,7 +131,8 @@
 /** @typedef {{type: 'closing', reason: string}} Closing */
 
 // @meeting (host → client)
-/** @typedef {never} MeetingIn */
+/** @typedef {{type: 'reaction', from: string, emoji: Emoji}} Reaction */
+/** @typedef {Reaction} MeetingIn */
 
 // @files (host → client)
 /** @typedef {never} FilesIn */

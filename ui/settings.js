@@ -20,6 +20,8 @@ export const SETTINGS = {
   sound: 'moim.sound',
   /** the speaker's deviceId ('' = the default) */
   speaker: 'moim.speaker',
+  /** '0' to keep my raised hand up while I speak (meeting) */
+  handAutoLower: 'moim.handAutoLower',
 };
 
 /** @param {string} key @returns {string} '' when unset or storage is off */

@@ -71,7 +71,8 @@ export function readReport(report) {
       c.lost += Math.max(0, s.packetsLost || 0);
     } else if (s.type === 'outbound-rtp') {
       bytesOut += s.bytesSent || 0;
-      if (s.kind === 'video' && s.qualityLimitationReason) limitation = s.qualityLimitationReason;
+      // the camera's encoder: a screen (contentType 'screenshare') drops frames by design
+      if (s.kind === 'video' && s.qualityLimitationReason && s.contentType !== 'screenshare') limitation = s.qualityLimitationReason;
     } else if (s.type === 'remote-inbound-rtp') {
       if (typeof s.fractionLost === 'number') lossOut = Math.max(lossOut, s.fractionLost);
     } else if (s.type === 'transport' && s.selectedCandidatePairId) selected = s.selectedCandidatePairId;

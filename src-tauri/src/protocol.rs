@@ -91,6 +91,13 @@ pub enum ClientMessage {
         /// A new display name.
         #[serde(default)]
         name: Option<String>,
+        /// @meeting: the stream id (msid) of the screen I share now, or `null` when I stop;
+        /// absent leaves it as it was.
+        #[serde(default, deserialize_with = "nullable")]
+        screen: Option<Option<String>>,
+        /// @meeting: raise (`true`) or lower (`false`) my hand.
+        #[serde(default)]
+        hand: Option<bool>,
     },
     /// Ask for the list of listed rooms, optionally kept up to date.
     ListRooms {
@@ -119,8 +126,13 @@ pub enum ClientMessage {
         /// Echoed back in `pong`.
         #[serde(default)]
         nonce: Option<u64>,
-    }, // @meeting: screen share, hands, reactions
-
+    },
+    // @meeting: screen share, hands, reactions
+    /// A reaction (one of [`REACTIONS`]) floated over the sender's tile for everyone in the room.
+    React {
+        /// The emoji.
+        emoji: String,
+    },
     // @files: file offers, recording
 
     // @room-control: roles, waiting room, moderation
@@ -139,6 +151,20 @@ pub enum ClientMessage {
 fn default_true() -> bool {
     true
 }
+
+/// A field that may be absent (`None`: leave it), `null` (`Some(None)`: clear it) or a value.
+fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// @meeting: the reactions a client may send (`react`); anything else is refused.
+pub const REACTIONS: &[&str] = &["👍", "👏", "😂", "❤️", "🎉", "😮"];
+/// @meeting: longest screen stream id (a WebRTC msid stream id is a 36-character UUID).
+pub const MAX_SCREEN_ID_CHARS: usize = 64;
 
 /// What a rejoining member presents to bring back a room its host forgot.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -162,7 +188,7 @@ pub const CLIENT_TYPES: &[&str] = &[
     "chat",
     "ping",
     // @meeting
-
+    "react",
     // @files
 
     // @room-control
@@ -215,6 +241,13 @@ pub struct PeerInfo {
     pub audio: bool,
     /// Camera on.
     pub video: bool,
+    /// @meeting: the stream id (msid) of the screen this peer shares, if it shares one.
+    #[serde(default)]
+    pub screen: Option<String>,
+    /// @meeting: the place of this peer's raised hand in the room's order of raised hands
+    /// (smaller: raised earlier), or `null` when the hand is down.
+    #[serde(default)]
+    pub hand: Option<u64>,
 }
 
 /// An ICE server handed to clients (the `RTCIceServer` dictionary).
@@ -367,8 +400,15 @@ pub enum ServerMessage {
     Closing {
         /// Why.
         reason: String,
-    }, // @meeting: screen share, hands, reactions
-
+    },
+    // @meeting: screen share, hands, reactions
+    /// A reaction from another member of the room (`react`, relayed).
+    Reaction {
+        /// The sender, stamped by the host.
+        from: PeerId,
+        /// The emoji.
+        emoji: String,
+    },
     // @files: file offers, recording
 
     // @room-control: roles, waiting room, moderation
@@ -655,6 +695,8 @@ mod tests {
             r#"{"type":"update","video":false}"#.to_string(),
             r#"{"type":"list-rooms","watch":true}"#.to_string(),
             r#"{"type":"ping","nonce":7}"#.to_string(),
+            r#"{"type":"update","screen":"s-1","hand":true}"#.to_string(),
+            r#"{"type":"react","emoji":"👍"}"#.to_string(),
         ];
         for case in cases {
             assert!(decode(&case).is_ok(), "{case}");
@@ -716,6 +758,24 @@ mod tests {
         let chat = |s: &str| check_text("text", s, TextKind::Chat, 4000);
         assert_eq!(chat("line\n\tnext").unwrap(), "line\n\tnext");
         assert!(chat("a\u{0}").is_err() && chat("\u{202D}x").is_err() && chat("\u{200B}").is_err());
+    }
+
+    #[test]
+    fn screen_may_be_absent_null_or_set() {
+        let screen = |json: &str| match decode(json).unwrap() {
+            ClientMessage::Update { screen, .. } => screen,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(screen(r#"{"type":"update","audio":true}"#), None);
+        assert_eq!(screen(r#"{"type":"update","screen":null}"#), Some(None));
+        assert_eq!(
+            screen(r#"{"type":"update","screen":"abc"}"#),
+            Some(Some("abc".into()))
+        );
+        assert_eq!(
+            decode(r#"{"type":"update","screen":5}"#).unwrap_err().code,
+            ErrorCode::BadMessage
+        );
     }
 
     #[test]

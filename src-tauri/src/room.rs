@@ -24,7 +24,7 @@ use crate::feed::{Feed, Watch};
 use crate::protocol::{
     check_text, ClientMessage, ErrorBody, ErrorCode, HostInfo, IceServer, LeaveReason, PeerId,
     PeerInfo, Recreate, RoomInfo, ServerMessage, TextKind, WireLimits, MAX_LISTED_ROOMS,
-    PROTOCOL_VERSION,
+    MAX_SCREEN_ID_CHARS, PROTOCOL_VERSION, REACTIONS,
 };
 pub use crate::protocol::{
     CLOSE_REPLACED, MAX_CHAT_CHARS, MAX_CHAT_ID_CHARS, MAX_NAME_CHARS, MAX_PASSCODE_CHARS,
@@ -247,6 +247,8 @@ struct PeerEntry {
     watching_hosts: bool,
     /// Where the socket comes from, for the per-address budgets (none for in-process peers).
     addr: Option<IpAddr>,
+    /// @meeting: what is left of this peer's budget of reactions.
+    reactions: Bucket,
 }
 
 struct Room {
@@ -258,6 +260,8 @@ struct Room {
     unclaimed_since: Option<Instant>,
     /// Its status for pre-join pages (`watch-room`).
     status: Feed,
+    /// @meeting: hands raised so far (the next raised hand gets this plus one).
+    hands: u64,
 }
 
 #[derive(Default)]
@@ -408,9 +412,12 @@ impl Hub {
                             name: String::new(),
                             audio: true,
                             video: true,
+                            screen: None,
+                            hand: None,
                         },
                         watching: false,
                         watching_hosts: false,
+                        reactions: Bucket::full(REACTION_BURST),
                     },
                 );
             }
@@ -466,7 +473,22 @@ impl Hub {
                 },
             ),
             ClientMessage::Leave {} => self.leave(peer),
-            ClientMessage::Update { audio, video, name } => self.update(peer, audio, video, name),
+            ClientMessage::Update {
+                audio,
+                video,
+                name,
+                screen,
+                hand,
+            } => self.update(
+                peer,
+                Presence {
+                    audio,
+                    video,
+                    name,
+                    screen,
+                    hand,
+                },
+            ),
             ClientMessage::ListRooms { watch } => {
                 let mut state = self.state.lock();
                 let list = self.rooms_frame(&mut state);
@@ -506,6 +528,7 @@ impl Hub {
                 self.send_to(peer, text(&ServerMessage::Pong { nonce }));
                 Ok(())
             }
+            ClientMessage::React { emoji } => self.react(peer, emoji),
         }
     }
 
@@ -575,6 +598,7 @@ impl Hub {
             members: Vec::new(),
             unclaimed_since: None,
             status: status::new_feed(),
+            hands: 0,
         };
         let info = room_info(&id, &room, self.capacity());
         tracing::info!(room = %id, %peer, "room created");
@@ -636,6 +660,7 @@ impl Hub {
                 members: Vec::new(),
                 unclaimed_since: None,
                 status: status::new_feed(),
+                hands: 0,
             };
             if !constant_time_eq(
                 self.room_token(&room_id, &restored).as_bytes(),
@@ -706,6 +731,10 @@ impl Hub {
         entry.info.name = name;
         entry.info.audio = req.audio.unwrap_or(true);
         entry.info.video = req.video.unwrap_or(true);
+        if !rejoin {
+            entry.info.screen = None;
+            entry.info.hand = None;
+        }
         let you = entry.info.clone();
         let peers: Vec<PeerInfo> = members
             .iter()
@@ -779,23 +808,28 @@ impl Hub {
         Ok(())
     }
 
-    fn update(
-        &self,
-        peer: PeerId,
-        audio: Option<bool>,
-        video: Option<bool>,
-        name: Option<String>,
-    ) -> Result<(), ErrorBody> {
-        let name = name
+    fn update(&self, peer: PeerId, p: Presence) -> Result<(), ErrorBody> {
+        let name = p
+            .name
             .map(|n| check_text("name", &n, TextKind::Name, MAX_NAME_CHARS))
             .transpose()?;
-        let mut state = self.state.lock();
+        let screen = match p.screen {
+            Some(Some(id)) => Some(Some(check_text(
+                "screen",
+                &id,
+                TextKind::Id,
+                MAX_SCREEN_ID_CHARS,
+            )?)),
+            other => other,
+        };
+        let mut guard = self.state.lock();
+        let state = &mut *guard;
         let entry = state.peers.get_mut(&peer).ok_or_else(not_in_room)?;
         let room = entry.room.clone().ok_or_else(not_in_room)?;
-        if let Some(a) = audio {
+        if let Some(a) = p.audio {
             entry.info.audio = a;
         }
-        if let Some(v) = video {
+        if let Some(v) = p.video {
             entry.info.video = v;
         }
         let renamed = name.is_some_and(|n| {
@@ -803,16 +837,59 @@ impl Hub {
             entry.info.name = n;
             changed
         });
+        if let Some(s) = screen {
+            entry.info.screen = s;
+        }
+        match (p.hand, entry.info.hand) {
+            (Some(true), None) => {
+                // the host stamps the order, so every member sees the same queue of hands
+                if let Some(r) = state.rooms.get_mut(&room) {
+                    r.hands += 1;
+                    entry.info.hand = Some(r.hands);
+                }
+            }
+            (Some(false), Some(_)) => entry.info.hand = None,
+            _ => {}
+        }
         let frame = text(&ServerMessage::PeerUpdated {
             peer: entry.info.clone(),
         });
         if let Some(r) = state.rooms.get(&room) {
             for id in &r.members {
-                self.send_locked(&state, *id, frame.clone());
+                self.send_locked(state, *id, frame.clone());
             }
         }
         if renamed {
-            self.status_changed(&state, &room);
+            self.status_changed(state, &room);
+        }
+        Ok(())
+    }
+
+    /// @meeting: relay a reaction to the others in the sender's room, within its budget.
+    fn react(&self, peer: PeerId, emoji: String) -> Result<(), ErrorBody> {
+        if !REACTIONS.contains(&emoji.as_str()) {
+            return Err(invalid_field(
+                "emoji",
+                "That is not one of the reactions moim offers.",
+            ));
+        }
+        let mut state = self.state.lock();
+        let entry = state.peers.get_mut(&peer).ok_or_else(not_in_room)?;
+        let room = entry.room.clone().ok_or_else(not_in_room)?;
+        if !entry
+            .reactions
+            .take(Instant::now(), REACTION_BURST, REACTION_EVERY)
+        {
+            return Err(ErrorBody::new(
+                ErrorCode::RateLimited,
+                "Too many reactions at once; wait a moment.",
+            ));
+        }
+        let frame = text(&ServerMessage::Reaction { from: peer, emoji });
+        if let Some(r) = state.rooms.get(&room) {
+            for member in r.members.iter().filter(|m| **m != peer) {
+                self.send_locked(&state, *member, frame.clone());
+            }
         }
         Ok(())
     }
@@ -966,6 +1043,46 @@ impl Hub {
         if let Some(entry) = state.peers.get(&peer) {
             deliver(entry, frame);
         }
+    }
+}
+
+/// @meeting: a member's change of presence (`update`).
+struct Presence {
+    audio: Option<bool>,
+    video: Option<bool>,
+    name: Option<String>,
+    screen: Option<Option<String>>,
+    hand: Option<bool>,
+}
+
+/// @meeting: reactions a member may send at once, and how often one more is allowed.
+const REACTION_BURST: f64 = 5.0;
+const REACTION_EVERY: Duration = Duration::from_millis(400);
+
+/// A token bucket: up to `burst` at once, then one per `every`.
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn full(burst: f64) -> Self {
+        Self {
+            tokens: burst,
+            at: Instant::now(),
+        }
+    }
+
+    /// Spend one token if there is one.
+    fn take(&mut self, now: Instant, burst: f64, every: Duration) -> bool {
+        let refill = now.saturating_duration_since(self.at).as_secs_f64() / every.as_secs_f64();
+        self.tokens = (self.tokens + refill).min(burst);
+        self.at = now;
+        if self.tokens < 1.0 {
+            return false;
+        }
+        self.tokens -= 1.0;
+        true
     }
 }
 
