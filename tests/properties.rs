@@ -65,6 +65,7 @@ impl World {
                     name: format!("room {r}"),
                     passcode: None,
                     listed: true,
+                    waiting_room: false,
                 },
             )
             .unwrap();
