@@ -83,7 +83,8 @@ async fn moderators_make_moderators() {
     let host = start_host(test_config()).await;
     let (_room, mut c) = moderated_room(&host, 2).await;
     let (b, x) = (c[1].peer_id.clone(), c[2].peer_id.clone());
-    c[0].send(json!({"type": "make-moderator", "peer": b})).await;
+    c[0].send(json!({"type": "make-moderator", "peer": b}))
+        .await;
     let promoted = c[1].expect("promoted").await;
     assert_eq!(promoted["by"], c[0].peer_id.as_str());
     assert!(promoted["role_token"].as_str().is_some());
@@ -138,7 +139,8 @@ async fn a_reconnecting_moderator_keeps_the_role() {
     let mut back = Client::connect_url(&format!("{}?resume={resume}", host.ws_url())).await;
     let joined = back.join(&room, "peer0").await;
     assert_eq!(joined["you"]["moderator"], true, "{joined}");
-    back.send(json!({"type": "mute", "peer": c[0].peer_id})).await;
+    back.send(json!({"type": "mute", "peer": c[0].peer_id}))
+        .await;
     assert_eq!(c[0].recv_until("moderation").await["action"], "mute");
     host.stop().await;
 }
@@ -174,7 +176,10 @@ async fn the_role_survives_a_host_restart_and_cannot_be_forged() {
         "recreate": {"name": "kept", "token": room_token, "role": role}}))
         .await;
     let joined = b2.expect("existing-peers").await;
-    assert_eq!(joined["you"]["moderator"], true, "alone, Bob holds the role");
+    assert_eq!(
+        joined["you"]["moderator"], true,
+        "alone, Bob holds the role"
+    );
     let mut a2 = Client::connect_url(&format!("{}?resume={}", host.ws_url(), resumes[0])).await;
     assert_eq!(a2.peer_id, a.peer_id);
     a2.send(json!({"type": "join", "room": room, "name": "Ada",
@@ -235,7 +240,13 @@ async fn a_waiting_room_admits_one_by_one_or_all_and_waiters_receive_nothing() {
     w2.send(json!({"type": "join", "room": room, "name": "Sam"}))
         .await;
     w2.expect("waiting").await;
-    assert_eq!(m.expect("waiting-list").await["peers"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        m.expect("waiting-list").await["peers"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     m.send(json!({"type": "admit", "peer": w1.peer_id})).await;
     let entered = w1.expect("existing-peers").await;
     assert_eq!(entered["peers"][0]["id"], m.peer_id.as_str());
@@ -271,7 +282,8 @@ async fn turned_away_and_giving_up() {
         .await;
     w.expect("waiting").await;
     m.expect("waiting-list").await;
-    m.send(json!({"type": "turn-away", "peer": w.peer_id})).await;
+    m.send(json!({"type": "turn-away", "peer": w.peer_id}))
+        .await;
     assert_eq!(w.expect("turned-away").await["room"], room.as_str());
     assert_eq!(m.expect("waiting-list").await["peers"], json!([]));
     // Knocking again, then giving up: the moderator's list empties, the room never heard.
@@ -321,7 +333,8 @@ async fn a_closed_room_takes_nobody_new_even_with_the_passcode() {
         .await;
     member.expect("existing-peers").await;
     m.expect("peer-joined").await;
-    m.send(json!({"type": "room-settings", "closed": true})).await;
+    m.send(json!({"type": "room-settings", "closed": true}))
+        .await;
     let seen = member.expect("room-settings").await;
     assert_eq!(seen["settings"]["closed"], true);
     assert_eq!(seen["by"], m.peer_id.as_str());
@@ -333,7 +346,10 @@ async fn a_closed_room_takes_nobody_new_even_with_the_passcode() {
     late.send(json!({"type": "list-rooms"})).await;
     let rooms = late.expect("rooms").await;
     assert_eq!(rooms["rooms"][0]["closed"], true);
-    assert_eq!(rooms["rooms"][0]["locked"], true, "locked still means: has a passcode");
+    assert_eq!(
+        rooms["rooms"][0]["locked"], true,
+        "locked still means: has a passcode"
+    );
     m.assert_quiet().await;
     member.assert_quiet().await;
     // A member whose socket dropped is not new: it comes back.
@@ -346,7 +362,8 @@ async fn a_closed_room_takes_nobody_new_even_with_the_passcode() {
     back.expect("existing-peers").await;
     // Opened again, newcomers come in.
     m.recv_until("peer-joined").await;
-    m.send(json!({"type": "room-settings", "closed": false})).await;
+    m.send(json!({"type": "room-settings", "closed": false}))
+        .await;
     late.send(json!({"type": "join", "room": room, "name": "Late", "passcode": "s3"}))
         .await;
     late.expect("existing-peers").await;
@@ -379,20 +396,37 @@ async fn mute_one_or_everyone_and_only_moderators_may_unmute() {
         client.expect("room-settings").await;
     }
     c[0].send(json!({"type": "mute"})).await;
-    for client in c[1..].iter_mut() {
-        assert_eq!(client.expect("moderation").await["action"], "mute");
+    // The muted hear it from the host; everyone sees both muted (a peer-updated for each).
+    for (i, client) in c.iter_mut().enumerate() {
+        let (mut told, mut muted) = (i == 0, std::collections::HashSet::new());
+        while !told || muted.len() < 2 {
+            let msg = client.recv().await;
+            match msg["type"].as_str() {
+                Some("moderation") => {
+                    assert_eq!(msg["action"], "mute");
+                    told = true;
+                }
+                Some("peer-updated") => {
+                    assert_eq!(msg["peer"]["audio"], false);
+                    muted.insert(msg["peer"]["id"].as_str().unwrap().to_string());
+                }
+                _ => panic!("unexpected {msg}"),
+            }
+        }
     }
     c[1].send(json!({"type": "update", "audio": true})).await;
-    c[1].recv_until("error").await;
+    c[1].expect_error("not-allowed").await;
     c[1].assert_quiet().await;
+    c[0].assert_quiet().await;
     // Asked to unmute, they may.
     c[0].send(json!({"type": "ask-unmute", "peer": b})).await;
     assert_eq!(c[1].recv_until("moderation").await["action"], "ask-unmute");
     c[1].send(json!({"type": "update", "audio": true})).await;
     let seen = c[1].recv_until("peer-updated").await;
     assert_eq!(seen["peer"]["audio"], true);
+    assert_eq!(c[2].expect("peer-updated").await["peer"]["audio"], true);
     c[2].send(json!({"type": "update", "audio": true})).await;
-    c[2].recv_until("error").await;
+    c[2].expect_error("not-allowed").await;
     host.stop().await;
 }
 
@@ -431,12 +465,13 @@ async fn a_removed_peer_cannot_come_back_with_its_old_session() {
     c[0].send(json!({"type": "remove", "peer": b})).await;
     let removed = c[1].expect("removed").await;
     assert_eq!(removed["by"], c[0].peer_id.as_str());
-    for client in [&mut c[0], &mut c[2]] {
-        let left = client.recv_until("peer-left").await;
+    for i in [0, 2] {
+        let left = c[i].recv_until("peer-left").await;
         assert_eq!(left["peer_id"], b.as_str());
         assert_eq!(left["reason"], "removed");
     }
-    c[1].signal(&c[0].peer_id.clone(), "still here?").await;
+    let a = c[0].peer_id.clone();
+    c[1].signal(&a, "still here?").await;
     c[1].expect_error("not-in-room").await;
     // Reconnect with the old resume token and room token: outside the room, knocking.
     let resume = c[1].welcome["resume"].as_str().unwrap().to_string();

@@ -24,6 +24,7 @@ import { FingerprintBox } from './view/fingerprint.js';
 import { askPasscode } from './view/dialog.js';
 import { markView, onAnyClick } from './view/dom.js';
 import { startLanguage } from './i18n.js';
+import { startRoomControl } from './room-control.js';
 
 /**
  * What the desktop shell may set before this script runs (an initialization script):
@@ -52,6 +53,7 @@ const session = new Session({
   send: (frame) => sig.send(frame),
   connected: () => sig.connected,
   joinFields: () => ({ name: call.name, ...call.on() }),
+  roleToken: () => control.roleToken,
 });
 
 const directory = new Directory();
@@ -100,6 +102,7 @@ const meeting = new MeetingView({
 const chatView = new ChatView({ onSend: (text) => chat.send(call.you?.name || call.name, text) });
 /** @type {Call} */
 const call = new Call({ session, sig, mesh, media, chat, stats, speaking, early, meeting, chatView, lobby, webrtc, banner });
+const control = startRoomControl({ sig, session, mesh, media, call, banner });
 
 // ---------------------------------------------------------------- the session
 

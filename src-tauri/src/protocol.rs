@@ -124,9 +124,9 @@ pub enum ClientMessage {
         nonce: Option<u64>,
     }, // @meeting: screen share, hands, reactions
 
-       // @files: file offers, recording
+    // @files: file offers, recording
 
-       // @room-control: roles, waiting room, moderation
+    // @room-control: roles, waiting room, moderation
     /// Moderator: let one waiting person in (`peer`), or everyone waiting (no `peer`).
     Admit {
         /// Who; absent: everyone waiting.
@@ -189,8 +189,7 @@ pub enum ClientMessage {
         #[serde(default)]
         message: Option<String>,
     },
-
-       // @first-minutes: room status for the pre-join page
+    // @first-minutes: room status for the pre-join page
 }
 
 /// Longest sentence of `end-meeting`, in characters.
@@ -483,9 +482,9 @@ pub enum ServerMessage {
         reason: String,
     }, // @meeting: screen share, hands, reactions
 
-       // @files: file offers, recording
+    // @files: file offers, recording
 
-       // @room-control: roles, waiting room, moderation
+    // @room-control: roles, waiting room, moderation
     /// Answer to `join` in a waiting room: wait for a moderator (nothing of the room arrives).
     Waiting {
         /// The room id.
@@ -549,8 +548,7 @@ pub enum ServerMessage {
         /// The moderator's sentence (may be empty).
         message: String,
     },
-
-       // @first-minutes: room status for the pre-join page
+    // @first-minutes: room status for the pre-join page
 }
 
 /// The body of an `error` message.
@@ -619,8 +617,7 @@ pub enum ErrorCode {
     NotAllowed,
     /// A moderator closed the room to newcomers.
     RoomClosed,
-
-              // @first-minutes
+    // @first-minutes
 }
 
 impl ErrorBody {

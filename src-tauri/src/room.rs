@@ -615,11 +615,16 @@ impl Hub {
         let mut guard = self.state.lock();
         let state = &mut *guard;
         let rejoin = current_room(state, peer, &room_id)?;
-        if let Some(waiting) = state.peers.get(&peer).and_then(|p| p.waiting.clone()) {
-            self.withdraw(state, &waiting, peer);
-        }
+        // A knock elsewhere ends only once this join succeeds (a failed join changes nothing).
+        let knocked = state.peers.get(&peer).and_then(|p| p.waiting.clone());
         if !state.rooms.contains_key(&room_id) {
-            self.recreate(state, peer, &room_id, req.recreate.as_ref(), passcode.as_deref())?;
+            self.recreate(
+                state,
+                peer,
+                &room_id,
+                req.recreate.as_ref(),
+                passcode.as_deref(),
+            )?;
         }
         let presence = Presence {
             name,
@@ -630,11 +635,17 @@ impl Hub {
             self.check_passcode(state, peer, &room_id, passcode.as_deref())?;
             self.prove_role(state, peer, &room_id, req.recreate.as_ref());
             let room = state.rooms.get(&room_id).expect("ensured above");
-            if room.control.gate(peer)? == control::Gate::Wait {
+            let gate = room.control.gate(peer)?;
+            if gate == control::Gate::Enter {
+                self.add_member(state, peer, &room_id)?;
+            }
+            if let Some(other) = knocked.filter(|r| gate == control::Gate::Enter || *r != room_id) {
+                self.withdraw(state, &other, peer);
+            }
+            if gate == control::Gate::Wait {
                 self.knock(state, peer, &room_id, presence);
                 return Ok(());
             }
-            self.add_member(state, peer, &room_id)?;
         }
         self.enter(state, peer, &room_id, presence, rejoin);
         Ok(())
