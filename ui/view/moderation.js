@@ -27,7 +27,7 @@ import { t } from '../i18n.js';
  * @param {() => void} run
  */
 function button(cls, key, run) {
-  const b = el('button', { type: 'button', className: cls, textContent: t(key) });
+  const b = /** @type {HTMLButtonElement} */ (el('button', { type: 'button', className: cls, textContent: t(key) }));
   b.addEventListener('click', run);
   return b;
 }
