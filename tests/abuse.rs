@@ -753,6 +753,7 @@ async fn a_lobby_watcher_holds_one_list_however_often_it_changes() {
                 name: format!("room {i:03} {}", "n".repeat(40)),
                 passcode: None,
                 listed: true,
+                waiting_room: false,
             },
         )
         .unwrap();

@@ -144,6 +144,7 @@ fn decoder_and_hub_survive_mutated_messages() {
             name: "fuzz".into(),
             passcode: None,
             listed: true,
+            waiting_room: false,
         },
     )
     .unwrap();

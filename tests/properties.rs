@@ -1,8 +1,10 @@
 //! Property tests of the hub's delivery rules: whatever joins, leaves, drops and signals
 //! happen across several rooms, a message never reaches a peer outside the sender's room, and a
-//! signal reaches its target and nobody else.
+//! signal reaches its target and nobody else. With room control (knocks at a waiting room,
+//! admissions, turn-aways, removals): nobody waiting or removed ever receives a message of the
+//! room, and every room with members has a moderator present.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use moim::protocol::{ClientMessage, PeerId};
 use moim::room::{Connection, Hub, HubSettings, Outgoing};
@@ -14,21 +16,63 @@ use serde_json::Value;
 const PEERS: usize = 6;
 const ROOMS: usize = 3;
 
+/// The room whose newcomers knock.
+const WAITING_ROOM: usize = ROOMS - 1;
+
 #[derive(Debug, Clone)]
 enum Op {
     Join(usize, usize),
     Leave(usize),
     Signal(usize, usize),
     Drop(usize),
+    Admit(usize, usize),
+    TurnAway(usize, usize),
+    Remove(usize, usize),
+    Chat(usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (0..PEERS, 0..ROOMS).prop_map(|(p, r)| Op::Join(p, r)),
         1 => (0..PEERS).prop_map(Op::Leave),
-        5 => (0..PEERS, 0..PEERS).prop_map(|(a, b)| Op::Signal(a, b)),
+        4 => (0..PEERS, 0..PEERS).prop_map(|(a, b)| Op::Signal(a, b)),
         1 => (0..PEERS).prop_map(Op::Drop),
+        2 => (0..PEERS, 0..PEERS).prop_map(|(a, b)| Op::Admit(a, b)),
+        1 => (0..PEERS, 0..PEERS).prop_map(|(a, b)| Op::TurnAway(a, b)),
+        1 => (0..PEERS, 0..PEERS).prop_map(|(a, b)| Op::Remove(a, b)),
+        1 => (0..PEERS).prop_map(Op::Chat),
     ]
+}
+
+/// The model of one room's control, mirroring docs/protocol.md ("Room control").
+#[derive(Debug, Default)]
+struct ModelRoom {
+    /// Members in the order they entered.
+    members: Vec<PeerId>,
+    waiting: Vec<PeerId>,
+    moderators: HashSet<PeerId>,
+    admitted: HashSet<PeerId>,
+    removed: HashSet<PeerId>,
+}
+
+impl ModelRoom {
+    fn hand_on(&mut self) {
+        if !self.members.iter().any(|m| self.moderators.contains(m)) {
+            if let Some(first) = self.members.first() {
+                self.moderators.insert(*first);
+            }
+        }
+    }
+
+    fn enter(&mut self, id: PeerId) {
+        self.members.push(id);
+        self.admitted.insert(id);
+        self.hand_on();
+    }
+
+    fn is_mod(&self, id: PeerId) -> bool {
+        self.members.contains(&id) && self.moderators.contains(&id)
+    }
 }
 
 struct World {
@@ -37,6 +81,9 @@ struct World {
     rooms: Vec<String>,
     /// Which room each peer slot is in, as the model sees it.
     member_of: Vec<Option<usize>>,
+    /// Which room's waiting room each slot is in.
+    waiting_in: Vec<Option<usize>>,
+    control: Vec<ModelRoom>,
     /// Rooms that still exist (created; not yet emptied).
     alive: Vec<bool>,
     /// Rooms that have had a member (so emptying them removes them).
@@ -65,6 +112,7 @@ impl World {
                     name: format!("room {r}"),
                     passcode: None,
                     listed: true,
+                    waiting_room: r == WAITING_ROOM,
                 },
             )
             .unwrap();
@@ -77,7 +125,17 @@ impl World {
         for c in conns.iter_mut() {
             drain(c);
         }
+        let control = (0..ROOMS)
+            .map(|_| {
+                let mut room = ModelRoom::default();
+                room.moderators.insert(conns[0].peer_id);
+                room.admitted.insert(conns[0].peer_id);
+                room
+            })
+            .collect();
         Self {
+            waiting_in: vec![None; PEERS],
+            control,
             hub,
             conns,
             rooms,
@@ -96,12 +154,118 @@ impl World {
             .collect()
     }
 
-    fn leave_model(&mut self, p: usize) {
+    fn leave_model(&mut self, p: usize, for_good: bool) {
+        let id = self.conns[p].peer_id;
+        if let Some(r) = self.waiting_in[p].take() {
+            self.control[r].waiting.retain(|w| *w != id);
+        }
         if let Some(r) = self.member_of[p].take() {
+            let room = &mut self.control[r];
+            room.members.retain(|m| *m != id);
+            if for_good {
+                room.moderators.remove(&id);
+            }
+            room.hand_on();
             if self.members(r).is_empty() {
                 self.alive[r] = false;
+                for w in std::mem::take(&mut self.control[r].waiting) {
+                    let slot = self.slot(w);
+                    self.waiting_in[slot] = None;
+                }
             }
         }
+    }
+
+    fn slot(&self, id: PeerId) -> usize {
+        self.conns.iter().position(|c| c.peer_id == id).unwrap()
+    }
+
+    fn join_model(&mut self, p: usize, r: usize) {
+        let id = self.conns[p].peer_id;
+        if let Some(w) = self.waiting_in[p].take() {
+            self.control[w].waiting.retain(|x| *x != id);
+        }
+        if self.member_of[p] == Some(r) {
+            return;
+        }
+        let room = &mut self.control[r];
+        let known = room.admitted.contains(&id) || room.moderators.contains(&id);
+        if room.removed.contains(&id) || (r == WAITING_ROOM && !known) {
+            room.waiting.push(id);
+            self.waiting_in[p] = Some(r);
+        } else {
+            room.enter(id);
+            self.member_of[p] = Some(r);
+            self.claimed[r] = true;
+        }
+    }
+
+    /// A moderator action of `m` on `t`: which room, if `m` may act there.
+    fn moderator_room(&self, m: usize) -> Option<usize> {
+        let r = self.member_of[m]?;
+        self.control[r].is_mod(self.conns[m].peer_id).then_some(r)
+    }
+
+    fn moderate(&mut self, op: &Op) -> Result<(), TestCaseError> {
+        let (m, t, msg) = match *op {
+            Op::Admit(m, t) => (
+                m,
+                t,
+                ClientMessage::Admit {
+                    peer: Some(self.conns[t].peer_id),
+                },
+            ),
+            Op::TurnAway(m, t) => (
+                m,
+                t,
+                ClientMessage::TurnAway {
+                    peer: Some(self.conns[t].peer_id),
+                },
+            ),
+            Op::Remove(m, t) => (
+                m,
+                t,
+                ClientMessage::Remove {
+                    peer: self.conns[t].peer_id,
+                },
+            ),
+            _ => return Ok(()),
+        };
+        let res = self.hub.handle(self.conns[m].peer_id, msg);
+        let Some(r) = self.moderator_room(m) else {
+            prop_assert!(res.is_err(), "{:?} without the role: {:?}", op, res);
+            return Ok(());
+        };
+        let tid = self.conns[t].peer_id;
+        let valid = match op {
+            Op::Remove(..) => m != t && self.member_of[t] == Some(r),
+            _ => self.waiting_in[t] == Some(r),
+        };
+        prop_assert_eq!(res.is_ok(), valid, "{:?}: {:?}", op, res);
+        if !valid {
+            return Ok(());
+        }
+        match op {
+            Op::Admit(..) => {
+                self.waiting_in[t] = None;
+                let room = &mut self.control[r];
+                room.waiting.retain(|w| *w != tid);
+                room.removed.remove(&tid);
+                room.enter(tid);
+                self.member_of[t] = Some(r);
+            }
+            Op::TurnAway(..) => {
+                self.waiting_in[t] = None;
+                self.control[r].waiting.retain(|w| *w != tid);
+            }
+            _ => {
+                let room = &mut self.control[r];
+                room.removed.insert(tid);
+                room.admitted.remove(&tid);
+                self.leave_model(t, true);
+            }
+        }
+        Ok(())
     }
 
     fn apply(&mut self, op: &Op) -> Result<(), TestCaseError> {
@@ -122,16 +286,28 @@ impl World {
                 let expect_ok = self.alive[r] && self.member_of[p].is_none_or(|cur| cur == r);
                 prop_assert_eq!(res.is_ok(), expect_ok, "join {:?}: {:?}", op, res);
                 if expect_ok {
-                    self.member_of[p] = Some(r);
-                    self.claimed[r] = true;
+                    self.join_model(p, r);
                 }
             }
             Op::Leave(p) => {
                 let res = self
                     .hub
                     .handle(self.conns[p].peer_id, ClientMessage::Leave {});
+                let inside = self.member_of[p].is_some() || self.waiting_in[p].is_some();
+                prop_assert_eq!(res.is_ok(), inside);
+                self.leave_model(p, true);
+            }
+            Op::Admit(..) | Op::TurnAway(..) | Op::Remove(..) => self.moderate(op)?,
+            Op::Chat(p) => {
+                self.next_nonce += 1;
+                let res = self.hub.handle(
+                    self.conns[p].peer_id,
+                    ClientMessage::Chat {
+                        id: format!("c{}", self.next_nonce),
+                        text: "hello".into(),
+                    },
+                );
                 prop_assert_eq!(res.is_ok(), self.member_of[p].is_some());
-                self.leave_model(p);
             }
             Op::Signal(a, b) => {
                 self.next_nonce += 1;
@@ -154,6 +330,7 @@ impl World {
                 }
             }
             Op::Drop(p) => {
+                self.leave_model(p, false);
                 let conn = self.hub.connect(None);
                 let old = std::mem::replace(&mut self.conns[p], conn);
                 self.hub.disconnect(
@@ -161,10 +338,35 @@ impl World {
                     old.generation,
                     moim::protocol::LeaveReason::Closed,
                 );
-                self.leave_model(p);
             }
         }
-        self.check_deliveries()
+        self.check_deliveries()?;
+        self.check_moderators()
+    }
+
+    /// Every room with members has a moderator present, and the hub's rooms are the model's.
+    fn check_moderators(&self) -> Result<(), TestCaseError> {
+        for detail in self.hub.room_details() {
+            let r = self
+                .rooms
+                .iter()
+                .position(|x| *x == detail.info.id)
+                .unwrap();
+            let members: HashSet<PeerId> = detail.members.iter().map(|m| m.id).collect();
+            let model: HashSet<PeerId> = self.control[r].members.iter().copied().collect();
+            prop_assert_eq!(&members, &model, "members of room {}", r);
+            if !members.is_empty() {
+                prop_assert!(
+                    detail.members.iter().any(|m| m.moderator),
+                    "room {} has members and no moderator",
+                    r
+                );
+            }
+            for m in &detail.members {
+                prop_assert_eq!(m.moderator, self.control[r].is_mod(m.id));
+            }
+        }
+        Ok(())
     }
 
     /// Every message that arrived must be for its receiver; signals exactly to their target.
@@ -174,7 +376,21 @@ impl World {
             let msgs = drain(&mut self.conns[q]);
             let mut seen_signals = 0;
             for m in msgs {
-                match m["type"].as_str().unwrap() {
+                let ty = m["type"].as_str().unwrap();
+                let room_message = !matches!(
+                    ty,
+                    "welcome" | "left" | "waiting" | "turned-away" | "removed" | "error"
+                );
+                if room_message {
+                    prop_assert!(
+                        self.member_of[q].is_some(),
+                        "{} reached a peer outside any room (waiting: {:?}): {}",
+                        ty,
+                        self.waiting_in[q],
+                        m
+                    );
+                }
+                match ty {
                     "signal" => {
                         seen_signals += 1;
                         let nonce = m["data"].as_str().unwrap();
@@ -204,7 +420,25 @@ impl World {
                             prop_assert_eq!(self.member_of[p], Some(r));
                         }
                     }
-                    "left" | "welcome" => {}
+                    "left" | "welcome" | "chat" | "promoted" => {}
+                    "waiting" => prop_assert!(self.waiting_in[q].is_some()),
+                    "turned-away" | "removed" => {
+                        prop_assert!(self.member_of[q].is_none() && self.waiting_in[q].is_none())
+                    }
+                    "waiting-list" => {
+                        let r = self.member_of[q].unwrap();
+                        prop_assert!(
+                            self.control[r].is_mod(ids[q]),
+                            "waiting-list to a non-moderator"
+                        );
+                        for w in m["peers"].as_array().unwrap() {
+                            let id: PeerId = w["id"].as_str().unwrap().parse().unwrap();
+                            prop_assert!(
+                                self.control[r].waiting.contains(&id)
+                                    || !self.control[r].members.contains(&id)
+                            );
+                        }
+                    }
                     other => prop_assert!(false, "unexpected {}", other),
                 }
             }

@@ -160,6 +160,10 @@ async fn oversized_frame_closes_with_1009_and_only_that_socket() {
     let left = c[1].expect("peer-left").await;
     assert_eq!(left["peer_id"], c[0].peer_id.as_str());
     c[2].expect("peer-left").await;
+    // The moderator went: the role is handed on (tests/moderation.rs).
+    c[1].expect("promoted").await;
+    c[1].expect("peer-updated").await;
+    c[2].expect("peer-updated").await;
     let to = c[2].peer_id.clone();
     c[1].signal(&to, "ok").await;
     assert_eq!(c[2].expect("signal").await["data"], "ok");
@@ -224,6 +228,8 @@ async fn a_flood_is_refused_then_closed_without_touching_others() {
     assert_eq!(u16::from(frame.code), 1008);
     let left = c[1].expect("peer-left").await;
     assert_eq!(left["reason"], "closed");
+    c[1].expect("promoted").await;
+    c[1].expect("peer-updated").await;
     c[1].assert_quiet().await;
     host.stop().await;
 }
@@ -360,6 +366,8 @@ async fn leaving_tells_the_room_and_the_last_one_out_closes_it() {
     c[0].expect("left").await;
     let left = c[1].expect("peer-left").await;
     assert_eq!(left["reason"], "left");
+    c[1].expect("promoted").await;
+    c[1].expect("peer-updated").await;
     loop {
         let rooms = lobby.expect("rooms").await;
         if rooms["rooms"][0]["peers"] == 1 {

@@ -26,6 +26,7 @@ import { askPasscode } from './view/dialog.js';
 import { markView, onAnyClick } from './view/dom.js';
 import { startLanguage } from './i18n.js';
 import { FirstMinutes } from './first.js';
+import { startRoomControl } from './room-control.js';
 
 /**
  * What the desktop shell may set before this script runs (an initialization script):
@@ -54,6 +55,7 @@ const session = new Session({
   send: (frame) => sig.send(frame),
   connected: () => sig.connected,
   joinFields: () => ({ name: call.name, ...call.on() }),
+  roleToken: () => control.roleToken,
 });
 
 const directory = new Directory();
@@ -104,6 +106,7 @@ const chatView = new ChatView({ onSend: (text) => chat.send(call.you?.name || ca
 const call = new Call({ session, sig, mesh, media, chat, stats, speaking, early, meeting, chatView, lobby, webrtc, banner });
 const first = new FirstMinutes({ session, sig, media, call, lobby, invite, banner, directory, join, route, meetingUrl });
 new MeetingFeatures({ session, sig, mesh, media, meeting, chatView, speaking, call, banner }); // share, hands, reactions, people
+const control = startRoomControl({ sig, session, mesh, media, call, banner });
 
 // ---------------------------------------------------------------- the session
 

@@ -2,6 +2,8 @@
 // one place: the host's `error` codes and the page's own conditions, each with the banner code
 // (`#banner[data-code]`) and level it goes out under. No DOM.
 
+import { t } from './i18n.js';
+
 /** @typedef {'error'|'warn'|'info'} Level */
 /** @typedef {{code: string, text: string, level: Level, sticky?: boolean}} Notice */
 
@@ -53,6 +55,11 @@ export function hostErrorNotice(msg, ctx) {
       const secs = typeof msg.retry_after_ms === 'number' ? Math.max(1, Math.ceil(msg.retry_after_ms / 1000)) : null;
       return { code, level: 'warn', text: `The host asks this network to wait${secs ? ` ${secs} s` : ''} before trying that again.` };
     }
+    // @room-control
+    case 'not-allowed':
+      return { code, level: 'warn', text: t('control.notAllowed') };
+    case 'room-closed':
+      return { code, level: 'error', text: t('control.roomClosed') };
     default:
       return { code: 'error', level: 'error', text: msg.message || `The host refused a request (${code}).` };
   }

@@ -12,6 +12,8 @@
  * @property {number} peers head count
  * @property {number} capacity
  * @property {boolean} locked it needs a passcode
+ * @property {boolean} [closed] a moderator closed it to newcomers (@room-control)
+ * @property {boolean} [waiting_room] newcomers wait to be admitted (@room-control)
  */
 
 /**
@@ -23,6 +25,7 @@
  * @property {boolean} video
  * @property {string|null} [screen] (meeting) the stream id of the screen it shares
  * @property {number|null} [hand] (meeting) its raised hand's place in the room's order
+ * @property {boolean} [moderator] a moderator of the room (@room-control)
  */
 
 /**
@@ -42,9 +45,9 @@
  * @property {number} msg_burst messages allowed at once
  */
 
-/** @typedef {'left'|'closed'|'timeout'} LeaveReason */
+/** @typedef {'left'|'closed'|'timeout'|'removed'} LeaveReason */
 
-/** @typedef {{name: string, token: string}} Recreate what a rejoining member presents */
+/** @typedef {{name: string, token: string, role?: string}} Recreate what a rejoining member presents (`role`: its role token) */
 
 /**
  * One host of the LAN in `hosts` (and in `GET /api/hosts`); this host comes first, `self`.
@@ -60,12 +63,16 @@
 /**
  * @typedef {'bad-json'|'unknown-type'|'bad-message'|'bad-frame'|'invalid-field'|'too-large'
  *   |'no-such-room'|'room-full'|'wrong-passcode'|'bad-token'|'already-in-room'|'not-in-room'
- *   |'unknown-peer'|'rate-limited'|'too-many-rooms'|'host-unreachable'|'try-later'} ErrorCode
+ *   |'unknown-peer'|'rate-limited'|'too-many-rooms'|'host-unreachable'|'try-later'
+ *   |'not-allowed'|'room-closed'} ErrorCode
  */
 
 // ------------------------------------------------------------------- client → host
 
-/** @typedef {{type: 'create-room', name: string, passcode?: string, listed?: boolean}} CreateRoom */
+/**
+ * @typedef {{type: 'create-room', name: string, passcode?: string, listed?: boolean,
+ *   waiting_room?: boolean}} CreateRoom
+ */
 /**
  * @typedef {{type: 'join', room: string, name: string, passcode?: string, audio?: boolean,
  *   video?: boolean, recreate?: Recreate}} Join
@@ -93,7 +100,31 @@
 /** @typedef {never} FilesOut */
 
 // @room-control (client → host)
-/** @typedef {never} ControlOut */
+/**
+ * A room's settings (`RoomSettings`).
+ * @typedef {object} RoomSettings
+ * @property {boolean} waiting_room newcomers wait to be admitted
+ * @property {boolean} closed nobody new may join, not even with the passcode
+ * @property {boolean} moderators_unmute someone a moderator muted may unmute only when asked
+ */
+/** @typedef {'mute'|'ask-unmute'|'stop-video'|'stop-share'} ModAction */
+/** @typedef {{type: 'admit', peer?: string}} Admit no `peer`: everyone waiting */
+/** @typedef {{type: 'turn-away', peer?: string}} TurnAway no `peer`: everyone waiting */
+/** @typedef {{type: 'make-moderator', peer: string}} MakeModerator */
+/**
+ * @typedef {{type: 'room-settings', waiting_room?: boolean, closed?: boolean,
+ *   moderators_unmute?: boolean}} RoomSettingsOut
+ */
+/** @typedef {{type: 'mute', peer?: string}} Mute no `peer`: everyone else */
+/** @typedef {{type: 'ask-unmute', peer?: string}} AskUnmute no `peer`: everyone else */
+/** @typedef {{type: 'stop-video', peer: string}} StopVideo */
+/** @typedef {{type: 'stop-share', peer: string}} StopShare */
+/** @typedef {{type: 'remove', peer: string}} Remove */
+/** @typedef {{type: 'end-meeting', message?: string}} EndMeeting */
+/**
+ * @typedef {Admit|TurnAway|MakeModerator|RoomSettingsOut|Mute|AskUnmute|StopVideo|StopShare
+ *   |Remove|EndMeeting} ControlOut
+ */
 
 // @first-minutes (client → host)
 /** @typedef {{type: 'watch-room', room?: string|null}} WatchRoom follow one room's status */
@@ -113,7 +144,7 @@
 /** @typedef {{type: 'room-created', room: RoomInfo}} RoomCreated */
 /**
  * @typedef {{type: 'existing-peers', room: RoomInfo, you: PeerInfo, peers: PeerInfo[],
- *   room_token: string}} ExistingPeers
+ *   room_token: string, settings?: RoomSettings, role_token?: string}} ExistingPeers
  */
 /** @typedef {{type: 'peer-joined', peer: PeerInfo}} PeerJoined */
 /** @typedef {{type: 'peer-updated', peer: PeerInfo}} PeerUpdated */
@@ -138,7 +169,21 @@
 /** @typedef {never} FilesIn */
 
 // @room-control (host → client)
-/** @typedef {never} ControlIn */
+/** @typedef {{type: 'waiting', room: string, name: string, you: PeerInfo}} Waiting */
+/** @typedef {{type: 'waiting-list', peers: PeerInfo[]}} WaitingList to moderators */
+/** @typedef {{type: 'turned-away', room: string}} TurnedAway */
+/** @typedef {{type: 'promoted', by?: string, role_token: string}} Promoted no `by`: handed on */
+/** @typedef {{type: 'room-settings', settings: RoomSettings, by: string}} RoomSettingsIn */
+/** @typedef {{type: 'moderation', action: ModAction, by: string, name: string}} Moderation */
+/** @typedef {{type: 'removed', room: string, by: string, name: string}} Removed */
+/**
+ * @typedef {{type: 'meeting-ended', room: string, by: string, name: string, message: string}}
+ *   MeetingEnded
+ */
+/**
+ * @typedef {Waiting|WaitingList|TurnedAway|Promoted|RoomSettingsIn|Moderation|Removed
+ *   |MeetingEnded} ControlIn
+ */
 
 // @first-minutes (host → client)
 /**

@@ -33,6 +33,7 @@ import { Emitter } from './emitter.js';
  * @property {(frame: ClientMessage) => boolean} send false when the socket is not connected
  * @property {() => boolean} connected whether frames can be sent now
  * @property {() => JoinFields} joinFields my name and media, for `join`
+ * @property {() => string} [roleToken] my moderator token of the room, if any (@room-control)
  */
 
 export class Session extends Emitter {
@@ -169,11 +170,21 @@ export class Session extends Emitter {
     this.emit('join', msg);
   }
 
+  /**
+   * What a rejoin presents: the room token, and my role token when I moderate.
+   * @param {Room} room
+   * @returns {import('./protocol.js').Recreate}
+   */
+  _recreate(room) {
+    const role = this.deps.roleToken ? this.deps.roleToken() : '';
+    return role ? { name: room.name, token: room.token, role } : { name: room.name, token: room.token };
+  }
+
   _rejoin() {
     const room = /** @type {Room} */ (this.room);
     this.pending = { kind: 'rejoin', roomId: room.id, passcode: room.passcode };
     this._to('rejoining');
-    this._sendJoin(room.id, room.passcode, { name: room.name, token: room.token });
+    this._sendJoin(room.id, room.passcode, this._recreate(room));
   }
 
   /**
@@ -276,7 +287,7 @@ export class Session extends Emitter {
       if (!this.room || this.phase !== 'rejoining') return;
       this.room.passcode = passcode;
       this.pending = { ...pending, passcode };
-      this._sendJoin(pending.roomId, passcode, { name: this.room.name, token: this.room.token });
+      this._sendJoin(pending.roomId, passcode, this._recreate(this.room));
     } else {
       this.join(pending.roomId, passcode);
     }

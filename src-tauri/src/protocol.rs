@@ -51,6 +51,9 @@ pub enum ClientMessage {
         /// Whether the room shows in room lists (lobby, mDNS neighbours).
         #[serde(default = "default_true")]
         listed: bool,
+        /// Newcomers wait until a moderator admits them (`waiting`).
+        #[serde(default)]
+        waiting_room: bool,
     },
     /// Join a room by id.
     Join {
@@ -136,7 +139,68 @@ pub enum ClientMessage {
     // @files: file offers, recording
 
     // @room-control: roles, waiting room, moderation
-
+    /// Moderator: let one waiting person in (`peer`), or everyone waiting (no `peer`).
+    Admit {
+        /// Who; absent: everyone waiting.
+        #[serde(default)]
+        peer: Option<PeerId>,
+    },
+    /// Moderator: turn one waiting person away (`peer`), or everyone waiting (no `peer`).
+    TurnAway {
+        /// Who; absent: everyone waiting.
+        #[serde(default)]
+        peer: Option<PeerId>,
+    },
+    /// Moderator: make a member a moderator too.
+    MakeModerator {
+        /// The member.
+        peer: PeerId,
+    },
+    /// Moderator: change the room's settings (absent fields stay as they are).
+    RoomSettings {
+        /// Newcomers wait to be admitted.
+        #[serde(default)]
+        waiting_room: Option<bool>,
+        /// Nobody new may join, not even with the passcode.
+        #[serde(default)]
+        closed: Option<bool>,
+        /// A member a moderator muted may not unmute until asked to.
+        #[serde(default)]
+        moderators_unmute: Option<bool>,
+    },
+    /// Moderator: turn one member's microphone off (`peer`), or everyone else's (no `peer`).
+    Mute {
+        /// Who; absent: everyone but the sender.
+        #[serde(default)]
+        peer: Option<PeerId>,
+    },
+    /// Moderator: ask one member (`peer`), or everyone else (no `peer`), to unmute.
+    AskUnmute {
+        /// Who; absent: everyone but the sender.
+        #[serde(default)]
+        peer: Option<PeerId>,
+    },
+    /// Moderator: turn a member's camera off.
+    StopVideo {
+        /// The member.
+        peer: PeerId,
+    },
+    /// Moderator: stop a member's screen share.
+    StopShare {
+        /// The member.
+        peer: PeerId,
+    },
+    /// Moderator: take a member out of the room; they come back only through the waiting room.
+    Remove {
+        /// The member.
+        peer: PeerId,
+    },
+    /// Moderator: end the meeting for everyone, with one sentence shown to all.
+    EndMeeting {
+        /// The sentence (0–200 characters).
+        #[serde(default)]
+        message: Option<String>,
+    },
     // @first-minutes: room status for the pre-join page
     /// Follow one room's status for its pre-join page: a `room-status` now and after every
     /// change (someone joins, leaves or renames; the room ends), until the socket joins a room,
@@ -146,6 +210,34 @@ pub enum ClientMessage {
         #[serde(default)]
         room: Option<String>,
     },
+}
+
+/// Longest sentence of `end-meeting`, in characters.
+pub const MAX_END_MESSAGE_CHARS: usize = 200;
+
+/// A room's settings, changed by its moderators (`room-settings`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomSettings {
+    /// Newcomers wait until a moderator admits them.
+    pub waiting_room: bool,
+    /// Nobody new may join, not even with the passcode.
+    pub closed: bool,
+    /// A member a moderator muted may not unmute until a moderator asks them to.
+    pub moderators_unmute: bool,
+}
+
+/// What a moderator asked a member's client to do (`moderation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModAction {
+    /// Your microphone was turned off.
+    Mute,
+    /// Please turn your microphone on.
+    AskUnmute,
+    /// Your camera was turned off.
+    StopVideo,
+    /// Stop sharing your screen.
+    StopShare,
 }
 
 fn default_true() -> bool {
@@ -174,6 +266,9 @@ pub struct Recreate {
     pub name: String,
     /// The `room_token` received in `existing-peers`.
     pub token: String,
+    /// The `role_token` a moderator received: brings the role back too.
+    #[serde(default)]
+    pub role: Option<String>,
 }
 
 /// Every message `type` a client may send, for telling `unknown-type` from `bad-message`.
@@ -192,7 +287,16 @@ pub const CLIENT_TYPES: &[&str] = &[
     // @files
 
     // @room-control
-
+    "admit",
+    "turn-away",
+    "make-moderator",
+    "room-settings",
+    "mute",
+    "ask-unmute",
+    "stop-video",
+    "stop-share",
+    "remove",
+    "end-meeting",
     // @first-minutes
     "watch-room",
 ];
@@ -210,6 +314,13 @@ pub struct RoomInfo {
     pub capacity: usize,
     /// Whether it needs a passcode.
     pub locked: bool,
+    // @room-control
+    /// Whether a moderator closed it to newcomers (even with the passcode).
+    #[serde(default)]
+    pub closed: bool,
+    /// Whether newcomers wait to be admitted.
+    #[serde(default)]
+    pub waiting_room: bool,
 }
 
 /// A moim host as the lobby lists it.
@@ -248,6 +359,10 @@ pub struct PeerInfo {
     /// (smaller: raised earlier), or `null` when the hand is down.
     #[serde(default)]
     pub hand: Option<u64>,
+    // @room-control
+    /// A moderator of the room.
+    #[serde(default)]
+    pub moderator: bool,
 }
 
 /// An ICE server handed to clients (the `RTCIceServer` dictionary).
@@ -297,6 +412,8 @@ pub enum LeaveReason {
     Closed,
     /// It stopped answering pings (or, on the event stream, stopped posting).
     Timeout,
+    /// A moderator removed it.
+    Removed,
 }
 
 /// A message from the host.
@@ -333,6 +450,11 @@ pub enum ServerMessage {
         peers: Vec<PeerInfo>,
         /// Proof of membership, for `recreate` after a host restart.
         room_token: String,
+        /// The room's settings.
+        settings: RoomSettings,
+        /// For a moderator: proof of the role, for `recreate.role` after a host restart.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role_token: Option<String>,
     },
     /// Someone joined the room.
     PeerJoined {
@@ -412,7 +534,69 @@ pub enum ServerMessage {
     // @files: file offers, recording
 
     // @room-control: roles, waiting room, moderation
-
+    /// Answer to `join` in a waiting room: wait for a moderator (nothing of the room arrives).
+    Waiting {
+        /// The room id.
+        room: String,
+        /// Its display name.
+        name: String,
+        /// The waiting person as moderators see them.
+        you: PeerInfo,
+    },
+    /// To moderators: everyone waiting now, in the order they knocked.
+    WaitingList {
+        /// The waiting people.
+        peers: Vec<PeerInfo>,
+    },
+    /// To a waiting person: a moderator turned them away (or the room ended).
+    TurnedAway {
+        /// The room id.
+        room: String,
+    },
+    /// To a member who became a moderator.
+    Promoted {
+        /// The moderator who did it; absent when the role was handed on automatically.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        by: Option<PeerId>,
+        /// Proof of the role, for `recreate.role` after a host restart.
+        role_token: String,
+    },
+    /// To every member: a moderator changed the room's settings.
+    RoomSettings {
+        /// The settings now.
+        settings: RoomSettings,
+        /// Who changed them.
+        by: PeerId,
+    },
+    /// To one member: what a moderator asked their client to do.
+    Moderation {
+        /// What.
+        action: ModAction,
+        /// The moderator.
+        by: PeerId,
+        /// The moderator's display name.
+        name: String,
+    },
+    /// To a member a moderator removed: they are out of the room.
+    Removed {
+        /// The room id.
+        room: String,
+        /// The moderator.
+        by: PeerId,
+        /// The moderator's display name.
+        name: String,
+    },
+    /// To everyone in the room (and waiting): a moderator ended the meeting.
+    MeetingEnded {
+        /// The room id.
+        room: String,
+        /// The moderator.
+        by: PeerId,
+        /// The moderator's display name.
+        name: String,
+        /// The moderator's sentence (may be empty).
+        message: String,
+    },
     // @first-minutes: room status for the pre-join page
     /// One room as its pre-join page sees it (answer to `watch-room`, and after every change).
     RoomStatus(RoomStatus),
@@ -507,8 +691,11 @@ pub enum ErrorCode {
     HostUnreachable,
     /// This address spent its budget (room creation, passcode attempts); wait `retry_after_ms`.
     TryLater, // @room-control
-
-              // @first-minutes
+    /// A moderator action from someone without the role (or an unmute a moderator must allow).
+    NotAllowed,
+    /// A moderator closed the room to newcomers.
+    RoomClosed,
+    // @first-minutes
 }
 
 impl ErrorBody {

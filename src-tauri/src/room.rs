@@ -35,6 +35,7 @@ use crate::token::HostKey;
 // @first-minutes: the pre-join page's room status
 mod status;
 pub(crate) use status::STATUS_FEED;
+mod control;
 
 /// How long a room that nobody has joined yet is kept for its creator.
 pub const ROOM_CLAIM_GRACE: Duration = Duration::from_secs(60);
@@ -249,6 +250,8 @@ struct PeerEntry {
     addr: Option<IpAddr>,
     /// @meeting: what is left of this peer's budget of reactions.
     reactions: Bucket,
+    /// The room whose waiting room it is in (never also in `room`).
+    waiting: Option<String>,
 }
 
 struct Room {
@@ -262,6 +265,8 @@ struct Room {
     status: Feed,
     /// @meeting: hands raised so far (the next raised hand gets this plus one).
     hands: u64,
+    /// Roles, settings, the waiting room and removals (`room/control.rs`).
+    control: control::Control,
 }
 
 #[derive(Default)]
@@ -414,10 +419,12 @@ impl Hub {
                             video: true,
                             screen: None,
                             hand: None,
+                            moderator: false,
                         },
                         watching: false,
                         watching_hosts: false,
                         reactions: Bucket::full(REACTION_BURST),
+                        waiting: None,
                     },
                 );
             }
@@ -439,6 +446,9 @@ impl Hub {
             _ => return,
         }
         let entry = state.peers.remove(&peer).expect("checked above");
+        if let Some(room) = &entry.waiting {
+            self.withdraw(&mut state, room, peer);
+        }
         if let Some(room) = entry.room {
             self.remove_member(&mut state, &room, peer, reason);
         }
@@ -453,7 +463,8 @@ impl Hub {
                 name,
                 passcode,
                 listed,
-            } => self.create_room(peer, name, passcode, listed),
+                waiting_room,
+            } => self.create_room(peer, name, passcode, listed, waiting_room),
             ClientMessage::Join {
                 room,
                 name,
@@ -481,7 +492,7 @@ impl Hub {
                 hand,
             } => self.update(
                 peer,
-                Presence {
+                PresenceChange {
                     audio,
                     video,
                     name,
@@ -529,6 +540,17 @@ impl Hub {
                 Ok(())
             }
             ClientMessage::React { emoji } => self.react(peer, emoji),
+            // @room-control
+            msg @ (ClientMessage::Admit { .. }
+            | ClientMessage::TurnAway { .. }
+            | ClientMessage::MakeModerator { .. }
+            | ClientMessage::RoomSettings { .. }
+            | ClientMessage::Mute { .. }
+            | ClientMessage::AskUnmute { .. }
+            | ClientMessage::StopVideo { .. }
+            | ClientMessage::StopShare { .. }
+            | ClientMessage::Remove { .. }
+            | ClientMessage::EndMeeting { .. }) => self.moderate(peer, msg),
         }
     }
 
@@ -570,6 +592,7 @@ impl Hub {
         name: String,
         passcode: Option<String>,
         listed: bool,
+        waiting_room: bool,
     ) -> Result<(), ErrorBody> {
         let name = check_text("name", &name, TextKind::Name, MAX_ROOM_NAME_CHARS)?;
         let passcode = clean_passcode(passcode)?;
@@ -599,6 +622,7 @@ impl Hub {
             unclaimed_since: None,
             status: status::new_feed(),
             hands: 0,
+            control: control::Control::created_by(peer, waiting_room),
         };
         let info = room_info(&id, &room, self.capacity());
         tracing::info!(room = %id, %peer, "room created");
@@ -620,105 +644,171 @@ impl Hub {
         if !is_room_id(&room_id) {
             return Err(invalid_field("room", "That is not a moim room id."));
         }
-        let capacity = self.capacity();
         let mut guard = self.state.lock();
         let state = &mut *guard;
-        let current = state.peers.get(&peer).and_then(|p| p.room.clone());
-        let rejoin = match current {
-            Some(r) if r == room_id => true,
-            Some(_) => {
-                return Err(ErrorBody::new(
-                    ErrorCode::AlreadyInRoom,
-                    "You are already in another room; leave it first.",
-                ))
-            }
-            None => false,
-        };
+        let rejoin = current_room(state, peer, &room_id)?;
+        // A knock elsewhere ends only once this join succeeds (a failed join changes nothing).
+        let knocked = state.peers.get(&peer).and_then(|p| p.waiting.clone());
         if !state.rooms.contains_key(&room_id) {
-            let Some(Recreate {
-                name: room_name,
-                token,
-            }) = req.recreate
-            else {
-                return Err(ErrorBody::new(
-                    ErrorCode::NoSuchRoom,
-                    "There is no such room on this host. It may have ended.",
-                ));
-            };
-            let room_name = check_text(
-                "recreate.name",
-                &room_name,
-                TextKind::Name,
-                MAX_ROOM_NAME_CHARS,
+            self.recreate(
+                state,
+                peer,
+                &room_id,
+                req.recreate.as_ref(),
+                passcode.as_deref(),
             )?;
-            // The token binds the room's id, name, listing and passcode: a recreated room is
-            // the room that was, or nothing.
-            let restored = Room {
-                name: room_name,
-                passcode: passcode.as_deref().map(digest),
-                listed: token.starts_with(LISTED_MARK),
-                members: Vec::new(),
-                unclaimed_since: None,
-                status: status::new_feed(),
-                hands: 0,
-            };
-            if !constant_time_eq(
-                self.room_token(&room_id, &restored).as_bytes(),
-                token.as_bytes(),
-            ) {
-                return Err(ErrorBody::new(
-                    ErrorCode::BadToken,
-                    "That room token does not belong to this room, its name and its passcode.",
-                ));
-            }
-            if state.rooms.len() >= self.settings.max_rooms {
-                return Err(ErrorBody::new(
-                    ErrorCode::TooManyRooms,
-                    "This host holds as many rooms as it can; try again later.",
-                ));
-            }
-            tracing::info!(room = %room_id, %peer, "room recreated by a returning member");
-            insert_room(state, room_id.clone(), restored);
         }
+        let presence = Presence {
+            name,
+            audio: req.audio.unwrap_or(true),
+            video: req.video.unwrap_or(true),
+        };
+        if !rejoin {
+            self.check_passcode(state, peer, &room_id, passcode.as_deref())?;
+            self.prove_role(state, peer, &room_id, req.recreate.as_ref());
+            let room = state.rooms.get(&room_id).expect("ensured above");
+            let gate = room.control.gate(peer)?;
+            if gate == control::Gate::Enter {
+                self.add_member(state, peer, &room_id)?;
+            }
+            if let Some(other) = knocked.filter(|r| gate == control::Gate::Enter || *r != room_id) {
+                self.withdraw(state, &other, peer);
+            }
+            if gate == control::Gate::Wait {
+                self.knock(state, peer, &room_id, presence);
+                return Ok(());
+            }
+        }
+        self.enter(state, peer, &room_id, presence, rejoin);
+        Ok(())
+    }
+
+    /// Bring back a room the host forgot, proven by its room token: it is the room that was
+    /// (id, name, listing, passcode), or nothing.
+    fn recreate(
+        &self,
+        state: &mut State,
+        peer: PeerId,
+        room_id: &str,
+        recreate: Option<&Recreate>,
+        passcode: Option<&str>,
+    ) -> Result<(), ErrorBody> {
+        let Some(recreate) = recreate else {
+            return Err(ErrorBody::new(
+                ErrorCode::NoSuchRoom,
+                "There is no such room on this host. It may have ended.",
+            ));
+        };
+        let room_name = check_text(
+            "recreate.name",
+            &recreate.name,
+            TextKind::Name,
+            MAX_ROOM_NAME_CHARS,
+        )?;
+        let restored = Room {
+            name: room_name,
+            passcode: passcode.map(digest),
+            listed: recreate.token.starts_with(LISTED_MARK),
+            members: Vec::new(),
+            unclaimed_since: None,
+            status: status::new_feed(),
+            hands: 0,
+            control: control::Control::default(),
+        };
+        if !constant_time_eq(
+            self.room_token(room_id, &restored).as_bytes(),
+            recreate.token.as_bytes(),
+        ) {
+            return Err(ErrorBody::new(
+                ErrorCode::BadToken,
+                "That room token does not belong to this room, its name and its passcode.",
+            ));
+        }
+        if state.rooms.len() >= self.settings.max_rooms {
+            return Err(ErrorBody::new(
+                ErrorCode::TooManyRooms,
+                "This host holds as many rooms as it can; try again later.",
+            ));
+        }
+        tracing::info!(room = %room_id, %peer, "room recreated by a returning member");
+        insert_room(state, room_id.to_string(), restored);
+        Ok(())
+    }
+
+    /// The passcode gate of a first join (with the per-address budget of wrong guesses).
+    fn check_passcode(
+        &self,
+        state: &State,
+        peer: PeerId,
+        room_id: &str,
+        passcode: Option<&str>,
+    ) -> Result<(), ErrorBody> {
         let addr = state.peers.get(&peer).and_then(|p| p.addr);
-        let room = state.rooms.get_mut(&room_id).expect("ensured above");
-        if !rejoin {
-            if let Some(expected) = room.passcode {
-                if let Some(addr) = addr {
-                    if let Err(wait) = self.budgets.passcode_allowed(addr) {
-                        return Err(ErrorBody::try_later("wrong passcodes", wait));
-                    }
-                }
-                if passcode.as_deref().map(digest) != Some(expected) {
-                    if let Some(addr) = addr {
-                        self.budgets.passcode_failed(addr);
-                    }
-                    return Err(ErrorBody::new(
-                        ErrorCode::WrongPasscode,
-                        "This room needs the right passcode.",
-                    ));
-                }
+        let Some(expected) = state.rooms.get(room_id).and_then(|r| r.passcode) else {
+            return Ok(());
+        };
+        if let Some(addr) = addr {
+            if let Err(wait) = self.budgets.passcode_allowed(addr) {
+                return Err(ErrorBody::try_later("wrong passcodes", wait));
             }
-            if room.members.len() >= capacity {
-                let mut err = ErrorBody::new(
-                    ErrorCode::RoomFull,
-                    format!("This room is full: it holds {capacity} people."),
-                );
-                err.capacity = Some(capacity);
-                return Err(err);
-            }
-            room.members.push(peer);
-            room.unclaimed_since = None;
         }
-        let info = room_info(&room_id, room, capacity);
+        if passcode.map(digest) != Some(expected) {
+            if let Some(addr) = addr {
+                self.budgets.passcode_failed(addr);
+            }
+            return Err(ErrorBody::new(
+                ErrorCode::WrongPasscode,
+                "This room needs the right passcode.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Make `peer` a member of the room, if it has room for one more.
+    fn add_member(&self, state: &mut State, peer: PeerId, room_id: &str) -> Result<(), ErrorBody> {
+        let capacity = self.capacity();
+        let room = state.rooms.get_mut(room_id).ok_or_else(not_in_room)?;
+        if room.members.len() >= capacity {
+            let mut err = ErrorBody::new(
+                ErrorCode::RoomFull,
+                format!("This room is full: it holds {capacity} people."),
+            );
+            err.capacity = Some(capacity);
+            return Err(err);
+        }
+        room.members.push(peer);
+        room.unclaimed_since = None;
+        state.in_rooms += 1;
+        Ok(())
+    }
+
+    /// A member (just added, or rejoining) takes its place: it gets `existing-peers`, the
+    /// others hear of it.
+    fn enter(
+        &self,
+        state: &mut State,
+        peer: PeerId,
+        room_id: &str,
+        presence: Presence,
+        rejoin: bool,
+    ) {
+        let capacity = self.capacity();
+        let Some(room) = state.rooms.get_mut(room_id) else {
+            return;
+        };
+        let moderator = room.control.take_role_if_none(peer, &room.members);
+        let muted = room.control.blocks_unmute(peer);
+        let info = room_info(room_id, room, capacity);
         let members = room.members.clone();
-        let room_token = self.room_token(&room_id, room);
-        if !rejoin {
-            state.in_rooms += 1;
-        }
-        let entry = state.peers.get_mut(&peer).ok_or_else(not_in_room)?;
+        let settings = room.control.settings;
+        let room_token = self.room_token(room_id, room);
+        let role_token = moderator.then(|| self.key.role_token(room_id, peer));
+        let Some(entry) = state.peers.get_mut(&peer) else {
+            return;
+        };
         let before = entry.info.clone();
-        entry.room = Some(room_id.clone());
+        entry.room = Some(room_id.to_string());
+        entry.waiting = None;
         if entry.watching {
             entry.watching = false;
             entry.outbox.control(Outgoing::Unwatch(ROOMS_FEED));
@@ -728,9 +818,10 @@ impl Hub {
             entry.outbox.control(Outgoing::Unwatch(HOSTS_FEED));
         }
         entry.outbox.control(Outgoing::Unwatch(STATUS_FEED));
-        entry.info.name = name;
-        entry.info.audio = req.audio.unwrap_or(true);
-        entry.info.video = req.video.unwrap_or(true);
+        entry.info.name = presence.name;
+        entry.info.audio = presence.audio && !muted;
+        entry.info.video = presence.video;
+        entry.info.moderator = moderator;
         if !rejoin {
             entry.info.screen = None;
             entry.info.hand = None;
@@ -749,6 +840,8 @@ impl Hub {
                 you: you.clone(),
                 peers,
                 room_token,
+                settings,
+                role_token,
             }),
         );
         let announce = if !rejoin {
@@ -765,15 +858,22 @@ impl Hub {
             }
         }
         self.status_changed(state, &room_id);
+        if moderator {
+            self.waiting_list_to(state, room_id, Some(peer));
+        }
         if !rejoin {
             tracing::debug!(room = %room_id, %peer, "peer joined");
             self.rooms_changed(state);
         }
-        Ok(())
     }
 
     fn leave(&self, peer: PeerId) -> Result<(), ErrorBody> {
         let mut state = self.state.lock();
+        if let Some(room) = state.peers.get_mut(&peer).and_then(|p| p.waiting.take()) {
+            self.withdraw(&mut state, &room, peer);
+            self.send_locked(&state, peer, text(&ServerMessage::Left { room }));
+            return Ok(());
+        }
         let room = state
             .peers
             .get_mut(&peer)
@@ -808,7 +908,7 @@ impl Hub {
         Ok(())
     }
 
-    fn update(&self, peer: PeerId, p: Presence) -> Result<(), ErrorBody> {
+    fn update(&self, peer: PeerId, p: PresenceChange) -> Result<(), ErrorBody> {
         let name = p
             .name
             .map(|n| check_text("name", &n, TextKind::Name, MAX_NAME_CHARS))
@@ -826,6 +926,16 @@ impl Hub {
         let state = &mut *guard;
         let entry = state.peers.get_mut(&peer).ok_or_else(not_in_room)?;
         let room = entry.room.clone().ok_or_else(not_in_room)?;
+        if p.audio == Some(true)
+            && !entry.info.audio
+            && state
+                .rooms
+                .get(&room)
+                .is_some_and(|r| r.control.blocks_unmute(peer))
+        {
+            return Err(control::unmute_not_allowed());
+        }
+        let entry = state.peers.get_mut(&peer).ok_or_else(not_in_room)?;
         if let Some(a) = p.audio {
             entry.info.audio = a;
         }
@@ -902,6 +1012,9 @@ impl Hub {
         let before = room.members.len();
         room.members.retain(|id| *id != peer);
         state.in_rooms -= before - room.members.len();
+        if matches!(reason, LeaveReason::Left | LeaveReason::Removed) {
+            room.control.drop_role(peer);
+        }
         let members = room.members.clone();
         if members.is_empty() {
             remove_room(state, room_id);
@@ -915,6 +1028,7 @@ impl Hub {
                 self.send_locked(state, *id, frame.clone());
             }
             self.status_changed(state, room_id);
+            self.hand_on_role(state, room_id);
         }
         tracing::debug!(room = %room_id, %peer, ?reason, "peer left");
         self.rooms_changed(state);
@@ -1047,7 +1161,7 @@ impl Hub {
 }
 
 /// @meeting: a member's change of presence (`update`).
-struct Presence {
+struct PresenceChange {
     audio: Option<bool>,
     video: Option<bool>,
     name: Option<String>,
@@ -1086,6 +1200,26 @@ impl Bucket {
     }
 }
 
+/// Who a member is as it enters: what its `join` said (or its knock, when admitted).
+struct Presence {
+    name: String,
+    audio: bool,
+    video: bool,
+}
+
+/// Whether a `join` of `room_id` is a rejoin (the peer is in it already); an error when the
+/// peer is in another room.
+fn current_room(state: &State, peer: PeerId, room_id: &str) -> Result<bool, ErrorBody> {
+    match state.peers.get(&peer).and_then(|p| p.room.as_deref()) {
+        Some(r) if r == room_id => Ok(true),
+        Some(_) => Err(ErrorBody::new(
+            ErrorCode::AlreadyInRoom,
+            "You are already in another room; leave it first.",
+        )),
+        None => Ok(false),
+    }
+}
+
 struct JoinRequest {
     room: String,
     name: String,
@@ -1116,10 +1250,20 @@ fn insert_room(state: &mut State, id: String, mut room: Room) {
     state.rooms.insert(id, room);
 }
 
+/// Drop a room; whoever still waits to get in is turned away.
 fn remove_room(state: &mut State, id: &str) {
     if let Some(room) = state.rooms.remove(id) {
         status::publish_gone(&room, id);
         state.listed.remove(&(room.name, id.to_string()));
+        let frame = text(&ServerMessage::TurnedAway {
+            room: id.to_string(),
+        });
+        for peer in &room.control.waiting {
+            if let Some(entry) = state.peers.get_mut(peer) {
+                entry.waiting = None;
+                deliver(entry, frame.clone());
+            }
+        }
     }
 }
 
@@ -1157,6 +1301,8 @@ fn room_info(id: &str, room: &Room, capacity: usize) -> RoomInfo {
         peers: room.members.len(),
         capacity,
         locked: room.passcode.is_some(),
+        closed: room.control.settings.closed,
+        waiting_room: room.control.settings.waiting_room,
     }
 }
 

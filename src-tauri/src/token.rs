@@ -93,6 +93,17 @@ impl HostKey {
     pub fn check_room(&self, room: &str, token: &str) -> bool {
         constant_time_eq(self.room_token(room).as_bytes(), token.as_bytes())
     }
+
+    /// The token that proves `peer` is a moderator of room `room` (its id): bound to both, so
+    /// it neither moves to another peer nor to another room.
+    pub fn role_token(&self, room: &str, peer: PeerId) -> String {
+        self.mac("moderator", &format!("{room}\n{peer}"))
+    }
+
+    /// Whether `token` is the moderator token of `peer` in `room`.
+    pub fn check_role(&self, room: &str, peer: PeerId, token: &str) -> bool {
+        constant_time_eq(self.role_token(room, peer).as_bytes(), token.as_bytes())
+    }
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -134,6 +145,18 @@ mod tests {
         assert_eq!(key.check_resume(&forged), None);
         assert_eq!(HostKey::random().check_resume(&token), None);
         assert_eq!(key.check_resume("garbage"), None);
+    }
+
+    #[test]
+    fn role_tokens_belong_to_one_peer_in_one_room() {
+        let key = HostKey::random();
+        let (a, b) = (PeerId::new_v4(), PeerId::new_v4());
+        let token = key.role_token("room-1", a);
+        assert!(key.check_role("room-1", a, &token));
+        assert!(!key.check_role("room-1", b, &token));
+        assert!(!key.check_role("room-2", a, &token));
+        assert!(!HostKey::random().check_role("room-1", a, &token));
+        assert_ne!(token, key.room_token("room-1"));
     }
 
     #[test]
