@@ -24,6 +24,7 @@ import { FingerprintBox } from './view/fingerprint.js';
 import { askPasscode } from './view/dialog.js';
 import { markView, onAnyClick } from './view/dom.js';
 import { startLanguage } from './i18n.js';
+import { MeetingTools } from './meeting-tools.js';
 
 /**
  * What the desktop shell may set before this script runs (an initialization script):
@@ -266,6 +267,7 @@ function announceNoWebRTC(url) {
 }
 
 installTestHooks({ session, signaling: sig, mesh, media, chat, stats, webrtc, meetingUrl });
+new MeetingTools({ session, sig, mesh, media, chatView, call }); // files and recording
 
 // ---------------------------------------------------------------- start
 

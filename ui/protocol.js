@@ -21,6 +21,7 @@
  * @property {string} name
  * @property {boolean} audio
  * @property {boolean} video
+ * @property {boolean} [recording] @files: recording the meeting on its own machine
  */
 
 /**
@@ -70,7 +71,7 @@
  */
 /** @typedef {{type: 'leave'}} Leave */
 /** @typedef {{type: 'signal', to: string, data: string}} SignalOut `data` is opaque to the host */
-/** @typedef {{type: 'update', audio?: boolean, video?: boolean, name?: string}} Update */
+/** @typedef {{type: 'update', audio?: boolean, video?: boolean, name?: string, recording?: boolean}} Update `recording`: @files */
 /** @typedef {{type: 'list-rooms', watch?: boolean}} ListRooms */
 /** @typedef {{type: 'watch-hosts', on?: boolean}} WatchHosts */
 /** @typedef {{type: 'chat', id: string, text: string}} ChatOut */

@@ -91,6 +91,9 @@ pub enum ClientMessage {
         /// A new display name.
         #[serde(default)]
         name: Option<String>,
+        /// @files: whether the sender is recording the meeting (everyone sees who records).
+        #[serde(default)]
+        recording: Option<bool>,
     },
     /// Ask for the list of listed rooms, optionally kept up to date.
     ListRooms {
@@ -206,6 +209,9 @@ pub struct PeerInfo {
     pub audio: bool,
     /// Camera on.
     pub video: bool,
+    /// @files: recording the meeting on its own machine (false when it joins a room).
+    #[serde(default)]
+    pub recording: bool,
 }
 
 /// An ICE server handed to clients (the `RTCIceServer` dictionary).

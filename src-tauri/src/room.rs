@@ -402,6 +402,7 @@ impl Hub {
                             name: String::new(),
                             audio: true,
                             video: true,
+                            recording: false,
                         },
                         watching: false,
                         watching_hosts: false,
@@ -460,7 +461,12 @@ impl Hub {
                 },
             ),
             ClientMessage::Leave {} => self.leave(peer),
-            ClientMessage::Update { audio, video, name } => self.update(peer, audio, video, name),
+            ClientMessage::Update {
+                audio,
+                video,
+                name,
+                recording,
+            } => self.update(peer, audio, video, name, recording),
             ClientMessage::ListRooms { watch } => {
                 let mut state = self.state.lock();
                 let list = self.rooms_frame(&mut state);
@@ -695,6 +701,8 @@ impl Hub {
         entry.info.name = name;
         entry.info.audio = req.audio.unwrap_or(true);
         entry.info.video = req.video.unwrap_or(true);
+        // @files: a recording belongs to one meeting (a rejoin keeps it)
+        entry.info.recording &= rejoin;
         let you = entry.info.clone();
         let peers: Vec<PeerInfo> = members
             .iter()
@@ -773,6 +781,7 @@ impl Hub {
         audio: Option<bool>,
         video: Option<bool>,
         name: Option<String>,
+        recording: Option<bool>,
     ) -> Result<(), ErrorBody> {
         let name = name
             .map(|n| check_text("name", &n, TextKind::Name, MAX_NAME_CHARS))
@@ -788,6 +797,9 @@ impl Hub {
         }
         if let Some(n) = name {
             entry.info.name = n;
+        }
+        if let Some(r) = recording {
+            entry.info.recording = r;
         }
         let frame = text(&ServerMessage::PeerUpdated {
             peer: entry.info.clone(),
