@@ -301,3 +301,252 @@ e2e_test!(
         }
     }
 );
+
+/// JS (in an observer's page): log every change of the recording indicator with its wall-clock
+/// time, from now on.
+const WATCH_INDICATOR: &str = "const el = document.getElementById('rec-indicator'); window.__ind = []; \
+  const note = () => window.__ind.push({t: performance.timeOrigin + performance.now(), on: !el.hidden, text: el.textContent}); \
+  note(); new MutationObserver(note).observe(el, {attributes: true, childList: true, characterData: true, subtree: true}); \
+  return window.__ind[0];";
+
+/// `ffprobe` as JSON.
+fn ffprobe(args: &[&str], file: &std::path::Path) -> Value {
+    let out = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-of", "json"])
+        .args(args)
+        .arg(file)
+        .output()
+        .expect("run ffprobe (scripts/deps.sh test installs ffmpeg)");
+    assert!(
+        out.status.success(),
+        "ffprobe failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The time the packets of stream `index` span (first timestamp to the end of the last one).
+fn packet_span(packets: &Value, index: u64) -> f64 {
+    let (mut first, mut end) = (f64::MAX, 0.0f64);
+    for p in packets["packets"].as_array().unwrap() {
+        if p["stream_index"].as_u64() != Some(index) {
+            continue;
+        }
+        let pts: f64 = p["pts_time"].as_str().unwrap().parse().unwrap();
+        let dur: f64 = p["duration_time"]
+            .as_str()
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(0.0);
+        first = first.min(pts);
+        end = end.max(pts + dur);
+    }
+    assert!(end > 0.0, "stream {index} has packets");
+    end - first
+}
+
+e2e_test!(
+    /// Issue 14: one person of a three-person meeting records it for a few seconds. The file is
+    /// a playable WebM with one video and one audio track whose length (from the packets'
+    /// timestamps: MediaRecorder writes no duration header) matches the recording time within
+    /// 1 s; the other two showed the indicator naming the recorder from before the recording
+    /// started until after it stopped, without a gap, and not after.
+    async fn a_recording_is_a_playable_webm_and_everyone_sees_the_indicator() {
+        let dir = e2e::scratch();
+        let host = Host::start(dir.path()).await;
+        let driver = Driver::start(dir.path()).await;
+        let room = host.create_room("recorded").await;
+        let names = ["rec", "p1", "p2"];
+        let browsers =
+            futures_util::future::join_all(names.iter().map(|n| driver.browser(n))).await;
+        for (b, n) in browsers.iter().zip(names) {
+            join(b, &host, &room, n, "").await;
+        }
+        let all: Vec<&Browser> = browsers.iter().collect();
+        wait_mesh(&all, 3).await;
+        let rec = &browsers[0];
+        for b in &browsers[1..] {
+            // every remote video plays, so the stage has something to record
+            b.wait_until(
+                "the others' videos playing",
+                "[...document.querySelectorAll('.tile:not(.local) video')].filter(v => v.videoWidth > 0).length === 2",
+                WAIT,
+            )
+            .await;
+            let first = b.exec(WATCH_INDICATOR).await.unwrap();
+            assert_eq!(
+                first["on"], false,
+                "{}: no indicator before: {first}",
+                b.label
+            );
+        }
+        rec.click_native("#record-btn").await;
+        let started = rec
+            .wait_until(
+                "the recording to start",
+                "window.moim.recorder.recording && window.moim.recorder.startedAt && (performance.timeOrigin + window.moim.recorder.startedAt)",
+                WAIT,
+            )
+            .await
+            .as_f64()
+            .unwrap();
+        for b in &browsers[1..] {
+            let text = b
+                .wait_until(
+                    "the indicator naming the recorder",
+                    "!document.getElementById('rec-indicator').hidden && document.getElementById('rec-indicator').textContent",
+                    WAIT,
+                )
+                .await;
+            assert!(
+                text.as_str().unwrap().contains("rec"),
+                "{}: {text}",
+                b.label
+            );
+        }
+        // the length of the recording (not a wait for a result)
+        rec.wait_until(
+            "four seconds of recording",
+            "performance.now() - window.moim.recorder.startedAt > 4000",
+            WAIT,
+        )
+        .await;
+        rec.click("#record-btn").await;
+        let link = rec
+            .wait_until(
+                "the recording's download link",
+                "(() => { const a = document.querySelector('li.rec a.rec-download'); return a && a.href; })()",
+                WAIT,
+            )
+            .await;
+        assert!(link.as_str().unwrap().starts_with("blob:"), "{link}");
+        let stopped = rec
+            .eval("performance.timeOrigin + window.moim.recorder.stoppedAt")
+            .await
+            .as_f64()
+            .unwrap();
+        let seconds = (stopped - started) / 1000.0;
+        let data = background(
+            rec,
+            "the recording's bytes",
+            "Promise.resolve(window.moim.recorder.last).then(b => new Promise(ok => { \
+               const r = new FileReader(); r.onload = () => ok(r.result.split(',')[1]); r.readAsDataURL(b); }))",
+            WAIT,
+        )
+        .await;
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data.as_str().unwrap())
+            .unwrap();
+        let file = dir.path().join("recording.webm");
+        std::fs::write(&file, &bytes).unwrap();
+        e2e::step(&format!("recorded {seconds:.2} s, {} bytes", bytes.len()));
+
+        let streams = ffprobe(
+            &[
+                "-show_entries",
+                "stream=index,codec_type,codec_name:format=format_name",
+            ],
+            &file,
+        );
+        assert!(
+            streams["format"]["format_name"]
+                .as_str()
+                .unwrap()
+                .contains("webm"),
+            "{streams}"
+        );
+        let list = streams["streams"].as_array().unwrap();
+        let kinds: Vec<&str> = list
+            .iter()
+            .map(|s| s["codec_type"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "video").count(),
+            1,
+            "{streams}"
+        );
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "audio").count(),
+            1,
+            "{streams}"
+        );
+        assert_eq!(list.len(), 2, "{streams}");
+        for s in list {
+            let codec = s["codec_name"].as_str().unwrap();
+            assert!(["vp8", "vp9", "opus"].contains(&codec), "{streams}");
+        }
+        // playable: every packet decodes
+        let decode = std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-xerror", "-i"])
+            .arg(&file)
+            .args(["-f", "null", "-"])
+            .output()
+            .unwrap();
+        assert!(
+            decode.status.success() && decode.stderr.is_empty(),
+            "ffmpeg could not decode it: {}",
+            String::from_utf8_lossy(&decode.stderr)
+        );
+        let packets = ffprobe(
+            &[
+                "-show_entries",
+                "packet=stream_index,pts_time,duration_time",
+            ],
+            &file,
+        );
+        for s in list {
+            let index = s["index"].as_u64().unwrap();
+            let span = packet_span(&packets, index);
+            e2e::step(&format!("{} stream spans {span:.2} s", s["codec_type"]));
+            assert!(
+                (span - seconds).abs() <= 1.0,
+                "{} stream spans {span:.2} s, recorded {seconds:.2} s",
+                s["codec_type"]
+            );
+        }
+
+        for b in &browsers[1..] {
+            b.wait_until(
+                "the indicator gone",
+                "document.getElementById('rec-indicator').hidden",
+                WAIT,
+            )
+            .await;
+            let log = b.eval("window.__ind").await;
+            let log = log.as_array().unwrap();
+            // one stretch on: the first change turns it on, the last turns it off, none between
+            let on: Vec<&Value> = log.iter().filter(|e| e["on"] == true).collect();
+            let first_on = on.first().map(|e| e["t"].as_f64().unwrap()).unwrap();
+            let off_after: Vec<f64> = log
+                .iter()
+                .filter(|e| e["on"] == false && e["t"].as_f64().unwrap() > first_on)
+                .map(|e| e["t"].as_f64().unwrap())
+                .collect();
+            let off = off_after.first().copied().unwrap();
+            assert!(
+                log.iter().all(|e| e["t"].as_f64().unwrap() < first_on
+                    || e["t"].as_f64().unwrap() > off - 0.001
+                    || e["on"] == true),
+                "{}: the indicator went off during the recording: {log:?}",
+                b.label
+            );
+            assert!(
+                off_after.iter().all(|t| log
+                    .iter()
+                    .all(|e| e["t"].as_f64().unwrap() <= *t || e["on"] == false)),
+                "{}: the indicator came back after the recording: {log:?}",
+                b.label
+            );
+            assert!(
+                first_on <= started,
+                "{}: the indicator came on at {first_on}, after the recording started at {started}",
+                b.label
+            );
+            assert!(
+                off >= stopped,
+                "{}: the indicator went off at {off}, before the recording stopped at {stopped}",
+                b.label
+            );
+        }
+    }
+);

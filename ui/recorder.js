@@ -56,6 +56,8 @@ export class Recorder extends Emitter {
     /** when MediaRecorder started and stopped (performance.now()) */
     this.startedAt = 0;
     this.stoppedAt = 0;
+    /** @type {File|null} the last recording (a test hook reads it) */
+    this.last = null;
   }
 
   get recording() {
@@ -76,6 +78,8 @@ export class Recorder extends Emitter {
     canvas.height = Math.max(2, Math.round((shot.height * scale) / 2) * 2);
     const g = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
     this.ctx = new AudioContext();
+    // started from a click, so allowed to run; a suspended context would record silence
+    if (this.ctx.state === 'suspended') await this.ctx.resume().catch(() => {});
     this.dest = this.ctx.createMediaStreamDestination();
     this.setAudio(streams);
     const video = canvas.captureStream(FPS).getVideoTracks()[0];
@@ -103,6 +107,7 @@ export class Recorder extends Emitter {
         await writing;
         const raw = await sink.close();
         const file = new File([raw], /** @type {string} */ (this.name), { type: 'video/webm' });
+        this.last = file;
         this.emit('done', { file, seconds: (this.stoppedAt - this.startedAt) / 1000 });
       } catch (err) {
         await sink.abort();
