@@ -46,7 +46,7 @@ lint:
 # The browser tests are left to `make e2e`, which runs them one at a time.
 unit:
 	node --test ui/test/
-	$(CARGO) nextest run $(CHECKED) --no-fail-fast -E 'not binary(e2e_browser) and not binary(e2e_lan) and not binary(e2e_network)'
+	$(CARGO) nextest run $(CHECKED) --no-fail-fast -E 'not binary(e2e_browser) and not binary(e2e_lan) and not binary(e2e_network) and not binary(e2e_files)'
 
 fuzz:
 	MOIM_FUZZ_SECS=$${MOIM_FUZZ_SECS:-10} $(CARGO) test $(CHECKED) --test fuzz_decoder -- --nocapture
@@ -60,6 +60,7 @@ e2e:
 	$(CARGO) test $(CHECKED) --test e2e_browser -- --test-threads=1
 	$(CARGO) test $(CHECKED) --test e2e_lan -- --test-threads=1
 	$(CARGO) test $(CHECKED) --test e2e_network -- --test-threads=1
+	$(CARGO) test $(CHECKED) --test e2e_files -- --test-threads=1
 
 # The desktop app under tauri-driver and Xvfb, with two Chromium peers, in network namespaces
 # the test creates (needs root).

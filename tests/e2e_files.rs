@@ -550,3 +550,136 @@ e2e_test!(
         }
     }
 );
+
+/// JS for the floor (in both pages): a raw negotiated channel `id` 1000 on the connection to
+/// `other`. The receiver counts bytes and notes when the last arrives; the sender blasts the
+/// same file, read by the same 1 MiB slices, in the same 64 KiB messages under the same
+/// back-pressure rule (files.js: pause above 4 MiB buffered, resume on `bufferedamountlow` at
+/// 1 MiB). Returns when the channel is open.
+fn floor_js(other: &str, run: u32) -> String {
+    format!(
+        "const pc = window.moim.mesh.peers.get('{other}').pc; \
+         const ch = pc.createDataChannel('floor', {{negotiated: true, id: {id}, ordered: true}}); \
+         ch.binaryType = 'arraybuffer'; ch.bufferedAmountLowThreshold = 1 << 20; \
+         window.__floor = {{ch, got: 0, last: 0}}; \
+         ch.onmessage = (e) => {{ window.__floor.got += e.data.byteLength; window.__floor.last = performance.timeOrigin + performance.now(); }}; \
+         window.__blast = async (file) => {{ const t0 = performance.timeOrigin + performance.now(); \
+           for (let at = 0; at < file.size; at += 1 << 20) {{ \
+             const block = new Uint8Array(await file.slice(at, at + (1 << 20)).arrayBuffer()); \
+             for (let i = 0; i < block.length; i += 65536) {{ \
+               while (ch.bufferedAmount > 4 * 1024 * 1024) await new Promise(r => ch.addEventListener('bufferedamountlow', r, {{once: true}})); \
+               ch.send(block.subarray(i, i + 65536)); }} }} return t0; }}; \
+         return new Promise(ok => ch.readyState === 'open' ? ok(true) : ch.addEventListener('open', () => ok(true), {{once: true}}));",
+        id = 1000 + 2 * run
+    )
+}
+
+/// The median of `xs`.
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+e2e_test!(
+    /// Benchmark (run by `make bench`, ignored by `make test`): file transfer between two
+    /// headless Chromiums (MB/s from the offer to the receiver's verified, stored file) beside
+    /// the floor, a raw DataChannel on the same connection blasting the same bytes under the
+    /// same back-pressure rule (from the first send to the last byte received). Alternating
+    /// runs; medians. `MOIM_BENCH_FILE_MIB` (default 256) and `MOIM_BENCH_FILE_RUNS` (3).
+    /// Writes a Markdown section to `$MOIM_BENCH_OUT` when set.
+    #[ignore]
+    async fn bench_file_transfer() {
+        let dir = e2e::scratch();
+        let host = Host::start(dir.path()).await;
+        let driver = Driver::start(dir.path()).await;
+        let mib: u64 = std::env::var("MOIM_BENCH_FILE_MIB")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(256);
+        let runs: u32 = std::env::var("MOIM_BENCH_FILE_RUNS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(3);
+        let size = mib * 1024 * 1024;
+        let room = host.create_room("bench files").await;
+        let a = driver.browser("sender").await;
+        let b = driver.browser("receiver").await;
+        let a_id = join(&a, &host, &room, "sender", "&cam=0&mic=0").await;
+        let b_id = join(&b, &host, &room, "receiver", "&cam=0&mic=0").await;
+        wait_mesh(&[&a, &b], 2).await;
+        a.exec(&format!(
+            "window.__file = window.__gen({size}, 11); return true;"
+        ))
+        .await
+        .unwrap();
+        let (mut files, mut floors) = (Vec::new(), Vec::new());
+        for run in 0..runs {
+            // the floor
+            let (fa, fb) = (floor_js(&b_id, run), floor_js(&a_id, run));
+            let (x, y) = futures_util::join!(a.exec(&fa), b.exec(&fb));
+            x.unwrap();
+            y.unwrap();
+            let t0 = background(
+                &a,
+                "the raw blast",
+                "window.__blast(window.__file)",
+                TRANSFER,
+            )
+            .await;
+            let last = b
+                .wait_until(
+                    "every raw byte",
+                    &format!("window.__floor.got >= {size} && window.__floor.last"),
+                    TRANSFER,
+                )
+                .await;
+            let floor =
+                size as f64 / 1e6 / ((last.as_f64().unwrap() - t0.as_f64().unwrap()) / 1000.0);
+            a.exec("window.__floor.ch.close(); return true;")
+                .await
+                .unwrap();
+            // the file transfer
+            b.exec("window.__done = 0; window.moim.files.engine.on('transfer', t => { if (t.state === 'done' && !window.__done) window.__done = performance.timeOrigin + performance.now(); }); return true;")
+                .await
+                .unwrap();
+            let t0 = a
+                .eval(&format!("(() => {{ const t0 = performance.timeOrigin + performance.now(); window.moim.files.send(window.__file, '{b_id}'); return t0; }})()"))
+                .await;
+            let done = b
+                .wait_until("the file stored and verified", "window.__done", TRANSFER)
+                .await;
+            let rate =
+                size as f64 / 1e6 / ((done.as_f64().unwrap() - t0.as_f64().unwrap()) / 1000.0);
+            e2e::step(&format!(
+                "run {run}: file {rate:.1} MB/s, floor {floor:.1} MB/s"
+            ));
+            files.push(rate);
+            floors.push(floor);
+            // the received file goes, so the disk does not fill up over the runs
+            b.exec("window.moim.files.engine.reset().then(() => true); return true;")
+                .await
+                .unwrap();
+        }
+        let (file, floor) = (median(files.clone()), median(floors.clone()));
+        let line = serde_json::json!({
+            "bench": "file_transfer", "mib": mib, "runs": runs,
+            "file_mb_s": file, "floor_mb_s": floor, "ratio": file / floor,
+            "file_runs": files, "floor_runs": floors,
+        });
+        println!("BENCH {line}");
+        if let Ok(path) = std::env::var("MOIM_BENCH_OUT") {
+            let md = format!(
+                "\n## File transfer (two headless Chromiums, one namespace)\n\n\
+                 A {mib} MiB file from one browser to the other, {runs} runs each, medians:\n\n\
+                 | path | MB/s |\n| --- | ---: |\n\
+                 | moim file transfer (offer → stored on disk and SHA-256 verified) | {file:.1} |\n\
+                 | floor: raw DataChannel, same bytes, same back-pressure rule | {floor:.1} |\n\n\
+                 File transfer at {:.0} % of the floor (target: at least 80 %).\n\n\
+                 ```text\nMOIM_E2E_DEADLINE_SECS=900 cargo test --no-default-features --features bench --test e2e_files bench_file_transfer -- --ignored\n```\n",
+                100.0 * file / floor
+            );
+            std::fs::write(path, md).unwrap();
+        }
+        assert!(file > 0.0 && floor > 0.0);
+    }
+);
