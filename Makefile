@@ -63,6 +63,9 @@ e2e:
 	$(CARGO) test $(CHECKED) --test e2e_network -- --test-threads=1
 	$(CARGO) test $(CHECKED) --test e2e_first -- --test-threads=1
 	$(CARGO) test $(CHECKED) --test e2e_meeting -- --test-threads=1
+	$(CARGO) test $(CHECKED) --test e2e_first -- --test-threads=1
+	$(CARGO) test $(CHECKED) --test e2e_meeting -- --test-threads=1
+	$(CARGO) test $(CHECKED) --test e2e_files -- --test-threads=1
 
 # The desktop app under tauri-driver and Xvfb, with two Chromium peers, in network namespaces
 # the test creates (needs root).

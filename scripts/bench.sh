@@ -117,8 +117,12 @@ elif [ "$(id -u)" -eq 0 ]; then
     "MOIM_E2E_DEADLINE_SECS=1500 MOIM_BENCH_OUT=\$results/call-setup.json cargo test --no-default-features --features bench --test e2e_browser bench_call_setup -- --ignored" \
     env MOIM_E2E_DEADLINE_SECS=1500 MOIM_BENCH_OUT="$results/call-setup.json" cargo test -q --no-default-features \
     --features bench --test e2e_browser bench_call_setup -- --ignored --nocapture
+  test_bench file-transfer \
+    "MOIM_E2E_DEADLINE_SECS=900 MOIM_BENCH_OUT=\$results/file-transfer.md cargo test --no-default-features --features bench --test e2e_files bench_file_transfer -- --ignored" \
+    env MOIM_E2E_DEADLINE_SECS=900 MOIM_BENCH_OUT="$results/file-transfer.md" cargo test -q --no-default-features \
+    --features bench --test e2e_files bench_file_transfer -- --ignored --nocapture
 else
-  echo "bench: not root, skipping the namespace benchmarks (discovery, call set-up)" >&2
+  echo "bench: not root, skipping the namespace benchmarks (discovery, call set-up, file transfer)" >&2
 fi
 # The desktop app's idle RSS (a release build with the desktop shell, under Xvfb, in a network
 # namespace of its own); MOIM_BENCH_DESKTOP=0 skips it.
@@ -137,5 +141,6 @@ if [ -n "$(GIT_OPTIONAL_LOCKS=0 git status --porcelain --untracked-files=no 2>/d
 fi
 "$BENCH" report --dir "$results" --out "$OUT" --date "$(date -u '+%Y-%m-%d %H:%M UTC')" --commit "$commit"
 [ -f "$results/abuse.md" ] && cat "$results/abuse.md" >>"$OUT"
+[ -f "$results/file-transfer.md" ] && cat "$results/file-transfer.md" >>"$OUT"
 echo "bench: wrote $OUT" >&2
 exit "$status"

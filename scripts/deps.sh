@@ -15,7 +15,7 @@ need_cmd() { command -v "$1" >/dev/null 2>&1; }
 # Debian packages for the desktop shell (Tauri v2 on Linux) and the test tools.
 DESKTOP_PKGS=(pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev
   librsvg2-dev libssl-dev libxdo-dev build-essential file)
-TEST_PKGS=(chromium chromium-driver iproute2 nftables webkit2gtk-driver xvfb xauth procps dbus-daemon)
+TEST_PKGS=(chromium chromium-driver iproute2 nftables webkit2gtk-driver xvfb xauth procps dbus-daemon ffmpeg)
 BUNDLE_PKGS=(patchelf squashfs-tools desktop-file-utils)
 
 apt_install() {

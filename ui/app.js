@@ -27,6 +27,7 @@ import { markView, onAnyClick } from './view/dom.js';
 import { startLanguage } from './i18n.js';
 import { FirstMinutes } from './first.js';
 import { startRoomControl } from './room-control.js';
+import { MeetingTools } from './meeting-tools.js';
 
 /**
  * What the desktop shell may set before this script runs (an initialization script):
@@ -268,6 +269,7 @@ function announceNoWebRTC(url) {
 }
 
 installTestHooks({ session, signaling: sig, mesh, media, chat, stats, webrtc, meetingUrl });
+new MeetingTools({ session, sig, mesh, media, chatView, call }); // files and recording
 
 // ---------------------------------------------------------------- start
 

@@ -26,6 +26,7 @@
  * @property {string|null} [screen] (meeting) the stream id of the screen it shares
  * @property {number|null} [hand] (meeting) its raised hand's place in the room's order
  * @property {boolean} [moderator] a moderator of the room (@room-control)
+ * @property {boolean} [recording] @files: recording the meeting on its own machine
  */
 
 /**
@@ -81,7 +82,8 @@
 /** @typedef {{type: 'signal', to: string, data: string}} SignalOut `data` is opaque to the host */
 /**
  * @typedef {{type: 'update', audio?: boolean, video?: boolean, name?: string,
- *   screen?: string|null, hand?: boolean}} Update `screen` and `hand`: the meeting area
+ *   screen?: string|null, hand?: boolean, recording?: boolean}} Update `screen` and `hand`:
+ *   the meeting area; `recording`: @files
  */
 /** @typedef {{type: 'list-rooms', watch?: boolean}} ListRooms */
 /** @typedef {{type: 'watch-hosts', on?: boolean}} WatchHosts */

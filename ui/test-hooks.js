@@ -71,3 +71,12 @@ export function installTestHooks(p) {
     stats: p.stats,
   };
 }
+
+/**
+ * More hooks from a feature's own module (installed after installTestHooks): `window.moim.files`
+ * and `window.moim.recorder` come from meeting-tools.js.
+ * @param {Record<string, any>} extra
+ */
+export function extendTestHooks(extra) {
+  Object.assign(/** @type {any} */ (window).moim || {}, extra);
+}

@@ -101,6 +101,9 @@ pub enum ClientMessage {
         /// @meeting: raise (`true`) or lower (`false`) my hand.
         #[serde(default)]
         hand: Option<bool>,
+        /// @files: whether the sender is recording the meeting (everyone sees who records).
+        #[serde(default)]
+        recording: Option<bool>,
     },
     /// Ask for the list of listed rooms, optionally kept up to date.
     ListRooms {
@@ -363,6 +366,9 @@ pub struct PeerInfo {
     /// A moderator of the room.
     #[serde(default)]
     pub moderator: bool,
+    /// @files: recording the meeting on its own machine (false when it joins a room).
+    #[serde(default)]
+    pub recording: bool,
 }
 
 /// An ICE server handed to clients (the `RTCIceServer` dictionary).

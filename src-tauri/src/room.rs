@@ -420,6 +420,7 @@ impl Hub {
                             screen: None,
                             hand: None,
                             moderator: false,
+                            recording: false,
                         },
                         watching: false,
                         watching_hosts: false,
@@ -490,6 +491,7 @@ impl Hub {
                 name,
                 screen,
                 hand,
+                recording,
             } => self.update(
                 peer,
                 PresenceChange {
@@ -498,6 +500,7 @@ impl Hub {
                     name,
                     screen,
                     hand,
+                    recording,
                 },
             ),
             ClientMessage::ListRooms { watch } => {
@@ -826,6 +829,8 @@ impl Hub {
             entry.info.screen = None;
             entry.info.hand = None;
         }
+        // @files: a recording belongs to one meeting (a rejoin keeps it)
+        entry.info.recording &= rejoin;
         let you = entry.info.clone();
         let peers: Vec<PeerInfo> = members
             .iter()
@@ -960,6 +965,9 @@ impl Hub {
             }
             (Some(false), Some(_)) => entry.info.hand = None,
             _ => {}
+        }
+        if let Some(r) = p.recording {
+            entry.info.recording = r;
         }
         let frame = text(&ServerMessage::PeerUpdated {
             peer: entry.info.clone(),
@@ -1167,6 +1175,7 @@ struct PresenceChange {
     name: Option<String>,
     screen: Option<Option<String>>,
     hand: Option<bool>,
+    recording: Option<bool>,
 }
 
 /// @meeting: reactions a member may send at once, and how often one more is allowed.

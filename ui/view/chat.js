@@ -85,10 +85,21 @@ export class ChatView {
       ),
       el('div', { className: 'text', textContent: msg.text }),
     );
+    this.addEntry(item, mine);
+  }
+
+  /**
+   * Insert an entry of the timeline in time order: a message, a file transfer or a recording
+   * (view/files.js builds those and keeps them up to date). `item.dataset.time` is its time.
+   * @param {HTMLElement} item
+   * @param {boolean} mine
+   */
+  addEntry(item, mine) {
+    const time = Number(item.dataset.time);
     const atBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 40;
     let before = null;
     for (let c = this.log.lastElementChild; c; c = c.previousElementSibling) {
-      if (Number(/** @type {HTMLElement} */ (c).dataset.time) <= msg.time) break;
+      if (Number(/** @type {HTMLElement} */ (c).dataset.time) <= time) break;
       before = c;
     }
     this.log.insertBefore(item, before);
