@@ -43,6 +43,7 @@ export class ChatView {
       this.input.focus();
     });
     this.enabled = true;
+    this._relabel();
     onLanguage(() => this._relabel());
   }
 
@@ -70,8 +71,17 @@ export class ChatView {
     if (!enabled) this.setOpen(false);
   }
 
-  /** The toggle's title and label, and the times shown, in the language in use. */
+  /** The panel's words, the toggle's, and the times shown, in the language in use. */
   _relabel() {
+    this.panel.setAttribute('aria-label', t('chat.title'));
+    const heading = this.panel.querySelector('header h2');
+    if (heading) heading.textContent = t('chat.title');
+    byId('chat-close').setAttribute('aria-label', t('chat.close'));
+    this.input.placeholder = t('chat.placeholder');
+    this.input.setAttribute('aria-label', t('chat.placeholder'));
+    byId('chat-send').textContent = t('chat.send');
+    const label = this.toggle.querySelector('span:not(.sr-only)');
+    if (label) label.textContent = t('chat.title');
     this.toggle.title = this.enabled ? t('chat.title') : t('chat.noWebRTC');
     this._setUnread(this.unread);
     for (const time of this.log.querySelectorAll('time')) {

@@ -79,11 +79,12 @@ pub fn open_in_browser(
     room: String,
     name: Option<String>,
 ) -> Result<String, HandoffError> {
-    let url = handoff::join_url(&host.page_origin(), &room, name.as_deref().unwrap_or(""))
-        .ok_or(HandoffError {
+    let url = handoff::join_url(&host.page_origin(), &room, name.as_deref().unwrap_or("")).ok_or(
+        HandoffError {
             code: "not-a-room",
             url: None,
-        })?;
+        },
+    )?;
     handoff::open(&app, &url).map_err(|err| {
         tracing::warn!(%err, "could not open the system browser");
         HandoffError {

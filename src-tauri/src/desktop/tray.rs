@@ -70,7 +70,10 @@ impl TrayLabels {
             .flatten()
             .or_else(|| forms.get("other"))
             .or_else(|| forms.values().next());
-        form.map_or_else(|| count.to_string(), |f| f.replace("{count}", &count.to_string()))
+        form.map_or_else(
+            || count.to_string(),
+            |f| f.replace("{count}", &count.to_string()),
+        )
     }
 
     /// The tooltip for `rooms` meetings.
@@ -91,7 +94,12 @@ impl TrayLabels {
     /// Every label cut to [`MAX_LABEL`] characters.
     pub fn bounded(mut self) -> Self {
         let cut = |s: &mut String| *s = s.chars().take(MAX_LABEL).collect();
-        for s in [&mut self.none, &mut self.show, &mut self.quit, &mut self.tooltip_none] {
+        for s in [
+            &mut self.none,
+            &mut self.show,
+            &mut self.quit,
+            &mut self.tooltip_none,
+        ] {
             cut(s);
         }
         for forms in [&mut self.tooltip, &mut self.people] {
@@ -224,7 +232,10 @@ mod tests {
         let long = "x".repeat(5000);
         let labels = TrayLabels {
             quit: long.clone(),
-            people: Forms::from([("other".into(), long), ("a-very-long-form".into(), "y".into())]),
+            people: Forms::from([
+                ("other".into(), long),
+                ("a-very-long-form".into(), "y".into()),
+            ]),
             ..TrayLabels::default()
         }
         .bounded();
