@@ -46,7 +46,7 @@ lint:
 # The browser tests are left to `make e2e`, which runs them one at a time.
 unit:
 	node --test ui/test/
-	$(CARGO) nextest run $(CHECKED) --no-fail-fast -E 'not binary(e2e_browser) and not binary(e2e_lan) and not binary(e2e_network)'
+	$(CARGO) nextest run $(CHECKED) --no-fail-fast -E 'not binary(e2e_browser) and not binary(e2e_lan) and not binary(e2e_network) and not binary(e2e_language)'
 
 fuzz:
 	MOIM_FUZZ_SECS=$${MOIM_FUZZ_SECS:-10} $(CARGO) test $(CHECKED) --test fuzz_decoder -- --nocapture
@@ -54,12 +54,14 @@ fuzz:
 # Headless Chromium against the real host, each test inside network namespaces it creates
 # (e2e_lan: browsers on several namespace hosts of a private LAN, with mDNS and HTTPS)
 # (e2e_network: join orders, a lost offer, and calls on links the test impairs with nft and tc)
+# (e2e_language: both languages, the served font, an axe-core audit, the keyboard alone)
 # (needs root; MOIM_E2E_SKIP=1 reports them as skipped where namespaces cannot be made).
 e2e:
 	$(CARGO) build $(CHECKED) --bins --tests
 	$(CARGO) test $(CHECKED) --test e2e_browser -- --test-threads=1
 	$(CARGO) test $(CHECKED) --test e2e_lan -- --test-threads=1
 	$(CARGO) test $(CHECKED) --test e2e_network -- --test-threads=1
+	$(CARGO) test $(CHECKED) --test e2e_language -- --test-threads=1
 
 # The desktop app under tauri-driver and Xvfb, with two Chromium peers, in network namespaces
 # the test creates (needs root).
