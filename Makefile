@@ -55,6 +55,7 @@ fuzz:
 # (e2e_lan: browsers on several namespace hosts of a private LAN, with mDNS and HTTPS)
 # (e2e_network: join orders, a lost offer, and calls on links the test impairs with nft and tc)
 # (e2e_first: the lobby, the pre-join page's room status, "You left", notices, rename)
+# (e2e_language: both languages, the served font, an axe-core audit, the keyboard alone)
 # (needs root; MOIM_E2E_SKIP=1 reports them as skipped where namespaces cannot be made).
 e2e:
 	$(CARGO) build $(CHECKED) --bins --tests
@@ -63,9 +64,8 @@ e2e:
 	$(CARGO) test $(CHECKED) --test e2e_network -- --test-threads=1
 	$(CARGO) test $(CHECKED) --test e2e_first -- --test-threads=1
 	$(CARGO) test $(CHECKED) --test e2e_meeting -- --test-threads=1
-	$(CARGO) test $(CHECKED) --test e2e_first -- --test-threads=1
-	$(CARGO) test $(CHECKED) --test e2e_meeting -- --test-threads=1
 	$(CARGO) test $(CHECKED) --test e2e_files -- --test-threads=1
+	$(CARGO) test $(CHECKED) --test e2e_language -- --test-threads=1
 
 # The desktop app under tauri-driver and Xvfb, with two Chromium peers, in network namespaces
 # the test creates (needs root).

@@ -4,6 +4,7 @@
 #   scripts/deps.sh test     everything the test suite uses (browsers, drivers, namespaces, tools)
 #   scripts/deps.sh bench    what the benchmarks use
 #   scripts/deps.sh bundle   what `cargo tauri build` needs
+#   scripts/deps.sh font     what scripts/font-subset.sh needs (the Noto CJK fonts, fonttools, brotli)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 group=${1:-run}
@@ -17,6 +18,8 @@ DESKTOP_PKGS=(pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindica
   librsvg2-dev libssl-dev libxdo-dev build-essential file)
 TEST_PKGS=(chromium chromium-driver iproute2 nftables webkit2gtk-driver xvfb xauth procps dbus-daemon ffmpeg)
 BUNDLE_PKGS=(patchelf squashfs-tools desktop-file-utils)
+# The source of ui/fonts/ (Noto Sans CJK KR, OFL) and the tools that subset it to WOFF2.
+FONT_PKGS=(fonts-noto-cjk python3-fonttools python3-brotli)
 
 apt_install() {
   local missing=()
@@ -97,5 +100,7 @@ case $group in
     rust
     apt_install "${DESKTOP_PKGS[@]}" "${BUNDLE_PKGS[@]}"
     npm_deps ;;
+  font)
+    apt_install "${FONT_PKGS[@]}" ;;
   *) say "unknown group $group"; exit 2 ;;
 esac

@@ -24,7 +24,8 @@ import { InviteView, copyText } from './view/invite.js';
 import { FingerprintBox } from './view/fingerprint.js';
 import { askPasscode } from './view/dialog.js';
 import { markView, onAnyClick } from './view/dom.js';
-import { startLanguage } from './i18n.js';
+import { startLanguage, t } from './i18n.js';
+import { LanguageMenu } from './view/language-menu.js';
 import { FirstMinutes } from './first.js';
 import { startRoomControl } from './room-control.js';
 import { MeetingTools } from './meeting-tools.js';
@@ -64,7 +65,7 @@ const start = { autojoin: false, mediaReady: false };
 
 const banner = new Banner();
 /** @param {say.Notice} n */
-const notify = (n) => banner.set(n.code, n.text, { level: n.level, sticky: n.sticky });
+const notify = (n) => banner.set(n.code, () => n.text, { level: n.level, sticky: n.sticky });
 const cannotReach = () => notify(say.cannotReach(new URL(base).host));
 const invite = new InviteView();
 const fingerprint = new FingerprintBox();
@@ -263,8 +264,8 @@ window.addEventListener('popstate', () => route());
 /** @param {string} url the meeting's link */
 function announceNoWebRTC(url) {
   const open = config.openExternal;
-  const action = open ? { label: 'Open in the system browser', run: () => open(url) } : undefined;
-  banner.set(say.NO_WEBRTC.code, say.NO_WEBRTC.text, { level: say.NO_WEBRTC.level, sticky: true, action });
+  const action = open ? { label: () => t('banner.openBrowser'), run: () => open(url) } : undefined;
+  banner.set(say.NO_WEBRTC.code, () => say.NO_WEBRTC.text, { level: say.NO_WEBRTC.level, sticky: true, action });
   window.dispatchEvent(new CustomEvent('moim:no-webrtc', { detail: { url } }));
 }
 
@@ -284,6 +285,7 @@ window.addEventListener('pagehide', () => mesh.broadcast({ t: 'bye' }));
 
 async function main() {
   startLanguage();
+  new LanguageMenu();
   call.restore(params);
   route();
   const open = first.start();

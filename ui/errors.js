@@ -1,6 +1,8 @@
 // Every sentence the page shows a person about something that went wrong (or needs them), in
 // one place: the host's `error` codes and the page's own conditions, each with the banner code
-// (`#banner[data-code]`) and level it goes out under. No DOM.
+// (`#banner[data-code]`) and level it goes out under. The words come from the message
+// catalogues (`error.*` in ui/locales/), looked up when a notice's `text` is read, so a notice
+// is in the language in use at the time it is shown. No DOM.
 
 import { t } from './i18n.js';
 
@@ -12,9 +14,28 @@ export const CLEARED_ON_JOIN = ['wrong-passcode', 'no-such-room', 'room-full', '
 /** Banner codes leaving a meeting clears. */
 export const CLEARED_ON_LEAVE = ['reconnecting', 'closing', 'autoplay'];
 
-/** @param {string|undefined} field */
-function fieldName(field) {
-  return /** @type {Record<string, string>} */ ({ name: 'Name', passcode: 'Passcode', room: 'Meeting id' })[field || ''] || 'A field';
+/** The catalogue keys of the host's field names (`invalid-field`), for the catalogue check. */
+export const FIELD_KEYS = /** @type {Record<string, string>} */ ({
+  name: 'error.field.name',
+  passcode: 'error.field.passcode',
+  room: 'error.field.room',
+});
+
+/**
+ * A notice whose text is looked up (with `params`) whenever it is read.
+ * @param {string} code @param {Level} level @param {string} key
+ * @param {Record<string, string|number>} [params] @param {boolean} [sticky]
+ * @returns {Notice}
+ */
+function notice(code, level, key, params, sticky) {
+  return {
+    code,
+    level,
+    ...(sticky ? { sticky } : {}),
+    get text() {
+      return t(key, params);
+    },
+  };
 }
 
 /**
@@ -34,26 +55,29 @@ export function hostErrorNotice(msg, ctx) {
       return null;
     case 'room-full': {
       const cap = typeof msg.capacity === 'number' ? msg.capacity : ctx.capacity;
-      return { code, level: 'error', text: `This meeting is full: it holds at most ${cap ?? 'its maximum of'} people. Try again when someone leaves.` };
+      return cap === undefined
+        ? notice(code, 'error', 'error.roomFullNoCount')
+        : notice(code, 'error', 'error.roomFull', { count: cap });
     }
     case 'no-such-room':
-      return {
-        code,
-        level: 'error',
-        text: `There is no meeting ${ctx.roomId ? `“${ctx.roomId}” ` : ''}on this host. Check the id or link; it may have ended.`,
-      };
+      return ctx.roomId
+        ? notice(code, 'error', 'error.noSuchRoom', { room: ctx.roomId })
+        : notice(code, 'error', 'error.noSuchRoomNoId');
     case 'bad-token':
-      return { code, level: 'error', text: 'This meeting could not be restored after the host restarted.' };
-    case 'invalid-field':
-      return { code, level: 'error', text: `${fieldName(msg.field)}: ${msg.message || 'not accepted by the host.'}` };
+      return notice(code, 'error', 'error.badToken');
+    case 'invalid-field': {
+      // the host's own detail is English: the English sentence shows it, others need not
+      const field = t(FIELD_KEYS[msg.field || ''] || 'error.field.other');
+      return notice(code, 'error', 'error.invalidField', { field, detail: msg.message || t('error.notAccepted') });
+    }
     case 'too-many-rooms':
-      return { code, level: 'error', text: 'This host holds as many meetings as it allows. Join an existing one, or try later.' };
+      return notice(code, 'error', 'error.tooManyRooms');
     case 'rate-limited':
-      return { code, level: 'warn', text: 'Too many messages went to the host at once; reconnecting.' };
+      return notice(code, 'warn', 'error.rateLimited');
     case 'try-later': {
       // a per-address budget of the host (rooms created, wrong passcodes, connections)
       const secs = typeof msg.retry_after_ms === 'number' ? Math.max(1, Math.ceil(msg.retry_after_ms / 1000)) : null;
-      return { code, level: 'warn', text: `The host asks this network to wait${secs ? ` ${secs} s` : ''} before trying that again.` };
+      return secs ? notice(code, 'warn', 'error.tryLater', { count: secs }) : notice(code, 'warn', 'error.tryLaterNoTime');
     }
     // @room-control
     case 'not-allowed':
@@ -61,47 +85,37 @@ export function hostErrorNotice(msg, ctx) {
     case 'room-closed':
       return { code, level: 'error', text: t('control.roomClosed') };
     default:
-      return { code: 'error', level: 'error', text: msg.message || `The host refused a request (${code}).` };
+      if (msg.message) console.warn('moim: the host refused a request:', code, msg.message);
+      return notice('error', 'error', 'error.refused', { code });
   }
 }
 
 /** The passcode prompt. @param {boolean} again a passcode was given and is wrong */
 export function passcodePrompt(again) {
-  return again ? 'That passcode is not right. Try again:' : 'This meeting is locked. Enter its passcode:';
+  return t(again ? 'passcode.again' : 'passcode.prompt');
 }
 
-/** @type {Notice} the passcode prompt was cancelled */
-export const PASSCODE_NEEDED = { code: 'wrong-passcode', level: 'error', text: 'This meeting needs the right passcode to join.' };
+/** the passcode prompt was cancelled */
+export const PASSCODE_NEEDED = notice('wrong-passcode', 'error', 'error.passcodeNeeded');
 
-/** @type {Notice} */
-export const BAD_JOIN_INPUT = { code: 'no-such-room', level: 'error', text: 'Type a meeting id like k3f9-x2mq-7tvd-pa4h, or paste a join link.' };
+export const BAD_JOIN_INPUT = notice('no-such-room', 'error', 'error.badJoinInput');
 
 /** @param {string} host `host:port` @returns {Notice} */
 export function cannotReach(host) {
-  return { code: 'reconnecting', level: 'error', sticky: true, text: `Cannot reach the host at ${host}. Retrying…` };
+  return notice('reconnecting', 'error', 'error.cannotReach', { host }, true);
 }
 
-/** @type {Notice} the socket dropped during a call */
-export const LOST_IN_CALL = { code: 'reconnecting', level: 'warn', sticky: true, text: 'Lost the connection to the host. Reconnecting… the call goes on meanwhile.' };
+/** the socket dropped during a call */
+export const LOST_IN_CALL = notice('reconnecting', 'warn', 'error.lostInCall', {}, true);
 
 /** @param {boolean} inCall @returns {Notice} */
 export function closing(inCall) {
-  const text = inCall
-    ? 'The host is shutting down. The call goes on; reconnecting when the host is back…'
-    : 'The host is shutting down. Reconnecting when it is back…';
-  return { code: 'closing', level: 'warn', sticky: true, text };
+  return notice('closing', 'warn', inCall ? 'error.closingInCall' : 'error.closing', {}, true);
 }
 
-/** @type {Notice} */
-export const AUTOPLAY = { code: 'autoplay', level: 'info', text: 'Your browser held back the sound. Click anywhere on the page to hear the others.' };
+export const AUTOPLAY = notice('autoplay', 'info', 'error.autoplay');
 
-/** @type {Notice} */
-export const NO_WEBRTC = {
-  code: 'no-webrtc',
-  level: 'error',
-  sticky: true,
-  text: 'This browser cannot make video calls (it has no WebRTC). You can still join to see who is here; open the meeting link in Chrome, Edge, Firefox or Safari to see and hear them.',
-};
+export const NO_WEBRTC = notice('no-webrtc', 'error', 'error.noWebRTC', {}, true);
 
 /** @param {string[]} problems the media problems' sentences @returns {Notice} */
 export function mediaDenied(problems) {
@@ -110,5 +124,5 @@ export function mediaDenied(problems) {
 
 /** @param {boolean} ok @param {string} url @returns {Notice} */
 export function copied(ok, url) {
-  return { code: 'copied', level: 'info', text: ok ? `Join link copied: ${url}` : `Copy this join link: ${url}` };
+  return notice('copied', 'info', ok ? 'error.copied' : 'error.copyThis', { url });
 }

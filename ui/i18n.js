@@ -4,17 +4,19 @@
 // `params.count`); `{name:이/가}` picks the Korean particle that fits the name's last syllable
 // (after a final consonant the first, else the second). Static markup carries `data-i18n`
 // (its text) and `data-i18n-<attribute>` (title, placeholder, aria-label, alt) and is filled in
-// by `localize(root)`. No other DOM.
+// by `localize(root)`. Dates and times go through `formatDate` (Intl, in the language in use).
+// The language is the person's choice (`SETTINGS.lang`, or `?lang=` in the address), else the
+// browser's (`navigator.languages`, which follow the OS); `switchLanguage` changes it while
+// the page runs and tells every `onLanguage` listener. No other DOM.
 
-import en from './locales/en.js';
-import ko from './locales/ko.js';
-import { SETTINGS, load } from './settings.js';
+import * as LOCALES from './locales/index.js';
+import { SETTINGS, load, save } from './settings.js';
 
 /** @typedef {string | {[form: string]: string}} Entry */
 /** @typedef {Record<string, Entry>} Catalogue */
 
-/** Every catalogue by language tag; adding a language is one file and one line here. */
-export const CATALOGUES = /** @type {Record<string, Catalogue>} */ ({ en, ko });
+/** Every catalogue by language tag (ui/locales/index.js lists them). */
+export const CATALOGUES = /** @type {Record<string, Catalogue>} */ ({ ...LOCALES });
 
 /** The language used when neither the person nor the browser names one we have. */
 export const FALLBACK = 'en';
@@ -102,10 +104,54 @@ export function localize(root) {
 }
 
 /**
- * At page start: the language the person chose before, else the browser's; then the static
- * markup in it.
+ * Format a date or time in the language in use (`Intl.DateTimeFormat`).
+ * @param {number|Date} when
+ * @param {Intl.DateTimeFormatOptions} options
+ */
+export function formatDate(when, options) {
+  return new Intl.DateTimeFormat(lang, options).format(when);
+}
+
+/** The languages we have, each named in itself (its catalogue's `lang.name`). */
+export function languages() {
+  return Object.keys(CATALOGUES).map((tag) => ({ tag, name: String(CATALOGUES[tag]['lang.name'] || tag) }));
+}
+
+/** @type {Set<(lang: string) => void>} */
+const listeners = new Set();
+
+/**
+ * Call `fn` after every switch of language (to redraw what `localize` cannot reach).
+ * @param {(lang: string) => void} fn
+ * @returns {() => void} stops listening
+ */
+export function onLanguage(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+/**
+ * The person picked a language ('' to follow the browser again): remember it, redraw the static
+ * markup and tell the listeners.
+ * @param {string} tag
+ */
+export function switchLanguage(tag) {
+  save(SETTINGS.lang, tag);
+  setLanguage(tag || browserLanguage());
+  if (typeof document !== 'undefined') localize(document);
+  for (const fn of listeners) fn(lang);
+}
+
+function browserLanguage() {
+  return pickLanguage(typeof navigator === 'undefined' ? [] : navigator.languages || [navigator.language]);
+}
+
+/**
+ * At page start: `?lang=` in the address, else the language the person chose before, else the
+ * browser's; then the static markup in it.
  */
 export function startLanguage() {
-  setLanguage(load(SETTINGS.lang) || pickLanguage(typeof navigator === 'undefined' ? [] : navigator.languages));
+  const asked = typeof location === 'undefined' ? '' : new URLSearchParams(location.search).get('lang') || '';
+  setLanguage(asked || load(SETTINGS.lang) || browserLanguage());
   if (typeof document !== 'undefined') localize(document);
 }

@@ -69,6 +69,7 @@ pub fn run(config: HostConfig) -> anyhow::Result<()> {
             commands::webview_capabilities,
             commands::report_capabilities,
             commands::open_in_browser,
+            commands::set_tray_labels,
             commands::quit,
         ])
         .setup(move |app| {
@@ -114,6 +115,7 @@ fn setup(
     let host = Arc::new(host);
     app.manage(host.clone());
     app.manage(commands::Capabilities::default());
+    app.manage(tray::Labels::default());
     tracing::info!(page = %host.page_origin(), urls = ?host.state().urls, "moim host is running");
 
     let path = deep_link_at_start

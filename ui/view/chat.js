@@ -1,20 +1,23 @@
 // The chat panel (#chat): the log, the input, the toggle with its unread badge. DOM only.
-// The panel starts closed; messages that arrive while it is closed count in #unread.
+// The panel starts closed; messages that arrive while it is closed count in #unread. Messages
+// from others are announced to screen readers (announce.js); times are in the person's locale.
 
 import { byId, el } from './dom.js';
+import { announce } from './announce.js';
+import { formatDate, onLanguage, t } from '../i18n.js';
 
 /** @typedef {import('../chat.js').ChatMessage} ChatMessage */
 
 /**
- * "14:05" for today, "3 Mar 14:05" for older messages.
+ * "14:05" ("오후 2:05") for today, "3 Mar, 14:05" ("3월 3일 오후 2:05") for older messages, in
+ * the language in use.
  * @param {number} time ms since epoch
  */
 export function formatTime(time) {
   const d = new Date(time);
-  const hm = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   const today = new Date();
-  if (d.toDateString() === today.toDateString()) return hm;
-  return `${d.toLocaleDateString([], { day: 'numeric', month: 'short' })} ${hm}`;
+  if (d.toDateString() === today.toDateString()) return formatDate(d, { hour: 'numeric', minute: '2-digit' });
+  return formatDate(d, { day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit' });
 }
 
 export class ChatView {
@@ -25,6 +28,9 @@ export class ChatView {
     this.input = /** @type {HTMLInputElement} */ (byId('chat-input'));
     this.toggle = /** @type {HTMLButtonElement} */ (byId('chat-toggle'));
     this.unreadBadge = byId('unread');
+    this.unreadBadge.setAttribute('aria-hidden', 'true');
+    this.unreadSaid = el('span', { className: 'sr-only', id: 'unread-said' });
+    this.toggle.append(this.unreadSaid);
     this.unread = 0;
     this.toggle.addEventListener('click', () => this.setOpen(this.panel.hidden));
     byId('chat-close').addEventListener('click', () => this.setOpen(false));
@@ -36,6 +42,9 @@ export class ChatView {
       this.input.value = '';
       this.input.focus();
     });
+    this.enabled = true;
+    this._relabel();
+    onLanguage(() => this._relabel());
   }
 
   get open() {
@@ -56,9 +65,31 @@ export class ChatView {
 
   /** @param {boolean} enabled false in a browser without WebRTC (no channels to chat over) */
   setEnabled(enabled) {
+    this.enabled = enabled;
     this.toggle.disabled = !enabled;
-    this.toggle.title = enabled ? 'Chat' : 'Chat needs WebRTC, which this browser lacks';
+    this._relabel();
     if (!enabled) this.setOpen(false);
+  }
+
+  /** The panel's words, the toggle's, and the times shown, in the language in use. */
+  _relabel() {
+    this.panel.setAttribute('aria-label', t('chat.title'));
+    const heading = this.panel.querySelector('header h2');
+    if (heading) heading.textContent = t('chat.title');
+    byId('chat-close').setAttribute('aria-label', t('chat.close'));
+    this.input.placeholder = t('chat.placeholder');
+    this.input.setAttribute('aria-label', t('chat.placeholder'));
+    byId('chat-send').textContent = t('chat.send');
+    const label = this.toggle.querySelector('span:not(.sr-only)');
+    if (label) label.textContent = t('chat.title');
+    this.toggle.title = this.enabled ? t('chat.title') : t('chat.noWebRTC');
+    this._setUnread(this.unread);
+    for (const time of this.log.querySelectorAll('time')) {
+      time.textContent = formatTime(Date.parse(/** @type {HTMLTimeElement} */ (time).dateTime));
+    }
+    for (const from of this.log.querySelectorAll('.msg.mine .from')) {
+      from.textContent = t('chat.you', { name: /** @type {HTMLElement} */ (from).dataset.name || '' });
+    }
   }
 
   /** Empty the log (left the room). */
@@ -80,12 +111,14 @@ export class ChatView {
       el(
         'div',
         { className: 'meta' },
-        el('span', { className: 'from', textContent: mine ? `${msg.name} (you)` : msg.name }),
+        el('span', { className: 'from', textContent: mine ? t('chat.you', { name: msg.name }) : msg.name, dataset: { name: msg.name } }),
         el('time', { className: 'time', textContent: formatTime(msg.time), dateTime: new Date(msg.time).toISOString() }),
       ),
       el('div', { className: 'text', textContent: msg.text }),
     );
     this.addEntry(item, mine);
+    // a message said now, not the history a late joiner is handed
+    if (!mine && Math.abs(Date.now() - msg.time) < 60_000) announce(t('chat.announce', { name: msg.name, text: msg.text }));
   }
 
   /**
@@ -112,6 +145,9 @@ export class ChatView {
     this.unread = n;
     this.unreadBadge.textContent = String(n);
     this.unreadBadge.hidden = n === 0;
-    this.toggle.setAttribute('aria-label', n ? `Chat, ${n} unread` : 'Chat');
+    // the toggle's name stays its visible label, then what the badge's number means (the
+    // badge itself is hidden from screen readers, its sentence read instead)
+    this.unreadBadge.title = n ? t('chat.unread', { count: n }) : '';
+    this.unreadSaid.textContent = this.unreadBadge.title;
   }
 }

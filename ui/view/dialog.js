@@ -1,4 +1,5 @@
-// The passcode dialog (#passcode-dialog).
+// The passcode dialog (#passcode-dialog). Its static words are in index.html (`data-i18n`); the
+// message is the caller's, already in the person's language (errors.js `passcodePrompt`).
 
 import { byId } from './dom.js';
 

@@ -220,7 +220,7 @@ export class FilesView {
     return el(
       'li',
       { className: tr.dir === 'out' ? 'msg file mine' : 'msg file', dataset: { transferId: tr.id, dir: tr.dir, peer: tr.peer, time: String(tr.time) } },
-      el('div', { className: 'meta' }, el('span', { className: 'from', textContent: t(tr.dir === 'out' ? 'files.to-peer' : 'files.from-peer', { name: peerName || '?' }) })),
+      el('div', { className: 'meta' }, el('span', { className: 'from', textContent: t(tr.dir === 'out' ? 'files.toPeer' : 'files.fromPeer', { name: peerName || '?' }) })),
       el('div', { className: 'file-head' }, el('span', { className: 'file-name', textContent: tr.name }), el('span', { className: 'file-size muted', textContent: formatSize(tr.size) })),
       el('progress', { className: 'file-progress', max: Math.max(1, tr.size), value: 0 }),
       el('div', { className: 'file-actions' }, el('span', { className: 'file-status' }), cancel),

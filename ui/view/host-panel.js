@@ -4,10 +4,13 @@
 // do (detected here, never assumed) and, where the webview cannot make calls (no
 // RTCPeerConnection, as in Debian's and Ubuntu's WebKitGTK), hands the meeting to the system
 // browser while this window stays the host. Talks to the app over Tauri IPC only; reads the
-// page's DOM only for the display name the lobby already keeps.
+// page's DOM only for the display name the lobby already keeps. Its words, and the tray menu's
+// (which the app builds in Rust: `set_tray_labels` hands it the catalogue's `tray.*` entries),
+// come from the message catalogues, in the page's language; a switch of language redraws both.
 
 import { SETTINGS, load } from '../settings.js';
 import { copyText } from './invite.js';
+import { CATALOGUES, FALLBACK, language, onLanguage, t } from '../i18n.js';
 
 /**
  * @typedef {{id: string, name: string, audio: boolean, video: boolean}} Member
@@ -71,29 +74,78 @@ class HostPanel {
     this.handedOff = new Set();
     this.quitArmed = /** @type {ReturnType<typeof setTimeout>|null} */ (null);
 
-    this.root = el('aside', { id: 'host-panel', 'aria-label': 'This host' });
-    this.toggle = el('button', { type: 'button', id: 'hp-toggle', title: 'Show or hide the host panel', text: 'Host' });
+    this.root = el('aside', { id: 'host-panel', 'aria-labelledby': 'hp-title' });
+    this.toggle = el('button', { type: 'button', id: 'hp-toggle', 'aria-expanded': 'true' });
     this.head = el('div', { class: 'hp-head' });
     this.note = el('p', { id: 'hp-webrtc-note', class: 'hp-note', hidden: '' });
     this.handoffNote = el('p', { id: 'hp-handoff', class: 'hp-muted', hidden: '' });
     this.addresses = el('ul', { id: 'hp-addresses', class: 'hp-addresses' });
     this.rooms = el('ul', { id: 'hp-rooms', class: 'hp-rooms' });
-    this.empty = el('p', { id: 'hp-empty', class: 'hp-muted', text: 'No meetings yet. Create one, then share its link or QR code.' });
-    this.quit = /** @type {HTMLButtonElement} */ (el('button', { type: 'button', id: 'hp-quit', class: 'hp-danger', text: 'Quit moim' }));
+    this.empty = el('p', { id: 'hp-empty', class: 'hp-muted' });
+    this.quit = /** @type {HTMLButtonElement} */ (el('button', { type: 'button', id: 'hp-quit', class: 'hp-danger' }));
+    this.title = el('h2', { id: 'hp-title' });
+    this.addressesTitle = el('h3');
+    this.roomsTitle = el('h3');
+    /** @type {string} the hand-off note's catalogue key, '' for none or an error of the app's */
+    this.handoffKey = '';
     this.root.append(
-      el('header', {}, [el('h2', { text: 'This host' }), this.toggle]),
+      el('header', {}, [this.title, this.toggle]),
       this.head,
       this.note,
       this.handoffNote,
-      el('h3', { text: 'Addresses' }),
+      this.addressesTitle,
       this.addresses,
-      el('h3', { text: 'Meetings' }),
+      this.roomsTitle,
       this.rooms,
       this.empty,
       el('div', { class: 'hp-foot' }, [this.quit]),
     );
-    this.toggle.addEventListener('click', () => document.body.classList.toggle('hp-collapsed'));
+    this.toggle.addEventListener('click', () => {
+      const collapsed = document.body.classList.toggle('hp-collapsed');
+      this.toggle.setAttribute('aria-expanded', String(!collapsed));
+    });
     this.quit.addEventListener('click', () => this.onQuit());
+    this.words();
+    onLanguage(() => {
+      this.words();
+      if (this.state) this.render(this.state);
+      this.sendTrayLabels();
+    });
+  }
+
+  /** The panel's fixed words, in the language in use. */
+  words() {
+    this.title.textContent = t('host.panel');
+    this.toggle.textContent = t('host.toggle');
+    this.toggle.title = t('host.toggleTitle');
+    this.addressesTitle.textContent = t('host.addresses');
+    this.roomsTitle.textContent = t('host.meetings');
+    this.empty.textContent = t('host.empty');
+    this.quit.textContent = t(this.quitArmed ? 'host.quitArmed' : 'host.quit');
+    this.note.textContent = t('host.noWebRTC');
+    if (this.handoffKey) this.handoffNote.textContent = t(this.handoffKey);
+  }
+
+  /**
+   * Hand the app the tray menu's words (the tray is built in Rust, which has no catalogue):
+   * fixed labels, and each counted label's plural forms with `{count}` left in.
+   */
+  sendTrayLabels() {
+    const cat = CATALOGUES[language()];
+    /** @param {string} key */
+    const forms = (key) => {
+      const entry = cat[key] ?? CATALOGUES[FALLBACK][key];
+      return typeof entry === 'string' ? { other: entry } : entry;
+    };
+    const labels = {
+      none: t('tray.none'),
+      show: t('tray.show'),
+      quit: t('tray.quit'),
+      tooltip_none: t('tray.tooltipNone'),
+      tooltip: forms('tray.tooltip'),
+      people: forms('tray.people'),
+    };
+    invoke('set_tray_labels', { labels }).catch((/** @type {unknown} */ e) => console.warn('moim: tray labels', e));
   }
 
   mount() {
@@ -101,18 +153,14 @@ class HostPanel {
     document.head.append(css);
     document.body.append(this.root);
     document.body.classList.add('has-host-panel');
-    if (!this.caps.RTCPeerConnection) {
-      this.note.textContent =
-        'This window’s web engine has no WebRTC, so your calls open in your web browser; this window stays the host.';
-      this.note.hidden = false;
-    }
+    if (!this.caps.RTCPeerConnection) this.note.hidden = false;
   }
 
   /** @param {HostState} state */
   render(state) {
     this.state = state;
     this.head.replaceChildren(
-      el('p', {}, [el('strong', { text: state.name }), ` · port ${state.port}`]),
+      el('p', {}, [el('strong', { text: state.name }), ` · ${t('host.port', { port: state.port })}`]),
     );
     this.addresses.replaceChildren(
       ...state.urls.map((u) => el('li', {}, [el('code', { text: u })])),
@@ -131,19 +179,19 @@ class HostPanel {
       room.members.map((m) =>
         el('li', { class: 'hp-member', 'data-peer-id': m.id }, [
           m.name,
-          el('span', { class: 'hp-media', text: `${m.audio ? '' : ' · muted'}${m.video ? '' : ' · no camera'}` }),
+          el('span', { class: 'hp-media', text: `${m.audio ? '' : ` · ${t('host.muted')}`}${m.video ? '' : ` · ${t('host.noCamera')}`}` }),
         ]),
       ),
     );
-    const input = /** @type {HTMLInputElement} */ (el('input', { class: 'hp-link', readonly: '', value: link, 'aria-label': 'Join link' }));
+    const input = /** @type {HTMLInputElement} */ (el('input', { class: 'hp-link', readonly: '', value: link, 'aria-label': t('host.joinLink') }));
     input.addEventListener('focus', () => input.select());
-    const copy = el('button', { type: 'button', class: 'hp-copy', text: 'Copy link' });
+    const copy = el('button', { type: 'button', class: 'hp-copy', text: t('host.copy') });
     copy.addEventListener('click', () => this.copy(link, copy));
-    const open = el('button', { type: 'button', class: 'hp-open', text: 'Open in browser' });
+    const open = el('button', { type: 'button', class: 'hp-open', text: t('host.open') });
     open.addEventListener('click', () => this.handOff(room.id, true));
     const qr = el('img', {
       class: 'hp-qr',
-      alt: `QR code of the join link of ${room.name}`,
+      alt: t('host.qrAlt', { name: room.name }),
       src: `/api/qr.svg?text=${encodeURIComponent(link)}`,
       width: '160',
       height: '160',
@@ -151,7 +199,7 @@ class HostPanel {
     return el('li', { class: 'hp-room', 'data-room-id': room.id }, [
       el('div', { class: 'hp-room-head' }, [
         el('strong', { class: 'hp-room-name', text: room.name }),
-        el('span', { class: 'hp-muted', text: `${room.locked ? '🔒 ' : ''}${room.members.length}/${room.capacity}` }),
+        el('span', { class: 'hp-muted', text: `${room.locked ? '🔒 ' : ''}${room.members.length}/${room.capacity}`, title: room.locked ? t('host.locked') : '' }),
       ]),
       members,
       el('div', { class: 'hp-row' }, [input]),
@@ -163,8 +211,8 @@ class HostPanel {
   /** @param {string} text @param {HTMLElement} button */
   async copy(text, button) {
     const ok = await copyText(text);
-    button.textContent = ok ? 'Copied' : 'Select and copy';
-    setTimeout(() => (button.textContent = 'Copy link'), 2000);
+    button.textContent = t(ok ? 'host.copied' : 'host.copyFailed');
+    setTimeout(() => (button.textContent = t('host.copy')), 2000);
   }
 
   /**
@@ -178,10 +226,14 @@ class HostPanel {
     try {
       const url = /** @type {string} */ (await invoke('open_in_browser', { room, name: displayName() || null }));
       this.handoffs.push({ room, url });
-      this.handoffNote.textContent = 'The meeting opened in your web browser.';
+      this.handoffKey = 'host.handedOff';
+      this.handoffNote.textContent = t('host.handedOff');
       this.handoffNote.hidden = false;
     } catch (err) {
-      this.handoffNote.textContent = String(err);
+      // the app answers {code, url}: a sentence of ours, not one of its own
+      const e = /** @type {{code?: string, url?: string}} */ (err || {});
+      this.handoffKey = '';
+      this.handoffNote.textContent = e.code === 'no-browser' ? t('host.noBrowser', { url: e.url || '' }) : t('host.notARoom');
       this.handoffNote.hidden = false;
     }
   }
@@ -205,11 +257,11 @@ class HostPanel {
 
   onQuit() {
     if (!this.quitArmed) {
-      this.quit.textContent = 'Click again: ends every meeting';
       this.quitArmed = setTimeout(() => {
         this.quitArmed = null;
-        this.quit.textContent = 'Quit moim';
+        this.quit.textContent = t('host.quit');
       }, 4000);
+      this.quit.textContent = t('host.quitArmed');
       return;
     }
     this.quit.disabled = true;
@@ -222,6 +274,7 @@ async function start() {
   const panel = new HostPanel();
   /** @type {any} */ (window).moimShell = panel;
   panel.mount();
+  panel.sendTrayLabels();
   invoke('report_capabilities', { detected: panel.caps }).catch((/** @type {unknown} */ e) => console.warn('moim:', e));
   await tauri.event.listen('host-state', (/** @type {{payload: HostState}} */ e) => panel.render(e.payload));
   panel.render(await invoke('host_state'));

@@ -1,6 +1,7 @@
 //! What the window's page may ask the app over IPC. Each command has a permission in
 //! `src-tauri/permissions/app.toml`, granted to the app's own origin only by
-//! `src-tauri/capabilities/host-panel.json`. Errors are sentences for people, never internals.
+//! `src-tauri/capabilities/host-panel.json`. Errors are codes the page turns into sentences in
+//! the person's language (its message catalogues), never internals.
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use tauri::{AppHandle, State};
 
 use super::handoff;
 use super::host::{EmbeddedHost, HostState};
+use super::tray::{self, Labels, TrayLabels};
 
 /// What the window's webview can do, as its own page detected at run time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +61,16 @@ pub fn report_capabilities(caps: State<'_, Capabilities>, detected: WebviewCaps)
     *slot = Some(detected);
 }
 
+/// Why a hand-off failed: `not-a-room`, or `no-browser` with the link to open by hand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HandoffError {
+    /// `not-a-room` or `no-browser`.
+    pub code: &'static str,
+    /// The join link (for `no-browser`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
 /// Open meeting `room` of this host in the system browser, joining as `name`; returns the URL.
 #[tauri::command]
 pub fn open_in_browser(
@@ -66,14 +78,33 @@ pub fn open_in_browser(
     host: State<'_, Arc<EmbeddedHost>>,
     room: String,
     name: Option<String>,
-) -> Result<String, String> {
-    let url = handoff::join_url(&host.page_origin(), &room, name.as_deref().unwrap_or(""))
-        .ok_or_else(|| "That is not a meeting id of this host.".to_string())?;
+) -> Result<String, HandoffError> {
+    let url = handoff::join_url(&host.page_origin(), &room, name.as_deref().unwrap_or("")).ok_or(
+        HandoffError {
+            code: "not-a-room",
+            url: None,
+        },
+    )?;
     handoff::open(&app, &url).map_err(|err| {
         tracing::warn!(%err, "could not open the system browser");
-        format!("Could not open your browser. Open this link in it: {url}")
+        HandoffError {
+            code: "no-browser",
+            url: Some(url.clone()),
+        }
     })?;
     Ok(url)
+}
+
+/// The page hands the tray menu its words in the person's language; the menu is rebuilt.
+#[tauri::command]
+pub fn set_tray_labels(
+    app: AppHandle,
+    host: State<'_, Arc<EmbeddedHost>>,
+    store: State<'_, Labels>,
+    labels: TrayLabels,
+) {
+    *store.0.lock() = labels.bounded();
+    tray::refresh(&app, &host.state().rooms);
 }
 
 /// Stop the host (everyone in a meeting is told) and quit.

@@ -1,6 +1,16 @@
 //! The tray icon: the running meetings (click one to show it), the window, and Quit. The menu
 //! is rebuilt whenever rooms change.
+//!
+//! Its words are the page's: the window's page has the message catalogues (`ui/locales/`) and
+//! hands the tray its labels in the person's language (`set_tray_labels`, see
+//! `ui/view/host-panel.js`), again after every switch of language. Until it does, the labels
+//! are English ([`TrayLabels::default`]). Counted labels come as plural forms with `{count}` in
+//! them; the form is picked here (`one` for 1 where the language has it, else `other`).
 
+use std::collections::BTreeMap;
+
+use parking_lot::Mutex;
+use serde::Deserialize;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Wry};
@@ -12,12 +22,111 @@ const TRAY: &str = "moim";
 const SHOW: &str = "show";
 const QUIT: &str = "quit";
 const ROOM_PREFIX: &str = "room:";
+/// A label longer than this is cut (the page is trusted, but a menu is no place for essays).
+const MAX_LABEL: usize = 200;
+
+/// A counted label's plural forms (`one`, `other`, ...), each with `{count}` in it.
+pub type Forms = BTreeMap<String, String>;
+
+/// The tray's words, from the page's catalogue (`tray.*`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrayLabels {
+    /// The greyed item when there are no meetings.
+    pub none: String,
+    /// Show the window.
+    pub show: String,
+    /// Quit (ends every meeting).
+    pub quit: String,
+    /// The tooltip with no meetings.
+    pub tooltip_none: String,
+    /// The tooltip with `{count}` meetings.
+    pub tooltip: Forms,
+    /// `{count}` people in a meeting.
+    pub people: Forms,
+}
+
+impl Default for TrayLabels {
+    fn default() -> Self {
+        let forms = |one: &str, other: &str| {
+            Forms::from([("one".into(), one.into()), ("other".into(), other.into())])
+        };
+        Self {
+            none: "No meetings".into(),
+            show: "Show moim".into(),
+            quit: "Quit (ends every meeting)".into(),
+            tooltip_none: "moim: no meetings".into(),
+            tooltip: forms("moim: {count} meeting", "moim: {count} meetings"),
+            people: forms("{count} person", "{count} people"),
+        }
+    }
+}
+
+impl TrayLabels {
+    /// The form of `forms` for `count`, with the count filled in.
+    fn counted(forms: &Forms, count: usize) -> String {
+        let form = (count == 1)
+            .then(|| forms.get("one"))
+            .flatten()
+            .or_else(|| forms.get("other"))
+            .or_else(|| forms.values().next());
+        form.map_or_else(
+            || count.to_string(),
+            |f| f.replace("{count}", &count.to_string()),
+        )
+    }
+
+    /// The tooltip for `rooms` meetings.
+    pub fn tooltip(&self, rooms: usize) -> String {
+        match rooms {
+            0 => self.tooltip_none.clone(),
+            n => Self::counted(&self.tooltip, n),
+        }
+    }
+
+    /// The label of one meeting: its name and head count.
+    pub fn room_label(&self, room: &RoomDetail) -> String {
+        let people = Self::counted(&self.people, room.members.len());
+        let lock = if room.info.locked { " 🔒" } else { "" };
+        format!("{}{lock} · {people}", room.info.name)
+    }
+
+    /// Every label cut to [`MAX_LABEL`] characters.
+    pub fn bounded(mut self) -> Self {
+        let cut = |s: &mut String| *s = s.chars().take(MAX_LABEL).collect();
+        for s in [
+            &mut self.none,
+            &mut self.show,
+            &mut self.quit,
+            &mut self.tooltip_none,
+        ] {
+            cut(s);
+        }
+        for forms in [&mut self.tooltip, &mut self.people] {
+            forms.retain(|k, _| k.len() <= 8);
+            forms.values_mut().for_each(cut);
+        }
+        self
+    }
+}
+
+/// The labels in use (managed state).
+#[derive(Debug, Default)]
+pub struct Labels(pub Mutex<TrayLabels>);
+
+/// The labels the page gave last (English until it does).
+fn current(app: &AppHandle) -> TrayLabels {
+    app.try_state::<Labels>()
+        .map(|l| l.0.lock().clone())
+        .unwrap_or_default()
+}
 
 /// Put the icon in the tray.
 pub fn install(app: &AppHandle) -> tauri::Result<()> {
-    let menu = menu(app, &[])?;
+    let labels = current(app);
+    let menu = menu(app, &labels, &[])?;
     let mut tray = TrayIconBuilder::with_id(TRAY)
-        .tooltip("moim: no meetings")
+        .tooltip(labels.tooltip(0))
         .menu(&menu)
         .show_menu_on_left_click(true)
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()));
@@ -33,7 +142,8 @@ pub fn refresh(app: &AppHandle, rooms: &[RoomDetail]) {
     let Some(tray) = app.tray_by_id(TRAY) else {
         return;
     };
-    match menu(app, rooms) {
+    let labels = current(app);
+    match menu(app, &labels, rooms) {
         Ok(menu) => {
             if let Err(err) = tray.set_menu(Some(menu)) {
                 tracing::debug!(%err, "could not update the tray menu");
@@ -41,31 +151,16 @@ pub fn refresh(app: &AppHandle, rooms: &[RoomDetail]) {
         }
         Err(err) => tracing::debug!(%err, "could not build the tray menu"),
     }
-    let tip = match rooms.len() {
-        0 => "moim: no meetings".to_string(),
-        1 => "moim: 1 meeting".to_string(),
-        n => format!("moim: {n} meetings"),
-    };
-    let _ = tray.set_tooltip(Some(tip));
+    let _ = tray.set_tooltip(Some(labels.tooltip(rooms.len())));
 }
 
-/// The label of one meeting: its name and head count.
-pub fn room_label(room: &RoomDetail) -> String {
-    let people = match room.members.len() {
-        1 => "1 person".to_string(),
-        n => format!("{n} people"),
-    };
-    let lock = if room.info.locked { " 🔒" } else { "" };
-    format!("{}{lock} · {people}", room.info.name)
-}
-
-fn menu(app: &AppHandle, rooms: &[RoomDetail]) -> tauri::Result<Menu<Wry>> {
+fn menu(app: &AppHandle, labels: &TrayLabels, rooms: &[RoomDetail]) -> tauri::Result<Menu<Wry>> {
     let menu = Menu::new(app)?;
     if rooms.is_empty() {
         menu.append(&MenuItem::with_id(
             app,
             "none",
-            "No meetings",
+            &labels.none,
             false,
             None::<&str>,
         )?)?;
@@ -75,7 +170,7 @@ fn menu(app: &AppHandle, rooms: &[RoomDetail]) -> tauri::Result<Menu<Wry>> {
         menu.append(&MenuItem::with_id(
             app,
             id,
-            room_label(room),
+            labels.room_label(room),
             true,
             None::<&str>,
         )?)?;
@@ -84,14 +179,14 @@ fn menu(app: &AppHandle, rooms: &[RoomDetail]) -> tauri::Result<Menu<Wry>> {
     menu.append(&MenuItem::with_id(
         app,
         SHOW,
-        "Show moim",
+        &labels.show,
         true,
         None::<&str>,
     )?)?;
     menu.append(&MenuItem::with_id(
         app,
         QUIT,
-        "Quit (ends every meeting)",
+        &labels.quit,
         true,
         None::<&str>,
     )?)?;
@@ -109,5 +204,43 @@ fn on_menu(app: &AppHandle, id: &str) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counted_labels_pick_one_or_other_and_fill_the_count() {
+        let en = TrayLabels::default();
+        assert_eq!(en.tooltip(0), "moim: no meetings");
+        assert_eq!(en.tooltip(1), "moim: 1 meeting");
+        assert_eq!(en.tooltip(3), "moim: 3 meetings");
+        let ko = TrayLabels {
+            tooltip: Forms::from([("other".into(), "모임: 회의 {count}개".into())]),
+            people: Forms::from([("other".into(), "{count}명".into())]),
+            ..TrayLabels::default()
+        };
+        assert_eq!(ko.tooltip(1), "모임: 회의 1개");
+        assert_eq!(TrayLabels::counted(&ko.people, 1), "1명");
+        assert_eq!(TrayLabels::counted(&Forms::new(), 4), "4");
+    }
+
+    #[test]
+    fn labels_from_the_page_are_bounded() {
+        let long = "x".repeat(5000);
+        let labels = TrayLabels {
+            quit: long.clone(),
+            people: Forms::from([
+                ("other".into(), long),
+                ("a-very-long-form".into(), "y".into()),
+            ]),
+            ..TrayLabels::default()
+        }
+        .bounded();
+        assert_eq!(labels.quit.chars().count(), MAX_LABEL);
+        assert_eq!(labels.people.len(), 1);
+        assert_eq!(labels.people["other"].chars().count(), MAX_LABEL);
     }
 }
