@@ -52,7 +52,7 @@ cargo_tool() { # binary crate [extra args]
 
 npm_deps() {
   need_cmd npm || apt_install nodejs npm
-  if [ ! -x node_modules/.bin/tsc ] || [ ! -x node_modules/.bin/tauri ]; then
+  if [ ! -x node_modules/.bin/tsc ] || [ ! -x node_modules/.bin/tauri ] || [ ! -f node_modules/axe-core/axe.min.js ]; then
     # `npm install` (not `npm ci`): this npm leaves the Tauri CLI's other-platform packages out
     # of the lock file, which `npm ci` then refuses; install still follows the lock.
     say "npm install"; npm install --no-audit --no-fund --loglevel=error
