@@ -22,7 +22,8 @@ async fn a_watcher_hears_joins_renames_leaves_and_the_end() {
     assert_eq!(
         s,
         json!({"type": "room-status", "room": room, "name": "standup", "peers": [], "count": 0,
-               "capacity": 8, "full": false, "passcode": false, "locked": false, "gone": false})
+               "capacity": 8, "full": false, "passcode": false, "locked": false,
+               "waiting_room": false, "gone": false})
     );
     ada.join(&room, "Ada").await;
     let s = page.expect("room-status").await;
@@ -38,6 +39,44 @@ async fn a_watcher_hears_joins_renames_leaves_and_the_end() {
     assert_eq!(s["gone"], true, "the last one left: the room ended");
     assert_eq!(s["name"], "");
     page.assert_quiet().await;
+    host.stop().await;
+}
+
+#[tokio::test]
+async fn a_lock_and_a_waiting_room_are_pushed_and_a_locked_room_refuses_joins() {
+    let host = start_host(test_config()).await;
+    let mut ada = Client::connect(&host).await;
+    let room = ada.create_room("review").await;
+    ada.join(&room, "Ada").await;
+    let mut page = Client::connect(&host).await;
+    let s = watch(&mut page, &room).await;
+    assert_eq!(
+        (s["locked"].clone(), s["waiting_room"].clone()),
+        (json!(false), json!(false))
+    );
+    ada.send(json!({"type": "room-settings", "closed": true}))
+        .await;
+    let s = page.expect("room-status").await;
+    assert_eq!(
+        s["locked"], true,
+        "the moderator's lock reaches the pre-join page"
+    );
+    page.send(json!({"type": "join", "room": room, "name": "Bo"}))
+        .await;
+    assert_eq!(
+        page.expect("error").await["code"],
+        "room-closed",
+        "locked means locked"
+    );
+    let mut page = Client::connect(&host).await;
+    assert_eq!(watch(&mut page, &room).await["locked"], true);
+    ada.send(json!({"type": "room-settings", "closed": false, "waiting_room": true}))
+        .await;
+    let s = page.expect("room-status").await;
+    assert_eq!(
+        (s["locked"].clone(), s["waiting_room"].clone()),
+        (json!(false), json!(true))
+    );
     host.stop().await;
 }
 

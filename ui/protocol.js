@@ -191,7 +191,7 @@
 /**
  * One room as its pre-join page sees it (`peers`: names, empty when a passcode hides them).
  * @typedef {{type: 'room-status', room: string, name: string, peers: string[], count: number,
- *   capacity: number, full: boolean, passcode: boolean, locked: boolean, gone: boolean}} RoomStatus
+ *   capacity: number, full: boolean, passcode: boolean, locked: boolean, waiting_room: boolean, gone: boolean}} RoomStatus
  */
 /** @typedef {RoomStatus} StatusIn */
 

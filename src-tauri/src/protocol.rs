@@ -629,8 +629,10 @@ pub struct RoomStatus {
     pub full: bool,
     /// Whether it needs a passcode.
     pub passcode: bool,
-    /// Whether a moderator closed its entry (always false on this version).
+    /// Whether a moderator closed it to newcomers (`room-settings.closed`): a join is refused.
     pub locked: bool,
+    /// Whether newcomers wait in its waiting room until a moderator admits them.
+    pub waiting_room: bool,
     /// Whether there is no such room on this host (it ended, or never was).
     pub gone: bool,
 }

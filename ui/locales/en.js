@@ -217,6 +217,7 @@ export default {
   'first.prejoin.loading': 'Looking for this meeting…',
   'first.prejoin.malformed': 'This link does not lead to a moim meeting: check it, or ask for a new one.',
   'first.prejoin.gone': 'There is no meeting with this code here. It may have ended.',
+  'first.prejoin.waitingRoom': 'A moderator lets each newcomer in.',
   'first.prejoin.locked': 'A moderator has closed this meeting to newcomers for now.',
   'first.prejoin.full': 'This meeting is full ({count} of {capacity}). Join turns on by itself when someone leaves.',
   'first.prejoin.nobody': 'Nobody is here yet.',

@@ -216,6 +216,7 @@ export default {
   'first.prejoin.loading': '모임을 찾는 중…',
   'first.prejoin.malformed': '이 링크는 moim 모임으로 이어지지 않습니다. 링크를 확인하거나 새 링크를 받아 주세요.',
   'first.prejoin.gone': '이 코드의 모임이 여기에 없습니다. 끝났을 수도 있습니다.',
+  'first.prejoin.waitingRoom': '진행자가 한 사람씩 들여보내 드립니다.',
   'first.prejoin.locked': '진행자가 지금은 새로 들어오는 것을 막아 두었습니다.',
   'first.prejoin.full': '모임이 가득 찼습니다 ({capacity}명 중 {count}명). 누군가 나가면 참여 버튼이 저절로 켜집니다.',
   'first.prejoin.nobody': '아직 아무도 없습니다.',

@@ -7,7 +7,7 @@ import { mergeProblems, describeMediaError, problemReasons } from '../media.js';
 import { certificateCode } from '../view/fingerprint.js';
 import { ROOM_ID } from '../first.js';
 
-const status = (over) => ({ type: 'room-status', room: 'abcd-efgh-jkmn-pqrs', name: 'standup', peers: [], count: 0, capacity: 8, full: false, passcode: false, locked: false, gone: false, ...over });
+const status = (over) => ({ type: 'room-status', room: 'abcd-efgh-jkmn-pqrs', name: 'standup', peers: [], count: 0, capacity: 8, full: false, passcode: false, locked: false, waiting_room: false, gone: false, ...over });
 
 test('the pre-join page says what the room status says', () => {
   assert.equal(prejoinState({ state: 'malformed' }), 'malformed');
@@ -19,6 +19,8 @@ test('the pre-join page says what the room status says', () => {
   assert.match(prejoinSentence({ state: 'status', status: status({ count: 1, passcode: true }) }), /One person is here\. It needs a passcode/);
   assert.match(prejoinSentence({ state: 'status', status: status({ full: true, count: 8 }) }), /8 of 8/);
   assert.match(prejoinSentence({ state: 'status', status: status({}) }), /Nobody/);
+  assert.match(prejoinSentence({ state: 'status', status: status({ count: 1, waiting_room: true }) }), /lets each newcomer in/);
+  assert.match(prejoinSentence({ state: 'status', status: status({ locked: true }) }), /closed this meeting/);
 });
 
 test('room ids are told from anything else before the host is asked', () => {

@@ -48,7 +48,10 @@ export function prejoinSentence(known) {
           : s.peers.length
             ? t('first.prejoin.here', { count: s.peers.length, names: s.peers.join(', ') })
             : t('first.prejoin.people', { count: s.count });
-      return s.passcode ? `${who} ${t('first.prejoin.passcode')}` : who;
+      const words = [who];
+      if (s.passcode) words.push(t('first.prejoin.passcode'));
+      if (s.waiting_room) words.push(t('first.prejoin.waitingRoom'));
+      return words.join(' ');
     }
   }
 }

@@ -432,6 +432,7 @@ impl Hub {
             },
         );
         self.rooms_changed(state);
+        self.status_changed(state, room_id);
         // No more waiting room: whoever waits comes in (as many as fit).
         if opened {
             let waiting = Self::waiting_targets(state, room_id, None).unwrap_or_default();

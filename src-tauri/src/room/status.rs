@@ -1,6 +1,6 @@
 //! A room's status for its pre-join page (`watch-room` → `room-status`): each room keeps one
 //! [`Feed`] of its status, published after every change (someone joins, leaves or renames, the
-//! room ends), so a page that follows it learns at once that a seat freed up or the meeting
+//! room ends, a moderator locks or opens it), so a page that follows it learns at once that a seat freed up or the meeting
 //! ended. A socket follows one room at a time (the feed has one name in its mailbox).
 //!
 //! What it tells is what the id holder may see anyway: the lobby's view of a listed room (name,
@@ -39,7 +39,8 @@ fn status_of(state: &State, id: &str, room: &Room, capacity: usize) -> RoomStatu
         capacity,
         full: count >= capacity,
         passcode,
-        locked: false,
+        locked: room.control.settings.closed,
+        waiting_room: room.control.settings.waiting_room,
         gone: false,
     }
 }
@@ -55,6 +56,7 @@ fn gone(id: &str) -> RoomStatus {
         full: false,
         passcode: false,
         locked: false,
+        waiting_room: false,
         gone: true,
     }
 }
