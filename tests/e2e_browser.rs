@@ -10,7 +10,7 @@ mod e2e;
 
 use std::time::{Duration, Instant};
 
-use e2e::{Browser, Driver, Host, WAIT};
+use e2e::{join_all, Browser, Driver, Host, Scene, WAIT};
 use serde_json::Value;
 
 // ------------------------------------------------------------------------- scenario steps
@@ -34,20 +34,6 @@ fn audio_packets_js(peer: &str) -> String {
          stats.forEach(r => {{ if (r.type === 'inbound-rtp' && r.kind === 'audio') n += r.packetsReceived; }}); \
          return n; }})()"
     )
-}
-
-/// Open the meeting page of `room` as `name` with `?autojoin=1` (plus `extra` query), and wait
-/// until the page is in the room. Returns its peer id.
-async fn join(b: &Browser, host: &Host, room: &str, name: &str, extra: &str) -> String {
-    b.goto(&host.url(&format!("/j/{room}?name={name}&autojoin=1{extra}")))
-        .await;
-    b.wait_until(
-        &format!("{name} to be in room {room}"),
-        &format!("window.moim && window.moim.state().mode === 'meeting' && window.moim.state().room === '{room}'"),
-        WAIT,
-    )
-    .await;
-    b.peer_id().await
 }
 
 /// The ids in `ids` except the `i`-th.
@@ -179,25 +165,20 @@ e2e_test!(
     /// Issue 3, scenario 1: two people, each sees and hears the other. The room is made
     /// through the lobby's form, the second person comes in through the join link.
     async fn two_peers_see_and_hear_each_other() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let (ada, grace) = tokio::join!(driver.browser("ada"), driver.browser("grace"));
 
         open_lobby(&ada, &host, "Ada").await;
         ada.type_into("#create-name", "standup").await;
         ada.click("#create-btn").await;
-        let room = ada
-            .wait_until(
-                "Ada in her new room",
-                "window.moim.state().mode === 'meeting' && window.moim.state().room",
-                WAIT,
-            )
-            .await;
-        let room = room.as_str().unwrap().to_string();
+        let room = ada.in_new_room().await;
         assert_eq!(ada.state().await["roomName"], "standup");
         let ada_id = ada.peer_id().await;
-        let grace_id = join(&grace, &host, &room, "Grace", "").await;
+        let grace_id = grace.join(&host, &room, "Grace", "").await;
 
         wait_full_mesh(&[&ada, &grace], &[ada_id.clone(), grace_id.clone()]).await;
         for (b, other, name) in [(&ada, &grace_id, "Grace"), (&grace, &ada_id, "Ada")] {
@@ -227,17 +208,14 @@ e2e_test!(
     /// plays the three others, and a chat message reaches the three others with its sender's
     /// name. Saves docs/screenshots/meeting-4.png.
     async fn four_peers_full_mesh_and_chat() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let room = host.create_room("design review").await;
         let names = ["Ada", "Grace", "Linus", "Barbara"];
-        let browsers =
-            futures_util::future::join_all(names.iter().map(|n| driver.browser(n))).await;
-        let mut ids = Vec::new();
-        for (b, name) in browsers.iter().zip(names) {
-            ids.push(join(b, &host, &room, name, "").await);
-        }
+        let (browsers, ids) = join_all(&driver, &host, &room, &names).await;
         let all: Vec<&Browser> = browsers.iter().collect();
         wait_full_mesh(&all, &ids).await;
         assert_all_videos_play(&all, &ids).await;
@@ -310,15 +288,17 @@ e2e_test!(
     /// back on); leaving removes only that tile; a browser killed mid-call leaves the others'
     /// screens within 15 s.
     async fn mute_camera_leave_and_crash_show_on_the_others() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let room = host.create_room("status").await;
         let names = ["Ada", "Grace", "Linus"];
         let b = futures_util::future::join_all(names.iter().map(|n| driver.browser(n))).await;
         let mut ids = Vec::new();
         for (br, name) in b.iter().zip(names) {
-            ids.push(join(br, &host, &room, name, "").await);
+            ids.push(br.join(&host, &room, name, "").await);
         }
         let all: Vec<&Browser> = b.iter().collect();
         wait_full_mesh(&all, &ids).await;
@@ -423,9 +403,11 @@ e2e_test!(
     /// instant (both clicks scheduled for the same millisecond): every round ends with one
     /// connected RTCPeerConnection on each side, media flowing.
     async fn twenty_rounds_of_simultaneous_joins_all_connect() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let (a, b) = tokio::join!(driver.browser("a"), driver.browser("b"));
         tokio::join!(open_lobby(&a, &host, "Ann"), open_lobby(&b, &host, "Bob"));
         for round in 1..=20 {
@@ -485,18 +467,20 @@ e2e_test!(
     /// Issue 3, scenario 5: someone with no camera and no microphone still sees the others,
     /// and the others see that person's tile with camera and microphone off.
     async fn peer_without_camera_or_microphone_still_receives() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let room = host.create_room("listen in").await;
         let (a, g, w) = tokio::join!(
             driver.browser("ada"),
             driver.browser("grace"),
             driver.browser("watcher")
         );
-        let ada = join(&a, &host, &room, "Ada", "").await;
-        let grace = join(&g, &host, &room, "Grace", "").await;
-        let watcher = join(&w, &host, &room, "Watcher", "&cam=0&mic=0").await;
+        let ada = a.join(&host, &room, "Ada", "").await;
+        let grace = g.join(&host, &room, "Grace", "").await;
+        let watcher = w.join(&host, &room, "Watcher", "&cam=0&mic=0").await;
         let tracks = w.eval("window.moim.localStream.getTracks().length").await;
         assert_eq!(tracks, 0, "the watcher opened no device");
         wait_full_mesh(
@@ -547,7 +531,7 @@ e2e_test!(
         let b = futures_util::future::join_all(names.iter().map(|n| driver.browser(n))).await;
         let mut ids = Vec::new();
         for (br, name) in b.iter().zip(names) {
-            ids.push(join(br, &host, &room, name, "").await);
+            ids.push(br.join(&host, &room, name, "").await);
         }
         let all: Vec<&Browser> = b.iter().collect();
         wait_full_mesh(&all, &ids).await;
@@ -662,9 +646,11 @@ e2e_test!(
     /// size (and writes them to `$MOIM_BENCH_OUT` when set).
     #[ignore]
     async fn bench_call_setup() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let runs: usize = std::env::var("MOIM_BENCH_CALL_RUNS")
             .ok()
             .and_then(|s| s.parse().ok())
@@ -709,7 +695,7 @@ e2e_test!(
                 let room = host.create_room(&format!("bench {n} {run}")).await;
                 // For two peers the first is in the room before the measured one joins.
                 let measured: &[Browser] = if n == 2 {
-                    join(&browsers[0], &host, &room, "p0", "").await;
+                    browsers[0].join(&host, &room, "p0", "").await;
                     &browsers[1..]
                 } else {
                     &browsers[..]

@@ -14,7 +14,7 @@ mod e2e;
 
 use std::time::Duration;
 
-use e2e::{Browser, Driver, Host, WAIT};
+use e2e::{Browser, Host, Scene, WAIT};
 use serde_json::Value;
 
 /// A whole transfer may take this long (a guard against hanging, not a speed claim).
@@ -38,16 +38,11 @@ return true;";
 /// Open the meeting page of `room` as `name` without camera or microphone (files need
 /// neither), wait until it is in the room; returns its peer id.
 async fn join(b: &Browser, host: &Host, room: &str, name: &str, extra: &str) -> String {
-    b.goto(&host.url(&format!("/j/{room}?name={name}&autojoin=1{extra}")))
+    let id = b.join(host, room, name, extra).await;
+    b.wait_until("the files feature", "!!window.moim.files", WAIT)
         .await;
-    b.wait_until(
-        &format!("{name} in room {room}"),
-        &format!("window.moim && window.moim.state().mode === 'meeting' && window.moim.state().room === '{room}' && window.moim.files"),
-        WAIT,
-    )
-    .await;
     b.exec(HELPERS).await.unwrap();
-    b.peer_id().await
+    id
 }
 
 /// Every browser has a connected connection and an open chat channel to each of the others.
@@ -90,9 +85,7 @@ e2e_test!(
     /// others whole: stored on disk (OPFS), with a download link, and the same digest as the
     /// sender's blob computed by the test itself; both sides show it done.
     async fn a_200_mib_file_reaches_three_peers_intact() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene { host, driver, dir: _dir } = Scene::start().await;
         let room = host.create_room("files").await;
         let names = ["sender", "r1", "r2", "r3"];
         let browsers =
@@ -256,9 +249,11 @@ e2e_test!(
     /// A transfer cancelled midway, once by the receiver and once by the sender (through the
     /// entry's Cancel button), ends as cancelled on both sides and leaves nothing behind.
     async fn a_cancelled_transfer_leaves_nothing_behind() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let room = host.create_room("cancel").await;
         let a = driver.browser("sender").await;
         let b = driver.browser("receiver").await;
@@ -351,9 +346,7 @@ e2e_test!(
     /// 1 s; the other two showed the indicator naming the recorder from before the recording
     /// started until after it stopped, without a gap, and not after.
     async fn a_recording_is_a_playable_webm_and_everyone_sees_the_indicator() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene { host, driver, dir } = Scene::start().await;
         let room = host.create_room("recorded").await;
         let names = ["rec", "p1", "p2"];
         let browsers =
@@ -589,9 +582,11 @@ e2e_test!(
     /// Writes a Markdown section to `$MOIM_BENCH_OUT` when set.
     #[ignore]
     async fn bench_file_transfer() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let mib: u64 = std::env::var("MOIM_BENCH_FILE_MIB")
             .ok()
             .and_then(|s| s.parse().ok())

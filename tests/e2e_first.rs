@@ -13,7 +13,7 @@
 
 mod e2e;
 
-use e2e::{recv_type, send, Browser, Driver, Host, Ws, WAIT};
+use e2e::{recv_type, send, Browser, Host, Scene, Ws, WAIT};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
@@ -102,25 +102,6 @@ async fn open_lobby(b: &Browser, host: &Host, query: &str) {
     .await;
 }
 
-/// Open the meeting page of `room` as `name` with `?autojoin=1` (plus `extra`, e.g. a
-/// fragment), and wait until the page is in the room. Returns its peer id.
-async fn join(b: &Browser, host: &Host, room: &str, name: &str, extra: &str) -> String {
-    b.goto(&host.url(&format!("/j/{room}?name={name}&autojoin=1{extra}")))
-        .await;
-    in_room(b, room).await
-}
-
-/// Wait until `b` is in `room`; its peer id.
-async fn in_room(b: &Browser, room: &str) -> String {
-    b.wait_until(
-        &format!("to be in room {room}"),
-        &format!("window.moim && window.moim.state().mode === 'meeting' && window.moim.state().room === '{room}'"),
-        WAIT,
-    )
-    .await;
-    b.peer_id().await
-}
-
 /// Wait for a notice of `kind` whose text holds `name`; returns its text.
 async fn notice(b: &Browser, kind: &str, name: &str) -> String {
     let name_js = serde_json::to_string(name).unwrap();
@@ -148,11 +129,15 @@ e2e_test!(
     /// The pre-join page says what it knows before any click: a malformed link at once (and no
     /// error from the host), a missing room, a room that needs a passcode (its count, not its
     /// people's names), an open room with the names of those in it, and a full one, whose Join
-    /// turns on by itself (and whose "full" banner goes) when someone leaves.
+    /// turns on by itself (and whose "full" banner goes) when someone leaves; a meeting a
+    /// moderator locks turns Join off at once, and on again when opened (with its waiting room
+    /// said before the click).
     async fn prejoin_page_knows_its_room_before_any_click() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let b = driver.browser("guest").await;
 
         // a link that is no room id: said at once, Join off, nothing asked of the host
@@ -220,7 +205,7 @@ e2e_test!(
         assert_eq!(said["disabled"], false, "Join turned on by itself: {said}");
         assert_eq!(said["banner"], Value::Null, "the full banner went: {said}");
         b.click("#prejoin-btn").await;
-        in_room(&b, &room).await;
+        b.in_room(&room).await;
 
         // the room ends while a page looks at it
         let other = driver.browser("other").await;
@@ -233,6 +218,52 @@ e2e_test!(
         last.leave().await;
         let said = prejoin_says(&other, "gone").await;
         assert_eq!(said["disabled"], true, "{said}");
+
+        // a moderator locks the meeting (Join off, said why), then opens it with a waiting room
+        let mut mo: Ws = host.socket().await;
+        send(&mut mo, json!({"type": "create-room", "name": "review"})).await;
+        let review = recv_type(&mut mo, "room-created").await["room"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        send(
+            &mut mo,
+            json!({"type": "join", "room": review, "name": "Mo"}),
+        )
+        .await;
+        recv_type(&mut mo, "existing-peers").await;
+        other
+            .goto(&host.url(&format!("/j/{review}?name=Olive")))
+            .await;
+        prejoin_says(&other, "open").await;
+        send(&mut mo, json!({"type": "room-settings", "closed": true})).await;
+        let said = prejoin_says(&other, "locked").await;
+        assert_eq!(
+            said["disabled"], true,
+            "a locked meeting's Join is off: {said}"
+        );
+        assert!(
+            said["text"]
+                .as_str()
+                .unwrap()
+                .contains("closed this meeting"),
+            "{said}"
+        );
+        send(
+            &mut mo,
+            json!({"type": "room-settings", "closed": false, "waiting_room": true}),
+        )
+        .await;
+        let said = prejoin_says(&other, "open").await;
+        assert_eq!(said["disabled"], false, "opened again: {said}");
+        assert!(
+            said["text"]
+                .as_str()
+                .unwrap()
+                .contains("lets each newcomer in"),
+            "the waiting room is said before the click: {said}"
+        );
+        let _ = mo.close(None).await;
         for m in members {
             m.leave().await;
         }
@@ -245,9 +276,11 @@ e2e_test!(
     /// A first visit: a name is suggested, the camera stays off until asked, "New meeting"
     /// makes a meeting with nothing typed, and the invitation is offered to the one alone in it.
     async fn new_meeting_works_without_a_typed_name() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let b = driver.browser("newcomer").await;
         open_lobby(&b, &host, "").await;
         let seen = b
@@ -319,25 +352,18 @@ e2e_test!(
     /// After Leave: a "You left" card with Rejoin, the lobby lists the meeting still running (the
     /// one push it already has), nothing on the page holds the passcode, and Rejoin goes back in.
     async fn after_leave_the_lobby_lists_the_meeting_and_no_passcode() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let (ada, grace) = tokio::join!(driver.browser("ada"), driver.browser("grace"));
         open_lobby(&ada, &host, "?name=Ada").await;
         ada.set_value("#create-name", "standup").await;
         ada.set_value("#create-passcode", "s3cret-42").await;
         ada.click("#create-btn").await;
-        let room = ada
-            .wait_until(
-                "Ada in her new room",
-                "window.moim.state().mode === 'meeting' && window.moim.state().room",
-                WAIT,
-            )
-            .await
-            .as_str()
-            .unwrap()
-            .to_string();
-        join(&grace, &host, &room, "Grace", "#p=s3cret-42").await;
+        let room = ada.in_new_room().await;
+        grace.join(&host, &room, "Grace", "#p=s3cret-42").await;
 
         ada.click("#leave").await;
         let listed = ada
@@ -373,7 +399,7 @@ e2e_test!(
         assert_eq!(empty, true, "no “No meetings yet”");
 
         ada.click("#rejoin-btn").await;
-        in_room(&ada, &room).await;
+        ada.in_room(&room).await;
         assert_eq!(ada.state().await["people"], 2);
         ada.close().await;
         grace.close().await;
@@ -384,19 +410,21 @@ e2e_test!(
     /// The others hear of it when someone joins, takes another name (in the meeting, from the
     /// devices menu) or leaves: a notice each, and the new name on every tile.
     async fn joins_leaves_and_renames_reach_the_others() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let room = create_room(&host, "notices", None).await;
         let (ada, grace, linus) = tokio::join!(
             driver.browser("ada"),
             driver.browser("grace"),
             driver.browser("linus")
         );
-        join(&ada, &host, &room, "Ada", "").await;
-        join(&linus, &host, &room, "Linus", "").await;
+        ada.join(&host, &room, "Ada", "").await;
+        linus.join(&host, &room, "Linus", "").await;
         notice(&ada, "join", "Linus").await;
-        let grace_id = join(&grace, &host, &room, "Grace", "").await;
+        let grace_id = grace.join(&host, &room, "Grace", "").await;
         let said = notice(&ada, "join", "Grace").await;
         assert_eq!(said, "Grace joined");
         notice(&linus, "join", "Grace").await;
@@ -479,9 +507,11 @@ e2e_test!(
     /// light and dark, desktop 1280×800 and phone 390×844. On the phone, "New meeting" and
     /// "Join" are on screen without scrolling.
     async fn screenshots_of_the_lobby_and_the_invitation() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let r1 = create_room(&host, "Design review", None).await;
         let r2 = create_room(&host, "Board (passcode)", Some("x")).await;
         let m1 = Member::join(&host, &r1, "Ada", None).await;

@@ -49,23 +49,10 @@ fn guest_link(host: &LanHost, room: &str, query: &str, fp: &str) -> String {
     format!("https://{}/j/{room}{query}#fp={fp}", host.addr)
 }
 
-/// Wait until `b`'s page is in `room`; returns its peer id.
-async fn wait_in_room(b: &Browser, room: &str) -> String {
-    b.wait_until(
-        &format!("to be in room {room}"),
-        &format!(
-            "window.moim && window.moim.state().mode === 'meeting' && window.moim.state().room === '{room}'"
-        ),
-        WAIT,
-    )
-    .await;
-    b.peer_id().await
-}
-
 /// Open `url` (a `/j/<room>` page with `autojoin=1`) and wait until the page is in `room`.
 async fn join(b: &Browser, url: &str, room: &str) -> String {
     b.goto(url).await;
-    wait_in_room(b, room).await
+    b.in_room(room).await
 }
 
 /// `a` and `b` each have exactly one RTCPeerConnection, to the other, connected.
@@ -203,7 +190,7 @@ async fn guest_calls_over_https(lan: LanView, no_websocket: bool) {
         assert_eq!(gus.eval("typeof window.WebSocket").await, "function");
     }
     gus.click("#prejoin-btn").await;
-    let gus_id = wait_in_room(&gus, &room).await;
+    let gus_id = gus.in_room(&room).await;
     let transport = if no_websocket { "sse" } else { "websocket" };
     assert_eq!(
         gus.eval("window.moim.transport()").await,
@@ -286,7 +273,7 @@ fn lobby_on_one_host_joins_a_room_on_another() {
             assert_eq!(via.len(), 1, "{at}");
             assert_eq!(via[0].1, a.id.as_str(), "through C to A");
             carol.click("#prejoin-btn").await;
-            let carol_id = wait_in_room(&carol, &room).await;
+            let carol_id = carol.in_room(&room).await;
             assert_eq!(
                 carol.eval("window.moim.signaling.url").await,
                 format!("ws://127.0.0.1:{PORT}/ws?via={}", a.id),
@@ -625,14 +612,14 @@ async fn prejoin_and_enter(b: &Browser, room: &str) -> String {
     )
     .await;
     b.click("#prejoin-btn").await;
-    wait_in_room(b, room).await
+    b.in_room(room).await
 }
 
 /// From the lobby, join `room` by its id (the page stays loaded, its camera open).
 async fn enter_by_id(b: &Browser, room: &str) -> String {
     b.set_value("#join-id", room).await;
     b.click("#join-btn").await;
-    wait_in_room(b, room).await
+    b.in_room(room).await
 }
 
 /// Both see each other's video. On a timeout, both sides' video RTP statistics are shown.
@@ -867,7 +854,7 @@ fn the_page_follows_the_meeting_across_hosts() {
                     &format!("#rooms li[data-room-id=\"{room_a}\"] button.join"),
                 )
                 .await;
-                let ann_id = wait_in_room(&ann, &room_a).await;
+                let ann_id = ann.in_room(&room_a).await;
                 assert_eq!(
                     ann.eval("location.pathname + location.search").await,
                     format!("/j/{room_a}")
@@ -883,16 +870,7 @@ fn the_page_follows_the_meeting_across_hosts() {
                 ann.set_value("#create-name", &format!("round {round}"))
                     .await;
                 ann.click("#create-btn").await;
-                let made = ann
-                    .wait_until(
-                        "the new room",
-                        "window.moim.state().mode === 'meeting' && window.moim.state().room",
-                        WAIT,
-                    )
-                    .await
-                    .as_str()
-                    .unwrap()
-                    .to_string();
+                let made = ann.in_new_room().await;
                 assert!(room_ids(&a).await.contains(&made), "the room is on A");
                 assert!(!room_ids(&b).await.contains(&made), "not on B");
                 assert_eq!(

@@ -14,7 +14,7 @@ mod e2e;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use e2e::{step, Browser, Driver, Host, WAIT};
+use e2e::{step, Browser, Driver, Host, Scene, WAIT};
 use serde_json::{json, Value};
 
 // ------------------------------------------------------------------------- page helpers
@@ -75,29 +75,6 @@ async fn t(b: &Browser, key: &str, params: Value) -> String {
     v.as_str().unwrap().to_string()
 }
 
-/// Open `/j/<room>` as `name`, joining at once (`extra`: more query), and wait for the meeting.
-async fn join(b: &Browser, host: &Host, room: &str, name: &str, extra: &str) -> String {
-    let name_q = url_encode(name);
-    b.goto(&host.url(&format!("/j/{room}?name={name_q}&autojoin=1{extra}")))
-        .await;
-    b.wait_until(
-        &format!("{name} in room {room}"),
-        &format!("window.moim && window.moim.state().mode === 'meeting' && window.moim.state().room === '{room}'"),
-        WAIT,
-    )
-    .await;
-    b.peer_id().await
-}
-
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// Both pages are connected to each other and play the other's video.
 async fn wait_call(a: &Browser, a_id: &str, b: &Browser, b_id: &str) {
     for (me, other) in [(a, b_id), (b, a_id)] {
@@ -152,9 +129,11 @@ async fn call_and_chat(
     names: [&str; 3],
     text: &str,
 ) {
-    let dir = e2e::scratch();
-    let host = Host::start(dir.path()).await;
-    let driver = Driver::start(dir.path()).await;
+    let Scene {
+        host,
+        driver,
+        dir: _dir,
+    } = Scene::start().await;
     let mut browser_flags = e2e::harness::chromium::default_flags();
     browser_flags.extend(flags.iter().map(|f| f.to_string()));
     let (a, b) = tokio::join!(
@@ -162,8 +141,8 @@ async fn call_and_chat(
         driver.browser_with("b", browser_flags)
     );
     let room = host.create_room(names[2]).await;
-    let a_id = join(&a, &host, &room, names[0], query).await;
-    let b_id = join(&b, &host, &room, names[1], query).await;
+    let a_id = a.join(&host, &room, names[0], query).await;
+    let b_id = b.join(&host, &room, names[1], query).await;
     for p in [&a, &b] {
         assert_eq!(
             p.eval("document.documentElement.lang").await,
@@ -255,9 +234,7 @@ e2e_test!(
     /// The language menu switches the page at once and remembers the choice; `?lang=` picks a
     /// language for one visit; the browser's own language is followed when nothing was chosen.
     async fn the_language_menu_switches_and_remembers() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene { host, driver, dir: _dir } = Scene::start().await;
         let mut flags = e2e::harness::chromium::default_flags();
         flags.extend([
             "--lang=en-US".to_string(),
@@ -416,8 +393,8 @@ e2e_test!(
         let driver = Driver::start(dir.path()).await;
         let (a, b) = tokio::join!(driver.browser("minji"), driver.browser("jiho"));
         let room = host.create_room("주간 회의").await;
-        let a_id = join(&a, &host, &room, "민지", "&lang=ko").await;
-        let b_id = join(&b, &host, &room, "지호", "&lang=ko").await;
+        let a_id = a.join(&host, &room, "민지", "&lang=ko").await;
+        let b_id = b.join(&host, &room, "지호", "&lang=ko").await;
         wait_call(&a, &a_id, &b, &b_id).await;
         let line = "안녕하세요, 회의를 시작할까요?";
         chat(&b, &a, "지호", line).await;
@@ -548,9 +525,11 @@ e2e_test!(
     /// the invitation, in Korean and English, light and dark: no serious or critical violation.
     /// With reduced motion asked for, nothing on the page moves.
     async fn axe_finds_nothing_serious() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let b = driver.browser("audit").await;
         let locked = {
             let mut ws = host.socket().await;
@@ -718,12 +697,14 @@ e2e_test!(
     /// Without a pointer: join a meeting from its pre-join page, mute, open the chat, send a
     /// message (the other person gets it) and leave, with Tab, Enter and Space only.
     async fn a_call_by_keyboard_alone() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let (k, other) = tokio::join!(driver.browser("keyboard"), driver.browser("other"));
         let room = host.create_room("keys").await;
-        let other_id = join(&other, &host, &room, "Grace", "").await;
+        let other_id = other.join(&host, &room, "Grace", "").await;
 
         k.goto(&host.url(&format!("/j/{room}?name=Ada"))).await;
         k.wait_until("the pre-join page", "window.moim && window.moim.state().phase === 'prejoin' && window.moim.signaling.connected && window.moim.localStream", WAIT)

@@ -9,24 +9,10 @@
 
 mod e2e;
 
-use e2e::{step, Browser, Driver, Host, WAIT};
+use e2e::{join_all, step, Browser, Scene, WAIT};
 use serde_json::json;
 
 // ------------------------------------------------------------------------- scenario steps
-
-/// Open the meeting page of `room` as `name` (plus `extra` query) with `?autojoin=1`, wait
-/// until it is in the room; returns its peer id.
-async fn join(b: &Browser, host: &Host, room: &str, name: &str, extra: &str) -> String {
-    b.goto(&host.url(&format!("/j/{room}?name={name}&autojoin=1{extra}")))
-        .await;
-    b.wait_until(
-        &format!("{name} to be in room {room}"),
-        &format!("window.moim && window.moim.state().mode === 'meeting' && window.moim.state().room === '{room}'"),
-        WAIT,
-    )
-    .await;
-    b.peer_id().await
-}
 
 /// Every browser is connected to every other one.
 async fn wait_full_mesh(browsers: &[&Browser], n: usize) {
@@ -168,17 +154,14 @@ e2e_test!(
     /// cameras keep playing; presenter view on every page; the browser's own "Stop sharing"
     /// ends it for everyone and the grid comes back. Saves docs/screenshots/presenter.png.
     async fn a_screen_share_reaches_three_peers_and_stopping_restores_the_grid() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let room = host.create_room("slides").await;
         let names = ["Ada", "Grace", "Linus", "Barbara"];
-        let browsers =
-            futures_util::future::join_all(names.iter().map(|n| driver.browser(n))).await;
-        let mut ids = Vec::new();
-        for (b, name) in browsers.iter().zip(names) {
-            ids.push(join(b, &host, &room, name, "").await);
-        }
+        let (browsers, ids) = join_all(&driver, &host, &room, &names).await;
         let all: Vec<&Browser> = browsers.iter().collect();
         wait_full_mesh(&all, 4).await;
         let ada = &browsers[0];
@@ -251,20 +234,22 @@ e2e_test!(
     /// Issue 14: someone who joins mid-share sees the screen at once; two people share at once
     /// and everyone sees both; the one who stops leaves the other's share on screen.
     async fn a_late_joiner_sees_the_share_and_two_can_share_at_once() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let room = host.create_room("review").await;
         let ada = driver.browser("Ada").await;
         let grace = driver.browser("Grace").await;
         let linus = driver.browser("Linus").await;
-        let a = join(&ada, &host, &room, "Ada", "").await;
-        let g = join(&grace, &host, &room, "Grace", "").await;
+        let a = ada.join(&host, &room, "Ada", "").await;
+        let g = grace.join(&host, &room, "Grace", "").await;
         wait_full_mesh(&[&ada, &grace], 2).await;
         share(&ada).await;
         wait_screens(&grace, &[&a]).await;
 
-        let l = join(&linus, &host, &room, "Linus", "").await;
+        let l = linus.join(&host, &room, "Linus", "").await;
         wait_screens(&linus, &[&a]).await;
         assert_playing(
             &linus,
@@ -296,15 +281,17 @@ e2e_test!(
     /// video (object-fit and the tile's shape read from the DOM) and the tiles fill the stage;
     /// with two, my own picture is small. (layout.js is checked for 1 to 8 in node.)
     async fn tiles_show_the_whole_picture_and_fill_the_stage() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let room = host.create_room("layout").await;
         let names = ["Ada", "Grace", "Linus"];
         let mut browsers = Vec::new();
         for (k, name) in names.iter().enumerate() {
             let b = driver.browser(name).await;
-            join(&b, &host, &room, name, "").await;
+            b.join(&host, &room, name, "").await;
             browsers.push(b);
             let all: Vec<&Browser> = browsers.iter().collect();
             wait_full_mesh(&all, k + 1).await;
@@ -334,17 +321,19 @@ e2e_test!(
     /// a hand is lowered by its owner, or by speaking; a reaction is seen by everyone.
     /// Saves docs/screenshots/people.png.
     async fn hands_in_order_reactions_and_the_people_panel() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let room = host.create_room("standup").await;
         let ada = driver.browser("Ada").await;
         let grace = driver.browser("Grace").await;
         let linus = driver.browser("Linus").await;
         // Grace and Linus without a microphone: their hands stay up until they lower them
-        let a = join(&ada, &host, &room, "Ada", "").await;
-        let g = join(&grace, &host, &room, "Grace", "&mic=0").await;
-        let l = join(&linus, &host, &room, "Linus", "&mic=0&cam=0").await;
+        let a = ada.join(&host, &room, "Ada", "").await;
+        let g = grace.join(&host, &room, "Grace", "&mic=0").await;
+        let l = linus.join(&host, &room, "Linus", "&mic=0&cam=0").await;
         let all = [&ada, &grace, &linus];
         wait_full_mesh(&all, 3).await;
 
@@ -453,16 +442,18 @@ e2e_test!(
     /// Issue 14: the speaker view follows the (fake, beeping) voice that is on, and a pinned
     /// tile stays large whoever speaks; the shortcuts overlay lists the shortcuts.
     async fn speaker_view_follows_the_voice_and_pin_holds() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let room = host.create_room("speakers").await;
         let ada = driver.browser("Ada").await;
         let grace = driver.browser("Grace").await;
         let linus = driver.browser("Linus").await;
-        join(&ada, &host, &room, "Ada", "&mic=0").await;
-        let g = join(&grace, &host, &room, "Grace", "").await;
-        let l = join(&linus, &host, &room, "Linus", "&mic=0").await;
+        ada.join(&host, &room, "Ada", "&mic=0").await;
+        let g = grace.join(&host, &room, "Grace", "").await;
+        let l = linus.join(&host, &room, "Linus", "&mic=0").await;
         wait_full_mesh(&[&ada, &grace, &linus], 3).await;
         ada.click("#layout-btn").await;
         ada.click("#layout-popover button[data-view=\"speaker\"]")

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use e2e::lan::{run_lan, LanHost, LanView, PORT};
 use e2e::trace::{connections, count, setup_trace};
-use e2e::{step, Browser, Driver, Host, CHROMIUM_FLAGS, WAIT};
+use e2e::{step, Browser, Driver, Scene, CHROMIUM_FLAGS, WAIT};
 use serde_json::Value;
 
 // ------------------------------------------------------------------------- scenario steps
@@ -39,16 +39,6 @@ async fn ready_to_join(b: &Browser) -> String {
     )
     .await;
     b.peer_id().await
-}
-
-/// Wait until `b`'s page is in `room`.
-async fn wait_in_room(b: &Browser, room: &str) {
-    b.wait_until(
-        &format!("to be in room {room}"),
-        &format!("window.moim.state().mode === 'meeting' && window.moim.state().room === '{room}'"),
-        WAIT,
-    )
-    .await;
 }
 
 /// `b` has exactly one connection to each of `peers`, each connected.
@@ -110,9 +100,11 @@ e2e_test!(
     /// the one before is in the room (so set-ups overlap), and then all three at once. Each
     /// time every pair connects with one connection and the trace shows no re-sent offer.
     async fn every_join_order_of_three_connects_without_a_resent_offer() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let b =
             futures_util::future::join_all(["p0", "p1", "p2"].iter().map(|l| driver.browser(l)))
                 .await;
@@ -140,7 +132,7 @@ e2e_test!(
                 Some(o) => {
                     for &i in o {
                         b[i].click("#prejoin-btn").await;
-                        wait_in_room(&b[i], &room).await;
+                        b[i].in_room(&room).await;
                     }
                 }
                 None => {
@@ -172,9 +164,7 @@ e2e_test!(
     /// (a new connection and session, which the other side follows) and the two connect, with
     /// the same peer ids: nobody rejoined.
     async fn a_pair_whose_first_offer_is_lost_is_rebuilt_without_a_rejoin() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene { host, driver, dir: _dir } = Scene::start().await;
         let (x, y) = tokio::join!(driver.browser("x"), driver.browser("y"));
         let room = host.create_room("lost offer").await;
         for (br, name) in [(&x, "x"), (&y, "y")] {
@@ -202,9 +192,9 @@ e2e_test!(
             .await
             .unwrap();
         answerer.click("#prejoin-btn").await;
-        wait_in_room(answerer, &room).await;
+        answerer.in_room(&room).await;
         offerer.click("#prejoin-btn").await;
-        wait_in_room(offerer, &room).await;
+        offerer.in_room(&room).await;
         let started = Instant::now();
         tokio::join!(
             wait_connected_to(offerer, std::slice::from_ref(aid)),
@@ -395,7 +385,7 @@ async fn call_on_a_bad_network(lan: LanView) {
     );
     hana.goto(&local_url(&format!("/j/{room}?name=Hana&autojoin=1")))
         .await;
-    wait_in_room(&hana, &room).await;
+    hana.in_room(&room).await;
     let hana_id = hana.peer_id().await;
     gus.goto(&format!(
         "https://{}/j/{room}?name=Gus&autojoin=1#fp={}",
@@ -403,7 +393,7 @@ async fn call_on_a_bad_network(lan: LanView) {
         a.fp.hex()
     ))
     .await;
-    wait_in_room(&gus, &room).await;
+    gus.in_room(&room).await;
     let gus_id = gus.peer_id().await;
     tokio::join!(
         wait_connected_to(&hana, std::slice::from_ref(&gus_id)),

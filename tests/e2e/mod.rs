@@ -577,6 +577,40 @@ impl Browser {
         v.as_str().unwrap().to_string()
     }
 
+    /// Wait until this page is in the meeting of `room`; its peer id.
+    pub async fn in_room(&self, room: &str) -> String {
+        self.wait_until(
+            &format!("to be in room {room}"),
+            &format!("window.moim && window.moim.state().mode === 'meeting' && window.moim.state().room === '{room}'"),
+            WAIT,
+        )
+        .await;
+        self.peer_id().await
+    }
+
+    /// Open `room`'s join link as `name` with `autojoin=1` (plus `extra`: more of the query, or
+    /// a fragment) and wait until the page is in the room; its peer id.
+    pub async fn join(&self, host: &Host, room: &str, name: &str, extra: &str) -> String {
+        let name = url_encode(name);
+        self.goto(&host.url(&format!("/j/{room}?name={name}&autojoin=1{extra}")))
+            .await;
+        self.in_room(room).await
+    }
+
+    /// Wait until this page is in the room it is creating (after a click on "New meeting" or
+    /// "Create"); the room id.
+    pub async fn in_new_room(&self) -> String {
+        self.wait_until(
+            "to be in the new room",
+            "window.moim.state().mode === 'meeting' && window.moim.state().room",
+            WAIT,
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .to_string()
+    }
+
     /// Click a visible, enabled element. The click is the DOM's own (`element.click()`, the
     /// same event a person's click fires): WebDriver's synthesized mouse input waits for the
     /// renderer's frame pipeline, which on a busy 2-core machine with four video calls took
@@ -779,6 +813,48 @@ impl Drop for Browser {
 
 /// The test's scratch folder (profiles, logs, host data), made and removed by the outer
 /// process: a test that panics while its browsers still write there leaves nothing behind.
+/// `s` as a URL query value (unreserved bytes as they are, every other byte %-escaped).
+pub fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// What most scenarios start with: a scratch directory, the host and the WebDriver server.
+pub struct Scene {
+    pub host: Host,
+    pub driver: Driver,
+    pub dir: Scratch,
+}
+
+impl Scene {
+    pub async fn start() -> Scene {
+        let dir = scratch();
+        let host = Host::start(dir.path()).await;
+        let driver = Driver::start(dir.path()).await;
+        Scene { host, driver, dir }
+    }
+}
+
+/// One browser per name, started together, each joining `room` in turn; the browsers and
+/// their peer ids.
+pub async fn join_all(
+    driver: &Driver,
+    host: &Host,
+    room: &str,
+    names: &[&str],
+) -> (Vec<Browser>, Vec<String>) {
+    let browsers = futures_util::future::join_all(names.iter().map(|n| driver.browser(n))).await;
+    let mut ids = Vec::new();
+    for (b, name) in browsers.iter().zip(names) {
+        ids.push(b.join(host, room, name, "").await);
+    }
+    (browsers, ids)
+}
+
 pub fn scratch() -> Scratch {
     Scratch::view(PathBuf::from(
         std::env::var_os(ENV_DIR).expect("run through e2e_test!"),
