@@ -295,11 +295,7 @@ e2e_test!(
         } = Scene::start().await;
         let room = host.create_room("status").await;
         let names = ["Ada", "Grace", "Linus"];
-        let b = futures_util::future::join_all(names.iter().map(|n| driver.browser(n))).await;
-        let mut ids = Vec::new();
-        for (br, name) in b.iter().zip(names) {
-            ids.push(br.join(&host, &room, name, "").await);
-        }
+        let (b, ids) = join_all(&driver, &host, &room, &names).await;
         let all: Vec<&Browser> = b.iter().collect();
         wait_full_mesh(&all, &ids).await;
 
@@ -528,11 +524,7 @@ e2e_test!(
         let driver = Driver::start(dir.path()).await;
         let room = host.create_room("resilient").await;
         let names = ["Ada", "Grace", "Linus"];
-        let b = futures_util::future::join_all(names.iter().map(|n| driver.browser(n))).await;
-        let mut ids = Vec::new();
-        for (br, name) in b.iter().zip(names) {
-            ids.push(br.join(&host, &room, name, "").await);
-        }
+        let (b, ids) = join_all(&driver, &host, &room, &names).await;
         let all: Vec<&Browser> = b.iter().collect();
         wait_full_mesh(&all, &ids).await;
         assert_all_videos_play(&all, &ids).await;
@@ -702,14 +694,7 @@ e2e_test!(
                 };
                 for (b, name) in measured.iter().zip(&names[n - measured.len()..]) {
                     b.goto(&host.url(&format!("/j/{room}?name={name}"))).await;
-                    b.wait_until(
-                        "the pre-join screen with camera and microphone",
-                        "window.moim && window.moim.signaling.connected && window.moim.localStream \
-                         && window.moim.localStream.getTracks().length === 2 \
-                         && !document.getElementById('prejoin-btn').disabled",
-                        WAIT,
-                    )
-                    .await;
+                    b.ready_to_join().await;
                     b.exec(&arm_js(n - 1)).await.unwrap();
                 }
                 futures_util::future::join_all(measured.iter().map(|b| b.click("#prejoin-btn")))

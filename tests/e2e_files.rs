@@ -85,7 +85,11 @@ e2e_test!(
     /// others whole: stored on disk (OPFS), with a download link, and the same digest as the
     /// sender's blob computed by the test itself; both sides show it done.
     async fn a_200_mib_file_reaches_three_peers_intact() {
-        let Scene { host, driver, dir: _dir } = Scene::start().await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let room = host.create_room("files").await;
         let names = ["sender", "r1", "r2", "r3"];
         let browsers =

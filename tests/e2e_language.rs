@@ -234,7 +234,11 @@ e2e_test!(
     /// The language menu switches the page at once and remembers the choice; `?lang=` picks a
     /// language for one visit; the browser's own language is followed when nothing was chosen.
     async fn the_language_menu_switches_and_remembers() {
-        let Scene { host, driver, dir: _dir } = Scene::start().await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let mut flags = e2e::harness::chromium::default_flags();
         flags.extend([
             "--lang=en-US".to_string(),

@@ -28,19 +28,6 @@ use serde_json::Value;
 
 // ------------------------------------------------------------------------- scenario steps
 
-/// Wait until `b` is on the pre-join screen with its camera and microphone and a peer id.
-async fn ready_to_join(b: &Browser) -> String {
-    b.wait_until(
-        "the pre-join screen with camera and microphone",
-        "window.moim && window.moim.signaling.connected && window.moim.localStream \
-         && window.moim.localStream.getTracks().length === 2 \
-         && !document.getElementById('prejoin-btn').disabled",
-        WAIT,
-    )
-    .await;
-    b.peer_id().await
-}
-
 /// `b` has exactly one connection to each of `peers`, each connected.
 async fn wait_connected_to(b: &Browser, peers: &[String]) {
     let list = serde_json::to_string(peers).unwrap();
@@ -126,7 +113,7 @@ e2e_test!(
             let mut ids = Vec::new();
             for (i, br) in b.iter().enumerate() {
                 br.goto(&host.url(&format!("/j/{room}?name=p{i}"))).await;
-                ids.push(ready_to_join(br).await);
+                ids.push(br.ready_to_join().await);
             }
             match order {
                 Some(o) => {
@@ -164,13 +151,17 @@ e2e_test!(
     /// (a new connection and session, which the other side follows) and the two connect, with
     /// the same peer ids: nobody rejoined.
     async fn a_pair_whose_first_offer_is_lost_is_rebuilt_without_a_rejoin() {
-        let Scene { host, driver, dir: _dir } = Scene::start().await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let (x, y) = tokio::join!(driver.browser("x"), driver.browser("y"));
         let room = host.create_room("lost offer").await;
         for (br, name) in [(&x, "x"), (&y, "y")] {
             br.goto(&host.url(&format!("/j/{room}?name={name}"))).await;
         }
-        let (xid, yid) = (ready_to_join(&x).await, ready_to_join(&y).await);
+        let (xid, yid) = (x.ready_to_join().await, y.ready_to_join().await);
         // the impolite side (the smaller id, ui/peer.js isPolite) makes the first offer
         let (offerer, answerer, oid, aid) = if xid < yid {
             (&x, &y, &xid, &yid)

@@ -18,6 +18,28 @@ async fn create(client: &mut Client, body: Value) -> String {
     created["room"]["id"].as_str().unwrap().to_string()
 }
 
+/// A room with a waiting room, created and joined by its moderator `name`: the moderator's
+/// client, the room id and the moderator's `existing-peers`.
+async fn waiting_room(host: &TestHost, room_name: &str, name: &str) -> (Client, String, Value) {
+    let mut m = Client::connect(host).await;
+    let room = create(
+        &mut m,
+        json!({"type": "create-room", "name": room_name, "waiting_room": true}),
+    )
+    .await;
+    let joined = m.join(&room, name).await;
+    (m, room, joined)
+}
+
+/// A new socket that knocks on `room` as `name`; its `waiting` answer.
+async fn knock(host: &TestHost, room: &str, name: &str) -> (Client, Value) {
+    let mut w = Client::connect(host).await;
+    w.send(json!({"type": "join", "room": room, "name": name}))
+        .await;
+    let waiting = w.expect("waiting").await;
+    (w, waiting)
+}
+
 #[tokio::test]
 async fn the_creator_moderates_and_others_do_not() {
     let host = start_host(test_config()).await;
@@ -147,11 +169,7 @@ async fn a_reconnecting_moderator_keeps_the_role() {
 
 #[tokio::test]
 async fn the_role_survives_a_host_restart_and_cannot_be_forged() {
-    let dir = std::env::temp_dir().join(format!("moim-test-{}", uuid::Uuid::new_v4()));
-    let config = moim::HostConfig {
-        data_dir: Some(dir.clone()),
-        ..test_config()
-    };
+    let (config, dir) = persistent_config();
     let host = start_host(config.clone()).await;
     let addr = host.addr;
     let mut a = Client::connect(&host).await;
@@ -203,19 +221,10 @@ async fn the_role_survives_a_host_restart_and_cannot_be_forged() {
 #[tokio::test]
 async fn a_waiting_room_admits_one_by_one_or_all_and_waiters_receive_nothing() {
     let host = start_host(test_config()).await;
-    let mut m = Client::connect(&host).await;
-    let room = create(
-        &mut m,
-        json!({"type": "create-room", "name": "clinic", "waiting_room": true}),
-    )
-    .await;
-    let joined = m.join(&room, "Doc").await;
+    let (mut m, room, joined) = waiting_room(&host, "clinic", "Doc").await;
     assert_eq!(joined["settings"]["waiting_room"], true);
     assert_eq!(joined["room"]["waiting_room"], true);
-    let mut w1 = Client::connect(&host).await;
-    w1.send(json!({"type": "join", "room": room, "name": "Pat"}))
-        .await;
-    let waiting = w1.expect("waiting").await;
+    let (mut w1, waiting) = knock(&host, &room, "Pat").await;
     assert_eq!(waiting["room"], room.as_str());
     assert_eq!(waiting["name"], "clinic");
     let list = m.expect("waiting-list").await;
@@ -236,10 +245,7 @@ async fn a_waiting_room_admits_one_by_one_or_all_and_waiters_receive_nothing() {
     w1.expect_error("not-in-room").await;
     m.assert_quiet().await;
 
-    let mut w2 = Client::connect(&host).await;
-    w2.send(json!({"type": "join", "room": room, "name": "Sam"}))
-        .await;
-    w2.expect("waiting").await;
+    let (mut w2, _) = knock(&host, &room, "Sam").await;
     assert_eq!(
         m.expect("waiting-list").await["peers"]
             .as_array()
@@ -256,10 +262,7 @@ async fn a_waiting_room_admits_one_by_one_or_all_and_waiters_receive_nothing() {
     // Admitting someone who is not waiting changes nothing.
     m.send(json!({"type": "admit", "peer": w1.peer_id})).await;
     m.expect_error("unknown-peer").await;
-    let mut w3 = Client::connect(&host).await;
-    w3.send(json!({"type": "join", "room": room, "name": "Kim"}))
-        .await;
-    w3.expect("waiting").await;
+    let (mut w3, _) = knock(&host, &room, "Kim").await;
     m.expect("waiting-list").await;
     m.send(json!({"type": "admit"})).await;
     w2.expect("existing-peers").await;
@@ -270,17 +273,8 @@ async fn a_waiting_room_admits_one_by_one_or_all_and_waiters_receive_nothing() {
 #[tokio::test]
 async fn turned_away_and_giving_up() {
     let host = start_host(test_config()).await;
-    let mut m = Client::connect(&host).await;
-    let room = create(
-        &mut m,
-        json!({"type": "create-room", "name": "clinic", "waiting_room": true}),
-    )
-    .await;
-    m.join(&room, "Doc").await;
-    let mut w = Client::connect(&host).await;
-    w.send(json!({"type": "join", "room": room, "name": "Pat"}))
-        .await;
-    w.expect("waiting").await;
+    let (mut m, room, _) = waiting_room(&host, "clinic", "Doc").await;
+    let (mut w, _) = knock(&host, &room, "Pat").await;
     m.expect("waiting-list").await;
     m.send(json!({"type": "turn-away", "peer": w.peer_id}))
         .await;
@@ -295,10 +289,7 @@ async fn turned_away_and_giving_up() {
     w.expect("left").await;
     assert_eq!(m.expect("waiting-list").await["peers"], json!([]));
     // A waiting socket that closes leaves the list too.
-    let mut gone = Client::connect(&host).await;
-    gone.send(json!({"type": "join", "room": room, "name": "Gone"}))
-        .await;
-    gone.expect("waiting").await;
+    let (gone, _) = knock(&host, &room, "Gone").await;
     m.expect("waiting-list").await;
     drop(gone);
     assert_eq!(m.expect("waiting-list").await["peers"], json!([]));
@@ -496,27 +487,13 @@ async fn a_removed_peer_cannot_come_back_with_its_old_session() {
 #[tokio::test]
 async fn ending_the_meeting_tells_everyone_and_closes_the_room() {
     let host = start_host(test_config()).await;
-    let mut m = Client::connect(&host).await;
-    let room = create(
-        &mut m,
-        json!({"type": "create-room", "name": "town hall", "waiting_room": true}),
-    )
-    .await;
-    m.join(&room, "Chair").await;
-    let mut waiter = Client::connect(&host).await;
-    waiter
-        .send(json!({"type": "join", "room": room, "name": "Late"}))
-        .await;
-    waiter.expect("waiting").await;
+    let (mut m, room, _) = waiting_room(&host, "town hall", "Chair").await;
+    let (waiter, _) = knock(&host, &room, "Late").await;
     m.expect("waiting-list").await;
     m.send(json!({"type": "admit"})).await;
     let mut member = waiter;
     member.expect("existing-peers").await;
-    let mut waiter = Client::connect(&host).await;
-    waiter
-        .send(json!({"type": "join", "room": room, "name": "Later"}))
-        .await;
-    waiter.expect("waiting").await;
+    let (mut waiter, _) = knock(&host, &room, "Later").await;
     m.recv_until("waiting-list").await;
     m.send(json!({"type": "end-meeting", "message": "x".repeat(201)}))
         .await;

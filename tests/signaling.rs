@@ -429,11 +429,7 @@ async fn a_resumed_session_keeps_its_id_and_its_room() {
 
 #[tokio::test]
 async fn members_bring_their_room_back_after_a_host_restart() {
-    let dir = std::env::temp_dir().join(format!("moim-test-{}", uuid::Uuid::new_v4()));
-    let config = moim::HostConfig {
-        data_dir: Some(dir.clone()),
-        ..test_config()
-    };
+    let (config, dir) = persistent_config();
     let host = start_host(config.clone()).await;
     let addr = host.addr;
     let (room, mut c) = room_with(&host, 2).await;

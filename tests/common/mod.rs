@@ -73,6 +73,17 @@ pub fn test_config() -> HostConfig {
     }
 }
 
+/// [`test_config`] with a data directory of its own (for what a host keeps across a
+/// restart); the directory is the caller's to remove.
+pub fn persistent_config() -> (HostConfig, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("moim-test-{}", uuid::Uuid::new_v4()));
+    let config = HostConfig {
+        data_dir: Some(dir.clone()),
+        ..test_config()
+    };
+    (config, dir)
+}
+
 pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// One signaling client.

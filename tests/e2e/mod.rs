@@ -577,6 +577,20 @@ impl Browser {
         v.as_str().unwrap().to_string()
     }
 
+    /// Wait until this page is on the pre-join screen with its camera and microphone and Join
+    /// enabled; its peer id.
+    pub async fn ready_to_join(&self) -> String {
+        self.wait_until(
+            "the pre-join screen with camera and microphone",
+            "window.moim && window.moim.signaling.connected && window.moim.localStream \
+             && window.moim.localStream.getTracks().length === 2 \
+             && !document.getElementById('prejoin-btn').disabled",
+            WAIT,
+        )
+        .await;
+        self.peer_id().await
+    }
+
     /// Wait until this page is in the meeting of `room`; its peer id.
     pub async fn in_room(&self, room: &str) -> String {
         self.wait_until(
