@@ -83,28 +83,9 @@ pub enum ClientMessage {
         /// Opaque payload (the client's own JSON: SDP, candidates); never parsed by the host.
         data: String,
     },
-    /// Change the sender's presence (mute, camera, name).
-    Update {
-        /// Microphone on or off.
-        #[serde(default)]
-        audio: Option<bool>,
-        /// Camera on or off.
-        #[serde(default)]
-        video: Option<bool>,
-        /// A new display name.
-        #[serde(default)]
-        name: Option<String>,
-        /// @meeting: the stream id (msid) of the screen I share now, or `null` when I stop;
-        /// absent leaves it as it was.
-        #[serde(default, deserialize_with = "nullable")]
-        screen: Option<Option<String>>,
-        /// @meeting: raise (`true`) or lower (`false`) my hand.
-        #[serde(default)]
-        hand: Option<bool>,
-        /// @files: whether the sender is recording the meeting (everyone sees who records).
-        #[serde(default)]
-        recording: Option<bool>,
-    },
+    /// Change the sender's presence (mute, camera, name, and the meeting's screen, hand,
+    /// recording).
+    Update(PresenceUpdate),
     /// Ask for the list of listed rooms, optionally kept up to date.
     ListRooms {
         /// Push a fresh list after every change.
@@ -241,6 +222,31 @@ pub enum ModAction {
     StopVideo,
     /// Stop sharing your screen.
     StopShare,
+}
+
+/// The body of `update`: absent fields leave the presence as it is.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresenceUpdate {
+    /// Microphone on or off.
+    #[serde(default)]
+    pub audio: Option<bool>,
+    /// Camera on or off.
+    #[serde(default)]
+    pub video: Option<bool>,
+    /// A new display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// @meeting: the stream id (msid) of the screen I share now, or `null` when I stop;
+    /// absent leaves it as it was.
+    #[serde(default, deserialize_with = "nullable")]
+    pub screen: Option<Option<String>>,
+    /// @meeting: raise (`true`) or lower (`false`) my hand.
+    #[serde(default)]
+    pub hand: Option<bool>,
+    /// @files: whether the sender is recording the meeting (everyone sees who records).
+    #[serde(default)]
+    pub recording: Option<bool>,
 }
 
 fn default_true() -> bool {
@@ -956,9 +962,15 @@ mod tests {
     }
 
     #[test]
+    fn update_refuses_unknown_fields_like_every_message() {
+        assert!(decode(r#"{"type":"update","audio":true}"#).is_ok());
+        assert!(decode(r#"{"type":"update","audoi":true}"#).is_err());
+    }
+
+    #[test]
     fn screen_may_be_absent_null_or_set() {
         let screen = |json: &str| match decode(json).unwrap() {
-            ClientMessage::Update { screen, .. } => screen,
+            ClientMessage::Update(u) => u.screen,
             other => panic!("{other:?}"),
         };
         assert_eq!(screen(r#"{"type":"update","audio":true}"#), None);

@@ -23,8 +23,8 @@ use crate::config::{HostConfig, MAX_SIGNAL_BYTES, OUTBOX_BYTES, OUTBOX_FRAME_OVE
 use crate::feed::{Feed, Watch};
 use crate::protocol::{
     check_text, ClientMessage, ErrorBody, ErrorCode, HostInfo, IceServer, LeaveReason, PeerId,
-    PeerInfo, Recreate, RoomInfo, ServerMessage, TextKind, WireLimits, MAX_LISTED_ROOMS,
-    MAX_SCREEN_ID_CHARS, PROTOCOL_VERSION, REACTIONS,
+    PeerInfo, PresenceUpdate, Recreate, RoomInfo, ServerMessage, TextKind, WireLimits,
+    MAX_LISTED_ROOMS, MAX_SCREEN_ID_CHARS, PROTOCOL_VERSION, REACTIONS,
 };
 pub use crate::protocol::{
     CLOSE_REPLACED, MAX_CHAT_CHARS, MAX_CHAT_ID_CHARS, MAX_NAME_CHARS, MAX_PASSCODE_CHARS,
@@ -485,24 +485,7 @@ impl Hub {
                 },
             ),
             ClientMessage::Leave {} => self.leave(peer),
-            ClientMessage::Update {
-                audio,
-                video,
-                name,
-                screen,
-                hand,
-                recording,
-            } => self.update(
-                peer,
-                PresenceChange {
-                    audio,
-                    video,
-                    name,
-                    screen,
-                    hand,
-                    recording,
-                },
-            ),
+            ClientMessage::Update(change) => self.update(peer, change),
             ClientMessage::ListRooms { watch } => {
                 let mut state = self.state.lock();
                 let list = self.rooms_frame(&mut state);
@@ -913,7 +896,7 @@ impl Hub {
         Ok(())
     }
 
-    fn update(&self, peer: PeerId, p: PresenceChange) -> Result<(), ErrorBody> {
+    fn update(&self, peer: PeerId, p: PresenceUpdate) -> Result<(), ErrorBody> {
         let name = p
             .name
             .map(|n| check_text("name", &n, TextKind::Name, MAX_NAME_CHARS))
@@ -1166,16 +1149,6 @@ impl Hub {
             deliver(entry, frame);
         }
     }
-}
-
-/// @meeting: a member's change of presence (`update`).
-struct PresenceChange {
-    audio: Option<bool>,
-    video: Option<bool>,
-    name: Option<String>,
-    screen: Option<Option<String>>,
-    hand: Option<bool>,
-    recording: Option<bool>,
 }
 
 /// @meeting: reactions a member may send at once, and how often one more is allowed.
