@@ -254,6 +254,21 @@ struct PeerEntry {
     waiting: Option<String>,
 }
 
+impl PeerEntry {
+    /// Entering a room: stop following the lobby's feeds (rooms, hosts) and any room's status.
+    fn stop_following(&mut self) {
+        if self.watching {
+            self.watching = false;
+            self.outbox.control(Outgoing::Unwatch(ROOMS_FEED));
+        }
+        if self.watching_hosts {
+            self.watching_hosts = false;
+            self.outbox.control(Outgoing::Unwatch(HOSTS_FEED));
+        }
+        self.outbox.control(Outgoing::Unwatch(STATUS_FEED));
+    }
+}
+
 struct Room {
     name: String,
     passcode: Option<[u8; 32]>,
@@ -504,19 +519,7 @@ impl Hub {
                 Ok(())
             }
             ClientMessage::WatchHosts { on } => {
-                let mut state = self.state.lock();
-                if let Some(entry) = state.peers.get_mut(&peer) {
-                    let watching = on && entry.room.is_none();
-                    if watching && !entry.watching_hosts {
-                        // The current list at once, then every change.
-                        entry
-                            .outbox
-                            .control(Outgoing::Watch(self.hosts_feed.watch_now()));
-                    } else if !watching && entry.watching_hosts {
-                        entry.outbox.control(Outgoing::Unwatch(HOSTS_FEED));
-                    }
-                    entry.watching_hosts = watching;
-                }
+                self.watch_hosts(peer, on);
                 Ok(())
             }
             ClientMessage::Chat { id, text } => self.chat(peer, id, text),
@@ -537,6 +540,23 @@ impl Hub {
             | ClientMessage::StopShare { .. }
             | ClientMessage::Remove { .. }
             | ClientMessage::EndMeeting { .. }) => self.moderate(peer, msg),
+        }
+    }
+
+    /// `watch-hosts`: follow the LAN directory (the current list at once, then every change),
+    /// or stop; never while in a room.
+    fn watch_hosts(&self, peer: PeerId, on: bool) {
+        let mut state = self.state.lock();
+        if let Some(entry) = state.peers.get_mut(&peer) {
+            let watching = on && entry.room.is_none();
+            if watching && !entry.watching_hosts {
+                entry
+                    .outbox
+                    .control(Outgoing::Watch(self.hosts_feed.watch_now()));
+            } else if !watching && entry.watching_hosts {
+                entry.outbox.control(Outgoing::Unwatch(HOSTS_FEED));
+            }
+            entry.watching_hosts = watching;
         }
     }
 
@@ -795,15 +815,7 @@ impl Hub {
         let before = entry.info.clone();
         entry.room = Some(room_id.to_string());
         entry.waiting = None;
-        if entry.watching {
-            entry.watching = false;
-            entry.outbox.control(Outgoing::Unwatch(ROOMS_FEED));
-        }
-        if entry.watching_hosts {
-            entry.watching_hosts = false;
-            entry.outbox.control(Outgoing::Unwatch(HOSTS_FEED));
-        }
-        entry.outbox.control(Outgoing::Unwatch(STATUS_FEED));
+        entry.stop_following();
         entry.info.name = presence.name;
         entry.info.audio = presence.audio && !muted;
         entry.info.video = presence.video;
