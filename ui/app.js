@@ -30,6 +30,9 @@ import { FirstMinutes } from './first.js';
 import { startRoomControl } from './room-control.js';
 import { MeetingTools } from './meeting-tools.js';
 
+// The language first: every view below writes its words with t() as it is built.
+startLanguage();
+
 /**
  * What the desktop shell may set before this script runs (an initialization script):
  *   base          the host's http(s) origin when the page is not served by the host itself
@@ -284,7 +287,6 @@ onAnyClick(() => {
 window.addEventListener('pagehide', () => mesh.broadcast({ t: 'bye' }));
 
 async function main() {
-  startLanguage();
   new LanguageMenu();
   call.restore(params);
   route();

@@ -91,7 +91,7 @@ const KEY = /^[a-z][a-zA-Z0-9]*(\.[a-zA-Z][a-zA-Z0-9-]*)+$/;
 /** The catalogue areas (`error` of `error.badToken`). */
 const AREAS = new Set(Object.keys(CATALOGUES[FALLBACK]).map((k) => k.split('.')[0]));
 
-/** Every key a source names: `t('…')`, `data-i18n*="…"`, and any string literal shaped like a key of a known area. */
+/** Every key a source names: `t('…')`, `data-i18n*="…"`, `el()`'s `i18n: '…'`, and any string literal shaped like a key of a known area. */
 function usedKeys() {
   /** @type {Map<string, string>} key → first file naming it */
   const used = new Map();
@@ -102,6 +102,7 @@ function usedKeys() {
     const rel = relative(UI, file);
     for (const m of text.matchAll(/\bt\(\s*(['"`])([^'"`$]+)\1/g)) required.set(m[2], rel);
     for (const m of text.matchAll(/data-i18n(?:-[a-z-]+)?="([^"]+)"/g)) required.set(m[1], rel);
+    for (const m of text.matchAll(/\bi18n(?:Title)?:\s*(['"])([^'"]+)\1/g)) required.set(m[2], rel);
     for (const m of text.matchAll(/(['"`])([a-z][a-zA-Z0-9.]+)\1/g)) {
       if (KEY.test(m[2]) && AREAS.has(m[2].split('.')[0]) && !/\.(js|css|html|json|svg)$/.test(m[2])) {
         if (!used.has(m[2])) used.set(m[2], rel);

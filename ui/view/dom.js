@@ -1,5 +1,7 @@
 // Small DOM helpers for the view modules (the only modules that touch the document).
 
+import { t } from '../i18n.js';
+
 /**
  * The element with this id (throws if the page lacks it: a broken page should fail loudly).
  * @template {HTMLElement} T
@@ -23,12 +25,35 @@ export function el(tag, props = {}, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(props)) {
     if (v === undefined || v === null) continue;
-    if (k === 'dataset') Object.assign(e.dataset, v);
+    // a catalogue key: the words now, and again after a language switch (localize)
+    if (k === 'i18n') {
+      e.textContent = t(v);
+      e.dataset.i18n = v;
+    } else if (k === 'i18nTitle') {
+      e.title = t(v);
+      e.dataset.i18nTitle = v;
+    } else if (k === 'dataset') Object.assign(e.dataset, v);
     else if (k === 'attrs') for (const [a, av] of Object.entries(v)) e.setAttribute(a, String(av));
     else /** @type {any} */ (e)[k] = v;
   }
   for (const c of children) if (c !== null && c !== undefined && c !== false) e.append(c);
   return e;
+}
+
+/**
+ * Give `e` the words of catalogue key `key` (kept on it, so a language switch redraws them).
+ * @param {HTMLElement} e
+ * @param {string} key
+ * @param {'text'|'title'} [where]
+ */
+export function setWords(e, key, where = 'text') {
+  if (where === 'title') {
+    e.title = t(key);
+    e.dataset.i18nTitle = key;
+  } else {
+    e.textContent = t(key);
+    e.dataset.i18n = key;
+  }
 }
 
 /**

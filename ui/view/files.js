@@ -3,7 +3,7 @@
 // "recording" indicator naming who records, and the transfers' and recordings' entries in the
 // chat timeline (handed to the chat view, which places them in time order). DOM only.
 
-import { byId, el } from './dom.js';
+import { byId, el, setWords } from './dom.js';
 import { language, t } from '../i18n.js';
 
 /** @typedef {import('../files.js').Transfer} Transfer */
@@ -84,21 +84,21 @@ export class FilesView {
     const mount = byId('files-tools');
     this.input = /** @type {HTMLInputElement} */ (el('input', { type: 'file', id: 'file-input', multiple: true, hidden: true }));
     this.to = /** @type {HTMLSelectElement} */ (el('select', { id: 'file-to' }));
-    this.pick = /** @type {HTMLButtonElement} */ (el('button', { type: 'button', id: 'file-pick', className: 'primary', textContent: t('files.pick') }));
+    this.pick = /** @type {HTMLButtonElement} */ (el('button', { type: 'button', id: 'file-pick', className: 'primary', i18n: 'files.pick' }));
     this.popover = el(
       'div',
       { id: 'file-popover', className: 'popover', hidden: true },
       el('label', { className: 'field' }, t('files.to'), this.to),
       this.pick,
-      el('p', { className: 'muted', textContent: t('files.drop-hint') }),
+      el('p', { className: 'muted', i18n: 'files.drop-hint' }),
     );
     this.button = /** @type {HTMLButtonElement} */ (
-      el('button', { type: 'button', id: 'file-btn', className: 'ctl', title: t('files.send'), attrs: { 'aria-expanded': 'false' } },
-        glyph('M14 3H6v18h12V7zM14 3v4h4M12 17v-6M9 14l3-3 3 3'), el('span', { textContent: t('files.send') }))
+      el('button', { type: 'button', id: 'file-btn', className: 'ctl', i18nTitle: 'files.send', attrs: { 'aria-expanded': 'false' } },
+        glyph('M14 3H6v18h12V7zM14 3v4h4M12 17v-6M9 14l3-3 3 3'), el('span', { i18n: 'files.send' }))
     );
     this.record = /** @type {HTMLButtonElement} */ (
-      el('button', { type: 'button', id: 'record-btn', className: 'ctl', title: t('rec.start-title'), attrs: { 'aria-pressed': 'false' } },
-        glyph('M12 7a5 5 0 1 0 0 10 5 5 0 0 0 0-10z'), el('span', { textContent: t('rec.start') }))
+      el('button', { type: 'button', id: 'record-btn', className: 'ctl', i18nTitle: 'rec.start-title', attrs: { 'aria-pressed': 'false' } },
+        glyph('M12 7a5 5 0 1 0 0 10 5 5 0 0 0 0-10z'), el('span', { i18n: 'rec.start' }))
     );
     this.indicator = el('div', { id: 'rec-indicator', hidden: true, attrs: { role: 'status', 'aria-live': 'polite' } });
     this.drop = el('div', { id: 'file-drop', hidden: true });
@@ -164,7 +164,7 @@ export class FilesView {
   setPeople(people) {
     const was = this.to.value;
     this.to.replaceChildren(
-      el('option', { value: '', textContent: t('files.everyone') }),
+      el('option', { value: '', i18n: 'files.everyone' }),
       ...people.map((p) => el('option', { value: p.id, textContent: p.name || '?' })),
     );
     if (people.some((p) => p.id === was)) this.to.value = was;
@@ -198,7 +198,7 @@ export class FilesView {
     if (tr.state === 'done' && tr.file && !item.querySelector('.file-download')) {
       const url = URL.createObjectURL(tr.file);
       this.urls.push(url);
-      item.querySelector('.file-actions')?.append(el('a', { className: 'file-download', href: url, download: tr.name, textContent: t('files.download') }));
+      item.querySelector('.file-actions')?.append(el('a', { className: 'file-download', href: url, download: tr.name, i18n: 'files.download' }));
     }
     if (tr.sha256 && tr.state === 'done') item.dataset.sha256 = tr.sha256;
   }
@@ -215,7 +215,7 @@ export class FilesView {
 
   /** @param {Transfer} tr @param {string} peerName */
   _entry(tr, peerName) {
-    const cancel = el('button', { type: 'button', className: 'file-cancel', textContent: t('files.cancel') });
+    const cancel = el('button', { type: 'button', className: 'file-cancel', i18n: 'files.cancel' });
     cancel.addEventListener('click', () => this.h.onCancel(tr.id));
     return el(
       'li',
@@ -231,8 +231,8 @@ export class FilesView {
   setRecording(on) {
     this.record.setAttribute('aria-pressed', String(on));
     const label = /** @type {HTMLElement} */ (this.record.querySelector('span'));
-    label.textContent = t(on ? 'rec.stop' : 'rec.start');
-    this.record.title = t(on ? 'rec.stop' : 'rec.start-title');
+    setWords(label, on ? 'rec.stop' : 'rec.start');
+    setWords(this.record, on ? 'rec.stop' : 'rec.start-title', 'title');
   }
 
   /** @param {boolean} busy starting or stopping */
@@ -260,7 +260,7 @@ export class FilesView {
   addRecording(file, seconds, now) {
     const url = URL.createObjectURL(file);
     this.urls.push(url);
-    const link = el('a', { className: 'rec-download', href: url, download: file.name, textContent: t('files.download') });
+    const link = el('a', { className: 'rec-download', href: url, download: file.name, i18n: 'files.download' });
     const item = el(
       'li',
       { className: 'msg rec mine', dataset: { time: String(Date.now()), seconds: String(seconds) } },

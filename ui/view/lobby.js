@@ -329,7 +329,7 @@ export class LobbyView {
     return el(
       'li',
       { dataset: { roomId: r.id, locked: String(!!r.locked) }, className: full ? 'full' : '' },
-      r.locked ? el('span', { className: 'lock', title: t('first.room.locked') }, icon('lock')) : null,
+      r.locked ? el('span', { className: 'lock', i18nTitle: 'first.room.locked' }, icon('lock')) : null,
       el('span', { className: 'room-name', textContent: r.name, title: r.id }),
       el('span', {
         className: 'count',
@@ -360,7 +360,7 @@ export class LobbyView {
           el('h3', { textContent: t('first.near.other', { name: host.name }) }),
           host.rooms.length
             ? el('ul', { className: 'rooms' }, ...host.rooms.map((r) => this._roomItem(r, () => this.h.onJoinHostRoom(host, r))))
-            : el('p', { className: 'muted small', textContent: t('first.near.none') }),
+            : el('p', { className: 'muted small', i18n: 'first.near.none' }),
         ),
       ),
     );

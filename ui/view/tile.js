@@ -9,7 +9,7 @@
 // A screen tile is `.tile.screen[data-screen-of=<peer id>]`.
 // Each tile has a pin and a full-screen button (`.tile-pin`, `.tile-full`).
 
-import { el, icon } from './dom.js';
+import { el, icon, setWords } from './dom.js';
 import { initials } from '../room-id.js';
 import { t } from '../i18n.js';
 
@@ -27,8 +27,8 @@ const BARS = /** @type {Record<string, number>} */ ({ good: 4, poor: 2, bad: 1 }
  */
 export function createTile(id, how, on) {
   const video = /** @type {HTMLVideoElement} */ (el('video', { autoplay: true, playsInline: true, muted: !!how.local }));
-  const pin = el('button', { type: 'button', className: 'tile-pin', title: t('stage.pin'), attrs: { 'aria-pressed': 'false', 'aria-label': t('stage.pin') } }, icon('pin'));
-  const full = el('button', { type: 'button', className: 'tile-full', title: t('stage.fullscreen'), attrs: { 'aria-label': t('stage.fullscreen') } }, icon('expand'));
+  const pin = el('button', { type: 'button', className: 'tile-pin', i18nTitle: 'stage.pin', attrs: { 'aria-pressed': 'false', 'aria-label': t('stage.pin') } }, icon('pin'));
+  const full = el('button', { type: 'button', className: 'tile-full', i18nTitle: 'stage.fullscreen', attrs: { 'aria-label': t('stage.fullscreen') } }, icon('expand'));
   pin.addEventListener('click', (ev) => {
     ev.stopPropagation();
     on.pin();
@@ -55,7 +55,7 @@ export function createTile(id, how, on) {
     },
     video,
     el('div', { className: 'placeholder' }, el('span', { className: 'initials' })),
-    el('span', { className: 'badge', textContent: t('stage.state.connecting') }),
+    el('span', { className: 'badge', i18n: 'stage.state.connecting' }),
     el('span', { className: 'quality' }, el('span', { className: 'bars', attrs: { 'aria-hidden': 'true' } }, el('i'), el('i'), el('i'), el('i')), el('span', { className: 'why' })),
     el('span', { className: 'hand', attrs: { role: 'img' } }, icon('hand')),
     tools,
@@ -95,7 +95,7 @@ export function screenInfo(tile, name) {
 /** @param {HTMLElement} tile @param {string} state */
 export function tileState(tile, state) {
   tile.dataset.state = state;
-  /** @type {HTMLElement} */ (tile.querySelector('.badge')).textContent = t(`stage.state.${state}`);
+  setWords(/** @type {HTMLElement} */ (tile.querySelector('.badge')), `stage.state.${state}`);
 }
 
 /**
