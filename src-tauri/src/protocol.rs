@@ -845,6 +845,41 @@ impl ServerMessage {
     }
 }
 
+/// A `signal` frame read without decoding its payload: `data` is the JSON string exactly as it
+/// came, so the host can splice it into the relayed frame (the payload is opaque to the host,
+/// and unescaping it only to escape it again was about 40 % of a relay's instructions).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSignal<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    /// The target peer.
+    pub to: PeerId,
+    /// The payload: a JSON string literal, quotes and escapes included.
+    #[serde(borrow)]
+    pub data: &'a serde_json::value::RawValue,
+}
+
+/// The fast path for the most frequent frame: `Some` only for a well-formed `signal` whose
+/// payload is a string that is surely within [`crate::config::MAX_SIGNAL_BYTES`] (its raw
+/// form is no longer than that plus its quotes). Anything else, including every frame that
+/// would be refused, goes through [`decode`], which gives the error.
+pub fn raw_signal(text: &str) -> Option<RawSignal<'_>> {
+    let s: RawSignal = serde_json::from_str(text).ok()?;
+    let raw = s.data.get();
+    (s.kind == "signal" && raw.starts_with('"') && raw.len() <= crate::config::MAX_SIGNAL_BYTES + 2)
+        .then_some(s)
+}
+
+/// The relayed `signal` frame for a [`RawSignal`]'s payload: the same bytes as
+/// `ServerMessage::Signal` serialized, for any payload serde itself wrote.
+pub fn raw_signal_frame(from: PeerId, data: &serde_json::value::RawValue) -> String {
+    format!(
+        r#"{{"type":"signal","from":"{from}","data":{}}}"#,
+        data.get()
+    )
+}
+
 /// Decode one text frame, telling apart the three ways it can be wrong.
 pub fn decode(text: &str) -> Result<ClientMessage, ErrorBody> {
     match serde_json::from_str::<ClientMessage>(text) {
@@ -959,6 +994,51 @@ mod tests {
         let chat = |s: &str| check_text("text", s, TextKind::Chat, 4000);
         assert_eq!(chat("line\n\tnext").unwrap(), "line\n\tnext");
         assert!(chat("a\u{0}").is_err() && chat("\u{202D}x").is_err() && chat("\u{200B}").is_err());
+    }
+
+    #[test]
+    fn the_raw_signal_path_takes_only_what_decode_would_relay() {
+        let to = Uuid::new_v4();
+        let ok = format!(r#"{{"type":"signal","to":"{to}","data":"{{\"sdp\":\"v=0\\r\\n\"}}"}}"#);
+        let s = raw_signal(&ok).expect("a plain signal");
+        assert_eq!(s.to, to);
+        assert!(decode(&ok).is_ok());
+        let long = "x".repeat(crate::config::MAX_SIGNAL_BYTES + 1);
+        let refused = [
+            format!(r#"{{"type":"signal","to":"{to}","data":5}}"#),
+            format!(r#"{{"type":"signal","to":"{to}","data":"a","x":1}}"#),
+            format!(r#"{{"type":"signal","to":"{to}","to":"{to}","data":"a"}}"#),
+            format!(r#"{{"type":"signal","to":"nope","data":"a"}}"#),
+            format!(r#"{{"type":"signal","to":"{to}","data":"{long}"}}"#),
+            format!(r#"{{"type":"chat","to":"{to}","data":"a"}}"#),
+            r#"{"type":"signal""#.to_string(),
+        ];
+        for f in &refused {
+            assert!(raw_signal(f).is_none(), "{f}");
+        }
+        // The relayed frame is what the slow path writes, byte for byte.
+        let from = Uuid::new_v4();
+        for payload in [
+            "",
+            "v=0\r\nm=audio 9 \"x\" \\ é 모임 \u{1}",
+            "{\"candidate\":\"a\"}",
+        ] {
+            let frame = format!(
+                r#"{{"type":"signal","to":"{to}","data":{}}}"#,
+                serde_json::to_string(payload).unwrap()
+            );
+            let s = raw_signal(&frame).unwrap();
+            let slow = ServerMessage::Signal {
+                from,
+                data: payload.to_string(),
+            }
+            .to_json();
+            assert_eq!(raw_signal_frame(from, s.data), slow);
+        }
+        // An escaped `type` is still a signal, by the slow path.
+        let escaped = format!(r#"{{"type":"sign\u0061l","to":"{to}","data":"a"}}"#);
+        assert!(raw_signal(&escaped).is_none());
+        assert!(matches!(decode(&escaped), Ok(ClientMessage::Signal { .. })));
     }
 
     #[test]

@@ -21,10 +21,12 @@ use tokio_util::sync::CancellationToken;
 use crate::budget::Budgets;
 use crate::config::{HostConfig, MAX_SIGNAL_BYTES, OUTBOX_BYTES, OUTBOX_FRAME_OVERHEAD};
 use crate::feed::{Feed, Watch};
+use serde_json::value::RawValue;
+
 use crate::protocol::{
-    check_text, ClientMessage, ErrorBody, ErrorCode, HostInfo, IceServer, LeaveReason, PeerId,
-    PeerInfo, PresenceUpdate, Recreate, RoomInfo, ServerMessage, TextKind, WireLimits,
-    MAX_LISTED_ROOMS, MAX_SCREEN_ID_CHARS, PROTOCOL_VERSION, REACTIONS,
+    check_text, raw_signal_frame, ClientMessage, ErrorBody, ErrorCode, HostInfo, IceServer,
+    LeaveReason, PeerId, PeerInfo, PresenceUpdate, Recreate, RoomInfo, ServerMessage, TextKind,
+    WireLimits, MAX_LISTED_ROOMS, MAX_SCREEN_ID_CHARS, PROTOCOL_VERSION, REACTIONS,
 };
 pub use crate::protocol::{
     CLOSE_REPLACED, MAX_CHAT_CHARS, MAX_CHAT_ID_CHARS, MAX_NAME_CHARS, MAX_PASSCODE_CHARS,
@@ -573,7 +575,17 @@ impl Hub {
             err.limit = Some(MAX_SIGNAL_BYTES);
             return Err(err);
         }
-        let frame = text(&ServerMessage::Signal { from, data });
+        self.relay(from, to, text(&ServerMessage::Signal { from, data }))
+    }
+
+    /// `signal`, from the fast path: `data` is the payload's JSON string as it came (see
+    /// [`crate::protocol::raw_signal`]), spliced into the same frame [`Hub::signal`] builds.
+    pub fn signal_raw(&self, from: PeerId, to: PeerId, data: &RawValue) -> Result<(), ErrorBody> {
+        self.relay(from, to, Utf8Bytes::from(raw_signal_frame(from, data)))
+    }
+
+    /// Deliver a signal's frame to `to`, if it shares the sender's room.
+    fn relay(&self, from: PeerId, to: PeerId, frame: Utf8Bytes) -> Result<(), ErrorBody> {
         let state = self.state.lock();
         let room = state
             .peers

@@ -366,7 +366,10 @@ fn broken_framing<E: ReadError>(err: &E, outbox: &Outbox) -> (LeaveReason, Linge
 /// Decode one text frame and act on it; any error goes back to the sender's own outbox, so it
 /// arrives in order with everything else.
 pub(crate) fn dispatch(hub: &Hub, peer_id: crate::protocol::PeerId, text: &str, outbox: &Outbox) {
-    let result = decode(text).and_then(|msg| hub.handle(peer_id, msg));
+    let result = match crate::protocol::raw_signal(text) {
+        Some(s) => hub.signal_raw(peer_id, s.to, s.data),
+        None => decode(text).and_then(|msg| hub.handle(peer_id, msg)),
+    };
     if let Err(body) = result {
         outbox.send(crate::room::text(&ServerMessage::Error(body)));
     }
