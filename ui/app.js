@@ -109,7 +109,7 @@ const meeting = new MeetingView({
 const chatView = new ChatView({ onSend: (text) => chat.send(call.you?.name || call.name, text) });
 /** @type {Call} */
 const call = new Call({ session, sig, mesh, media, chat, stats, speaking, early, meeting, chatView, lobby, webrtc, banner });
-const first = new FirstMinutes({ session, sig, media, call, lobby, invite, banner, directory, join, route, meetingUrl });
+const first = new FirstMinutes({ session, sig, media, call, lobby, invite, banner, directory, join, route, meetingUrl, webrtc });
 new MeetingFeatures({ session, sig, mesh, media, meeting, chatView, speaking, call, banner }); // share, hands, reactions, people
 const control = startRoomControl({ sig, session, mesh, media, call, banner });
 

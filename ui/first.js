@@ -29,6 +29,7 @@ export const ROOM_ID = /^[0-9a-hjkmnp-tv-z]{4}(-[0-9a-hjkmnp-tv-z]{4}){3}$/;
  * @property {(roomId: string, passcode: string) => void} join
  * @property {() => void} route show what the address says
  * @property {() => string} meetingUrl
+ * @property {boolean} webrtc whether this page can call (else the call is handed to a browser)
  */
 
 export class FirstMinutes {
@@ -88,7 +89,9 @@ export class FirstMinutes {
       const room = /** @type {import('./session.js').Room} */ (session.room);
       this.last = { id: room.id, name: room.name, passcode: room.passcode, via: session.via };
       this.roster = new Map(msg.peers.map((x) => [x.id, x.name]));
-      if (first && msg.peers.length === 0) this.p.invite.show(this.p.meetingUrl(), { alone: true });
+      // Alone in a new meeting: the invitation, unless the call went to a browser (which shows
+      // it there; here it would cover the hand-off's banner).
+      if (first && msg.peers.length === 0 && this.p.webrtc) this.p.invite.show(this.p.meetingUrl(), { alone: true });
     });
     session.on('left', (/** @type {{dropped: boolean}} */ { dropped }) => {
       this.notices.clear();
