@@ -19,8 +19,11 @@ pub const LOOPBACK: Ipv4Addr = Ipv4Addr::LOCALHOST;
 pub const BENCH_MSG_RATE: u32 = 1_000_000;
 /// See [`BENCH_MSG_RATE`].
 pub const BENCH_MSG_BURST: u32 = 1_000_000;
-/// Connections the host under test accepts (10,000 peers plus slack).
+/// Connections the host under test accepts (10,000 peers plus slack), also from one address:
+/// every load comes from 127.0.0.1.
 pub const BENCH_MAX_CONNECTIONS: usize = 12_000;
+/// Rooms one address may create (10,000 peers make 2,500 rooms, all from 127.0.0.1).
+pub const BENCH_ROOMS_PER_ADDRESS: u32 = 20_000;
 
 /// A server child process that is stopped when this is dropped.
 pub struct Server {
@@ -199,6 +202,10 @@ pub fn host_args(port: u16, data_dir: &Path) -> Vec<String> {
         &port.to_string(),
         "--max-connections",
         &BENCH_MAX_CONNECTIONS.to_string(),
+        "--max-connections-per-address",
+        &BENCH_MAX_CONNECTIONS.to_string(),
+        "--rooms-per-address",
+        &BENCH_ROOMS_PER_ADDRESS.to_string(),
         "--msg-rate",
         &BENCH_MSG_RATE.to_string(),
         "--msg-burst",

@@ -1037,10 +1037,12 @@ fn known(x: f64, ok: impl Fn(f64) -> bool) -> Option<bool> {
 /// The reasoning behind the figures, kept next to the code that produces them.
 const METHOD: &str = "\
 - **moim**: the release binary, `moim serve --no-mdns --bind 127.0.0.1 --port <free> \
-  --max-connections 12000 --msg-rate 1000000 --msg-burst 1000000 --data-dir <temp>`, logging at \
-  the default level to a file. The flood limit (default 50 msg/s, burst 200 per connection) is \
-  raised because a saturation run would otherwise measure the limiter; the bucket is still \
-  checked on every message, at the same cost.
+  --max-connections 12000 --max-connections-per-address 12000 --rooms-per-address 20000 \
+  --msg-rate 1000000 --msg-burst 1000000 --data-dir <temp>`, logging at the default level to a \
+  file. The flood limit (default 50 msg/s, burst 200 per connection) and the per-address budgets \
+  (256 sessions, 64 rooms) are raised because every client of a run comes from 127.0.0.1 and a \
+  saturation run would otherwise measure the limiter; the buckets are still checked on every \
+  message and connection, at the same cost.
 - **Node seed** (`bench/seeds/node/server.js`): seed a's server rebuilt from its description, \
   Express 4 and Socket.IO 4.8 on Node.js, one process, `node server.js` with `NODE_ENV=production`, \
   bound to 127.0.0.1. A peer emits `join-room` with the room id and hears `existing-users` (the \
