@@ -107,8 +107,8 @@ const chatView = new ChatView({ onSend: (text) => chat.send(call.you?.name || ca
 /** @type {Call} */
 const call = new Call({ session, sig, mesh, media, chat, stats, speaking, early, meeting, chatView, lobby, webrtc, banner });
 const first = new FirstMinutes({ session, sig, media, call, lobby, invite, banner, directory, join, route, meetingUrl });
-new MeetingFeatures({ session, sig, mesh, media, meeting, chatView, speaking, call, banner }); // share, hands, reactions, people
-const control = startRoomControl({ sig, session, mesh, media, call, banner });
+const features = new MeetingFeatures({ session, sig, mesh, media, meeting, chatView, speaking, call, banner }); // share, hands, reactions, people
+const control = startRoomControl({ sig, session, mesh, media, call, banner, people: features.people, openPeople: () => features.setPeople(true) });
 
 // ---------------------------------------------------------------- the session
 

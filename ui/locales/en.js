@@ -63,6 +63,7 @@ export default {
   'people.autoLower': 'Lower my hand when I speak',
   'people.micOn': 'microphone on',
   'people.camOn': 'camera on',
+  'people.moderator': "moderator",
   'keys.title': 'Keyboard shortcuts (?)',
   'keys.done': 'Done',
   'keys.mic': 'Mute or unmute the microphone',
@@ -115,7 +116,7 @@ export default {
   'rec.failed': 'The recording could not be saved',
 
   // @room-control (roles, waiting room, moderation, verification)
-  'control.people': "People",
+  'control.tools': "Moderator tools",
   'control.waitingTitle': "Waiting for the host to let you in",
   'control.waitingText': "You are at the door of “{name}”. A moderator has been told; stay on this page.",
   'control.giveUp': "Give up",
@@ -142,7 +143,6 @@ export default {
   'control.stopShare': "Stop share",
   'control.makeModerator': "Make moderator",
   'control.remove': "Remove",
-  'control.moderatorBadge': "moderator",
   'control.youModerate': "You are a moderator of this meeting.",
   'control.turnedAway': "A moderator did not let you in.",
   'control.asked.mute': "{name} muted you.",

@@ -62,6 +62,7 @@ export default {
   'people.autoLower': '말하면 손을 내립니다',
   'people.micOn': '마이크 켜짐',
   'people.camOn': '카메라 켜짐',
+  'people.moderator': "진행자",
   'keys.title': '단축키 (?)',
   'keys.done': '닫기',
   'keys.mic': '마이크 음소거 또는 해제',
@@ -114,7 +115,7 @@ export default {
   'rec.failed': '녹화를 저장하지 못했습니다',
 
   // @room-control (roles, waiting room, moderation, verification)
-  'control.people': "참가자",
+  'control.tools': "진행자 도구",
   'control.waitingTitle': "호스트가 들여보내 주기를 기다리는 중입니다",
   'control.waitingText': "“{name}” 회의 입구에서 기다리고 있어요. 진행자에게 알렸으니 이 페이지에 머물러 주세요.",
   'control.giveUp': "그만 기다리기",
@@ -141,7 +142,6 @@ export default {
   'control.stopShare': "화면 공유 중지",
   'control.makeModerator': "진행자로 지정",
   'control.remove': "내보내기",
-  'control.moderatorBadge': "진행자",
   'control.youModerate': "이 회의의 진행자가 되었어요.",
   'control.turnedAway': "진행자가 입장을 허락하지 않았어요.",
   'control.asked.mute': "{name:이/가} 마이크를 음소거했어요.",
