@@ -862,7 +862,7 @@ impl Hub {
                 self.send_locked(state, *id, frame.clone());
             }
         }
-        self.status_changed(state, &room_id);
+        self.status_changed(state, room_id);
         if moderator {
             self.waiting_list_to(state, room_id, Some(peer));
         }
