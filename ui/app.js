@@ -14,7 +14,7 @@ import { Chat } from './chat.js';
 import { Stats } from './stats.js';
 import { SpeakingDetector } from './speaking.js';
 import * as say from './errors.js';
-import { installTestHooks } from './test-hooks.js';
+import { extendTestHooks, installTestHooks } from './test-hooks.js';
 import { fingerprintFromFragment, joinLink, meetingLink, parseJoinInput, passcodeFromFragment, roomFromPath } from './room-id.js';
 import { Banner } from './view/banner.js';
 import { LobbyView } from './view/lobby.js';
@@ -270,6 +270,7 @@ function announceNoWebRTC(url) {
 }
 
 installTestHooks({ session, signaling: sig, mesh, media, chat, stats, webrtc, meetingUrl });
+extendTestHooks({ control }); // room control: my role, the room's settings, who waits
 new MeetingTools({ session, sig, mesh, media, chatView, call }); // files and recording
 
 // ---------------------------------------------------------------- start
