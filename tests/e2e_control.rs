@@ -329,6 +329,8 @@ e2e_test!(
             json!(true)
         );
 
+        // Remove is behind "More"
+        ada.click(&row(&l, ".person-more summary")).await;
         ada.click(&row(&l, ".act.remove")).await;
         banner_says(&linus, "removed", &["Ada", "removed you"]).await;
         out_of_meeting(&linus).await;

@@ -142,6 +142,7 @@ export default {
   'control.stopVideo': "Camera off",
   'control.stopShare': "Stop share",
   'control.makeModerator': "Make moderator",
+  'control.more': "More",
   'control.remove': "Remove",
   'control.youModerate': "You are a moderator of this meeting.",
   'control.turnedAway': "A moderator did not let you in.",

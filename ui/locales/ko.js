@@ -141,6 +141,7 @@ export default {
   'control.stopVideo': "카메라 끄기",
   'control.stopShare': "화면 공유 중지",
   'control.makeModerator': "진행자로 지정",
+  'control.more': "더 보기",
   'control.remove': "내보내기",
   'control.youModerate': "이 회의의 진행자가 되었어요.",
   'control.turnedAway': "진행자가 입장을 허락하지 않았어요.",

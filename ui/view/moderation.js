@@ -204,10 +204,11 @@ export class ModerationView {
     const parts = [verify, shown];
     if (code && !verified) parts.push(button('confirm', 'control.codesMatch', () => this.h.onConfirm(id)));
     if (this.moderator) {
-      for (const [action, key] of ACTIONS) {
-        if (action === 'make-moderator' && p.moderator) continue;
-        parts.push(button(`act ${action}`, key, () => this.h.onAct(action, id)));
-      }
+      // Mute at hand, the rest behind "More"
+      const acts = ACTIONS.filter(([action]) => !(action === 'make-moderator' && p.moderator))
+        .map(([action, key]) => button(`act ${action}`, key, () => this.h.onAct(action, id)));
+      const more = el('details', { className: 'person-more' }, words('summary', 'control.more'), el('div', { className: 'more-list' }, ...acts.slice(1)));
+      parts.push(acts[0], more);
     }
     slot.replaceChildren(...parts);
   }
