@@ -201,6 +201,13 @@ e2e_test!(
         ada.click(&format!("#knocks li[data-peer-id=\"{g}\"] .admit"))
             .await;
         in_room(&grace, &room).await;
+        assert_eq!(
+            grace
+                .eval("document.getElementById('waiting-room').hidden")
+                .await,
+            json!(true),
+            "the waiting screen went"
+        );
         ada.wait_until(
             "the knock list to empty",
             "document.getElementById('knock-box').hidden",

@@ -11,7 +11,7 @@
 // while it is empty.
 
 import { byId, el, icon } from './dom.js';
-import { t } from '../i18n.js';
+import { onLanguage, t } from '../i18n.js';
 
 /**
  * @typedef {object} Person
@@ -52,6 +52,9 @@ export class PeopleView {
     this.autoLower = /** @type {HTMLInputElement} */ (byId('hand-auto-lower'));
     /** @type {Map<string, HTMLElement>} */
     this.rows = new Map();
+    /** @type {Person[]} what the rows show, redrawn on a language switch */
+    this.shown = [];
+    onLanguage(() => this.render(this.shown));
     byId('people-close').addEventListener('click', () => h.onClose());
     this.autoLower.addEventListener('change', () => h.onAutoLower(this.autoLower.checked));
   }
@@ -86,6 +89,7 @@ export class PeopleView {
 
   /** @param {Person[]} people everyone, me included */
   render(people) {
+    this.shown = people;
     const sorted = sortPeople(people);
     const seen = new Set(sorted.map((p) => p.id));
     for (const [id, row] of this.rows) {
