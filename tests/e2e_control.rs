@@ -167,12 +167,23 @@ async fn sees_knock(ada: &Browser, peer: &str, name: &str) {
     .await;
 }
 
+/// Save a screenshot of `b` at 1280×800 as docs/screenshots/`name`.
+async fn screenshot(b: &Browser, name: &str) {
+    b.set_viewport(1280, 800).await;
+    let png = b.client.screenshot().await.expect("screenshot");
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join(name), &png).unwrap();
+    step(&format!("saved docs/screenshots/{name}"));
+}
+
 // ------------------------------------------------------------------------- the scenarios
 
 e2e_test!(
     /// With the waiting room on, Grace knocks: the moderator's people panel opens by itself
     /// with her knock, Admit lets her in and both see each other's video; Linus knocks, is
-    /// turned away and sees it at once, never having been in the room.
+    /// turned away and sees it at once, never having been in the room. Saves
+    /// docs/screenshots/waiting.png (Grace at the door) and knock.png (Linus's knock).
     async fn knock_admit_and_turn_away() {
         let dir = e2e::scratch();
         let host = Host::start(dir.path()).await;
@@ -193,6 +204,7 @@ e2e_test!(
         let g = grace.peer_id().await;
         waits(&grace).await;
         sees_knock(&ada, &g, "Grace").await;
+        screenshot(&grace, "waiting.png").await;
         assert_eq!(
             ada.eval("window.moim.state().peers.length").await,
             json!(0),
@@ -246,6 +258,7 @@ e2e_test!(
         let l = linus.peer_id().await;
         waits(&linus).await;
         sees_knock(&ada, &l, "Linus").await;
+        screenshot(&ada, "knock.png").await;
         ada.click(&format!("#knocks li[data-peer-id=\"{l}\"] .turn-away"))
             .await;
         banner_says(&linus, "turned-away", &["did not let you in"]).await;
