@@ -513,3 +513,65 @@ async fn ending_the_meeting_tells_everyone_and_closes_the_room() {
     assert_eq!(host.host.hub().stats().in_rooms, 0);
     host.stop().await;
 }
+
+#[tokio::test]
+async fn the_host_panel_sees_knocks_and_answers_them_like_a_moderator() {
+    let host = start_host(test_config()).await;
+    let hub = host.host.hub().clone();
+    let mut m = Client::connect(&host).await;
+    let room = create(
+        &mut m,
+        json!({"type": "create-room", "name": "clinic", "waiting_room": true}),
+    )
+    .await;
+    m.join(&room, "Doc").await;
+    let mut changes = hub.subscribe_rooms();
+    changes.borrow_and_update();
+    let (mut pat, mut sam) = (Client::connect(&host).await, Client::connect(&host).await);
+    for (c, name) in [(&mut pat, "Pat"), (&mut sam, "Sam")] {
+        c.send(json!({"type": "join", "room": room, "name": name}))
+            .await;
+        c.expect("waiting").await;
+        m.expect("waiting-list").await;
+    }
+    // the panel is told, and its details list the knocks, oldest first
+    assert!(
+        changes.has_changed().unwrap(),
+        "a knock wakes the host panel"
+    );
+    let detail = hub
+        .room_details()
+        .into_iter()
+        .find(|d| d.info.id == room)
+        .unwrap();
+    let names: Vec<&str> = detail.waiting.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["Pat", "Sam"]);
+    assert_eq!(detail.members.len(), 1);
+
+    // wrong room or peer: an error, nothing changes
+    let err = hub
+        .answer_knock("zzzz-zzzz-zzzz-zzzz", None, true)
+        .unwrap_err();
+    assert_eq!(serde_json::to_value(err.code).unwrap(), "no-such-room");
+    let stranger = uuid::Uuid::new_v4();
+    let err = hub.answer_knock(&room, Some(stranger), true).unwrap_err();
+    assert_eq!(serde_json::to_value(err.code).unwrap(), "unknown-peer");
+    pat.assert_quiet().await;
+    sam.assert_quiet().await;
+
+    let pat_id = pat.peer_id.parse().unwrap();
+    hub.answer_knock(&room, Some(pat_id), true).unwrap();
+    pat.expect("existing-peers").await;
+    assert_eq!(m.expect("peer-joined").await["peer"]["name"], "Pat");
+    assert_eq!(m.expect("waiting-list").await["peers"][0]["name"], "Sam");
+    hub.answer_knock(&room, None, false).unwrap();
+    sam.expect("turned-away").await;
+    let detail = hub
+        .room_details()
+        .into_iter()
+        .find(|d| d.info.id == room)
+        .unwrap();
+    assert!(detail.waiting.is_empty());
+    assert_eq!(detail.members.len(), 2);
+    host.stop().await;
+}

@@ -14,7 +14,7 @@ import { Chat } from './chat.js';
 import { Stats } from './stats.js';
 import { SpeakingDetector } from './speaking.js';
 import * as say from './errors.js';
-import { installTestHooks } from './test-hooks.js';
+import { extendTestHooks, installTestHooks } from './test-hooks.js';
 import { fingerprintFromFragment, joinLink, meetingLink, parseJoinInput, passcodeFromFragment, roomFromPath } from './room-id.js';
 import { Banner } from './view/banner.js';
 import { LobbyView } from './view/lobby.js';
@@ -110,8 +110,8 @@ const chatView = new ChatView({ onSend: (text) => chat.send(call.you?.name || ca
 /** @type {Call} */
 const call = new Call({ session, sig, mesh, media, chat, stats, speaking, early, meeting, chatView, lobby, webrtc, banner });
 const first = new FirstMinutes({ session, sig, media, call, lobby, invite, banner, directory, join, route, meetingUrl, webrtc });
-new MeetingFeatures({ session, sig, mesh, media, meeting, chatView, speaking, call, banner }); // share, hands, reactions, people
-const control = startRoomControl({ sig, session, mesh, media, call, banner });
+const features = new MeetingFeatures({ session, sig, mesh, media, meeting, chatView, speaking, call, banner }); // share, hands, reactions, people
+const control = startRoomControl({ sig, session, mesh, media, call, banner, people: features.people, openPeople: () => features.setPeople(true) });
 
 // ---------------------------------------------------------------- the session
 
@@ -273,6 +273,7 @@ function announceNoWebRTC(url) {
 }
 
 installTestHooks({ session, signaling: sig, mesh, media, chat, stats, webrtc, meetingUrl });
+extendTestHooks({ control }); // room control: my role, the room's settings, who waits
 new MeetingTools({ session, sig, mesh, media, chatView, call }); // files and recording
 
 // ---------------------------------------------------------------- start

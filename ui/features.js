@@ -212,10 +212,11 @@ export class MeetingFeatures {
       audio: i.audio,
       video: i.video,
       hand: typeof i.hand === 'number' ? i.hand : null,
+      moderator: !!i.moderator,
       state: mesh.peers.get(i.id)?.state || (mesh.webrtc ? 'connecting' : 'presence'),
     }));
     if (you) {
-      people.push({ id: you.id, name: you.name, local: true, audio: media.isOn('audio'), video: media.isOn('video'), hand: typeof you.hand === 'number' ? you.hand : null, state: 'connected' });
+      people.push({ id: you.id, name: you.name, local: true, audio: media.isOn('audio'), video: media.isOn('video'), hand: typeof you.hand === 'number' ? you.hand : null, moderator: !!you.moderator, state: 'connected' });
     }
     this.people.render(people);
   }

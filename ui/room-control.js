@@ -1,6 +1,8 @@
 // The wiring of room control: the Moderation controller (moderation.js) to the host, the
 // session, the call's media and the view (view/moderation.js). What a moderator asks of me is
 // done here (mic or camera off, screen share stopped) and said in the banner, with who did it.
+// Its view lives in the meeting's people panel (features.js owns the panel: `people` lends
+// its section and row slots, `openPeople` opens it when someone knocks).
 
 import { Moderation } from './moderation.js';
 import { ModerationView } from './view/moderation.js';
@@ -14,11 +16,13 @@ import { t } from './i18n.js';
  * @property {import('./media.js').Media} media
  * @property {import('./call.js').Call} call
  * @property {import('./view/banner.js').Banner} banner
+ * @property {import('./view/people.js').PeopleView} people the meeting's people panel
+ * @property {() => void} openPeople
  */
 
 /** @param {ControlParts} p */
 export function startRoomControl(p) {
-  const { sig, session, mesh, media, call, banner } = p;
+  const { sig, session, mesh, media, call, banner, people: panel } = p;
   const control = new Moderation({
     send: (frame) => sig.send(frame),
     pcOf: (id) => mesh.peers.get(id)?.pc,
@@ -36,7 +40,8 @@ export function startRoomControl(p) {
     onEnd: (message) => control.end(message),
     codeOf: (peer) => control.codeWith(peer),
     onConfirm: (peer) => control.confirm(peer),
-  });
+    onOpen: () => p.openPeople(),
+  }, panel);
   control.attach(sig);
   const people = () => view.setPeople([...mesh.infos.values()]);
   mesh.on('peer-added', people);
@@ -49,9 +54,7 @@ export function startRoomControl(p) {
   control.on('settings', (s) => view.setSettings(s));
   control.on('verified', (peer) => view.markVerified(peer));
   control.on('waiting', (peers, knocked) => {
-    view.setKnocks(peers);
-    for (const k of knocked) banner.set('knock', t('control.knock', { name: k.name }), { level: 'info', action: { label: t('control.admit'), run: () => control.admit(k.id) } });
-    if (!peers.length) banner.clear('knock');
+    view.setKnocks(peers, knocked); // announced there, and the people panel opens
   });
   control.on('door', (state, name) => {
     view.setWaiting(state === 'waiting', name);

@@ -70,6 +70,7 @@ pub fn run(config: HostConfig) -> anyhow::Result<()> {
             commands::report_capabilities,
             commands::open_in_browser,
             commands::set_tray_labels,
+            commands::answer_knock,
             commands::quit,
         ])
         .setup(move |app| {

@@ -320,6 +320,9 @@ pub struct RoomDetail {
     pub info: RoomInfo,
     /// Who is in it.
     pub members: Vec<PeerInfo>,
+    /// Who waits at its door, oldest knock first (the host panel answers them:
+    /// [`Hub::answer_knock`]).
+    pub waiting: Vec<PeerInfo>,
 }
 
 /// All rooms and peers of one host.
@@ -364,7 +367,8 @@ impl Hub {
         &self.settings
     }
 
-    /// A receiver that changes whenever the room list (names, head counts) changes.
+    /// A receiver that changes whenever the room list (names, head counts) or a room's waiting
+    /// list changes.
     pub fn subscribe_rooms(&self) -> watch::Receiver<u64> {
         self.rooms_version.subscribe()
     }
@@ -1126,6 +1130,12 @@ impl Hub {
                 info: room_info(id, room, self.capacity()),
                 members: room
                     .members
+                    .iter()
+                    .filter_map(|m| state.peers.get(m).map(|p| p.info.clone()))
+                    .collect(),
+                waiting: room
+                    .control
+                    .waiting
                     .iter()
                     .filter_map(|m| state.peers.get(m).map(|p| p.info.clone()))
                     .collect(),

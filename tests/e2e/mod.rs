@@ -30,6 +30,7 @@ use serde_json::{json, Value};
 #[path = "../harness/mod.rs"]
 pub mod harness;
 pub mod lan;
+pub mod relay;
 pub mod trace;
 
 // What every suite reaches as `e2e::…` (not every suite uses each).

@@ -1,6 +1,7 @@
 // The desktop app's host panel (loaded only inside the moim app, by its window's init script;
 // browsers never load it). It shows this host's addresses and port, every meeting with who is
-// in it, each meeting's join link and QR code, and Quit. It also reports what this webview can
+// in it, who knocks at its door (Admit / Turn away, answered by the host itself: `answer_knock`),
+// each meeting's join link and QR code, and Quit. It also reports what this webview can
 // do (detected here, never assumed) and, where the webview cannot make calls (no
 // RTCPeerConnection, as in Debian's and Ubuntu's WebKitGTK), hands the meeting to the system
 // browser while this window stays the host. Talks to the app over Tauri IPC only; reads the
@@ -14,7 +15,7 @@ import { CATALOGUES, FALLBACK, language, onLanguage, t } from '../i18n.js';
 
 /**
  * @typedef {{id: string, name: string, audio: boolean, video: boolean}} Member
- * @typedef {{id: string, name: string, peers: number, capacity: number, locked: boolean, listed?: boolean, members: Member[]}} RoomDetail
+ * @typedef {{id: string, name: string, peers: number, capacity: number, locked: boolean, listed?: boolean, members: Member[], waiting?: Member[]}} RoomDetail
  * @typedef {{name: string, version: string, port: number, page: string, urls: string[], join_base: string, fingerprint: string|null, rooms: RoomDetail[]}} HostState
  * @typedef {{getUserMedia: boolean, RTCPeerConnection: boolean, platform: string, userAgent: string}} WebviewCaps
  * @typedef {{type: 'open'|'no-webrtc', url: string}} ShellRequest
@@ -183,6 +184,7 @@ class HostPanel {
         ]),
       ),
     );
+    const knocks = this.knocks(room);
     const input = /** @type {HTMLInputElement} */ (el('input', { class: 'hp-link', readonly: '', value: link, 'aria-label': t('host.joinLink') }));
     input.addEventListener('focus', () => input.select());
     const copy = el('button', { type: 'button', class: 'hp-copy', text: t('host.copy') });
@@ -202,10 +204,41 @@ class HostPanel {
         el('span', { class: 'hp-muted', text: `${room.locked ? '🔒 ' : ''}${room.members.length}/${room.capacity}`, title: room.locked ? t('host.locked') : '' }),
       ]),
       members,
+      knocks,
       el('div', { class: 'hp-row' }, [input]),
       el('div', { class: 'hp-row' }, [copy, open]),
       qr,
     ]);
+  }
+
+  /**
+   * Who waits at the door of `room`, each with Admit and Turn away (an empty list when nobody).
+   * @param {RoomDetail} room
+   */
+  knocks(room) {
+    const waiting = room.waiting || [];
+    const list = el('ul', { class: 'hp-knocks', 'aria-label': t('host.knocking') });
+    list.hidden = waiting.length === 0;
+    for (const w of waiting) {
+      const admit = el('button', { type: 'button', class: 'hp-admit', text: t('host.admit') });
+      admit.addEventListener('click', () => this.answer(room.id, w.id, true));
+      const away = el('button', { type: 'button', class: 'hp-turn-away', text: t('host.turnAway') });
+      away.addEventListener('click', () => this.answer(room.id, w.id, false));
+      list.append(el('li', { class: 'hp-knock', 'data-peer-id': w.id }, [el('span', { text: t('host.knock', { name: w.name }) }), admit, away]));
+    }
+    return list;
+  }
+
+  /**
+   * Let `peer` into `room`, or turn it away; the host state that follows redraws the list.
+   * @param {string} room @param {string} peer @param {boolean} admit
+   */
+  answer(room, peer, admit) {
+    invoke('answer_knock', { room, peer, admit }).catch((/** @type {{code?: string}} */ e) => {
+      this.handoffKey = '';
+      this.handoffNote.textContent = e && e.code === 'room-full' ? t('host.knockFull') : t('host.knockGone');
+      this.handoffNote.hidden = false;
+    });
   }
 
   /** @param {string} text @param {HTMLElement} button */

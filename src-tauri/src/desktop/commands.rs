@@ -12,6 +12,7 @@ use tauri::{AppHandle, State};
 use super::handoff;
 use super::host::{EmbeddedHost, HostState};
 use super::tray::{self, Labels, TrayLabels};
+use crate::protocol::ErrorBody;
 
 /// What the window's webview can do, as its own page detected at run time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,6 +106,24 @@ pub fn set_tray_labels(
 ) {
     *store.0.lock() = labels.bounded();
     tray::refresh(&app, &host.state().rooms);
+}
+
+/// The host panel answers a knock at `room`: admit (`admit: true`) or turn away `peer`, or
+/// everyone waiting when `peer` is absent. The error is the protocol's (`{code, message}`:
+/// `no-such-room`, `unknown-peer`, `room-full`, `invalid-field` for a malformed peer id).
+#[tauri::command]
+pub fn answer_knock(
+    host: State<'_, Arc<EmbeddedHost>>,
+    room: String,
+    peer: Option<String>,
+    admit: bool,
+) -> Result<(), ErrorBody> {
+    let peer = peer
+        .as_deref()
+        .map(uuid::Uuid::parse_str)
+        .transpose()
+        .map_err(|_| ErrorBody::invalid_field("peer", "That is not a peer id."))?;
+    host.host().hub().answer_knock(&room, peer, admit)
 }
 
 /// Stop the host (everyone in a meeting is told) and quit.

@@ -199,6 +199,10 @@ impl Hub {
             .iter()
             .filter_map(|p| state.peers.get(p).map(|e| e.info.clone()))
             .collect();
+        if to.is_none() {
+            // the host panel shows the knocks too (the room list itself is unchanged)
+            self.rooms_version.send_modify(|v| *v += 1);
+        }
         let frame = text(&ServerMessage::WaitingList { peers });
         let targets = room
             .members
@@ -251,6 +255,32 @@ impl Hub {
             for member in &room.members {
                 self.send_locked(state, *member, frame.clone());
             }
+        }
+    }
+
+    /// The host's own answer at the door of `room_id` (the desktop app's host panel: whoever
+    /// runs the host may let people into its rooms): admit `peer` or turn it away (`None`:
+    /// everyone waiting), with the same rules and messages as a moderator's `admit` /
+    /// `turn-away`.
+    pub fn answer_knock(
+        &self,
+        room_id: &str,
+        peer: Option<PeerId>,
+        admit: bool,
+    ) -> Result<(), ErrorBody> {
+        let mut guard = self.state.lock();
+        let state = &mut *guard;
+        if !state.rooms.contains_key(room_id) {
+            return Err(ErrorBody::new(
+                ErrorCode::NoSuchRoom,
+                "There is no such room on this host.",
+            ));
+        }
+        tracing::info!(room = %room_id, ?peer, admit, "the host panel answers a knock");
+        if admit {
+            self.admit(state, room_id, peer)
+        } else {
+            self.turn_away(state, room_id, peer)
         }
     }
 
