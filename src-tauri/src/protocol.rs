@@ -1008,7 +1008,7 @@ mod tests {
             format!(r#"{{"type":"signal","to":"{to}","data":5}}"#),
             format!(r#"{{"type":"signal","to":"{to}","data":"a","x":1}}"#),
             format!(r#"{{"type":"signal","to":"{to}","to":"{to}","data":"a"}}"#),
-            format!(r#"{{"type":"signal","to":"nope","data":"a"}}"#),
+            r#"{"type":"signal","to":"nope","data":"a"}"#.to_string(),
             format!(r#"{{"type":"signal","to":"{to}","data":"{long}"}}"#),
             format!(r#"{{"type":"chat","to":"{to}","data":"a"}}"#),
             r#"{"type":"signal""#.to_string(),
