@@ -15,7 +15,7 @@ import { Stats } from './stats.js';
 import { SpeakingDetector } from './speaking.js';
 import * as say from './errors.js';
 import { extendTestHooks, installTestHooks } from './test-hooks.js';
-import { fingerprintFromFragment, joinLink, meetingLink, parseJoinInput, passcodeFromFragment, roomFromPath } from './room-id.js';
+import { joinLink, parseJoinInput, passcodeFromFragment, roomFromPath } from './room-id.js';
 import { Banner } from './view/banner.js';
 import { LobbyView } from './view/lobby.js';
 import { MeetingView } from './view/meeting.js';
@@ -109,7 +109,8 @@ const meeting = new MeetingView({
 const chatView = new ChatView({ onSend: (text) => chat.send(call.you?.name || call.name, text) });
 /** @type {Call} */
 const call = new Call({ session, sig, mesh, media, chat, stats, speaking, early, meeting, chatView, lobby, webrtc, banner });
-const first = new FirstMinutes({ session, sig, media, call, lobby, invite, banner, directory, join, route, meetingUrl, webrtc });
+const first = new FirstMinutes({ session, sig, media, call, lobby, invite, banner, directory, join, route, base, webrtc });
+const meetingUrl = () => first.meetingUrl();
 const features = new MeetingFeatures({ session, sig, mesh, media, meeting, chatView, speaking, call, banner }); // share, hands, reactions, people
 const control = startRoomControl({ sig, session, mesh, media, call, banner, people: features.people, openPeople: () => features.setPeople(true) });
 
@@ -218,21 +219,6 @@ sig.on('error', async (/** @type {import('./protocol.js').ErrorMessage} */ msg) 
 });
 
 // ---------------------------------------------------------------- links and routes
-
-/** The link back to this meeting (room-id.js `meetingLink`). */
-function meetingUrl() {
-  const roomId = session.room?.id || session.prejoin.roomId;
-  if (!roomId) return location.href;
-  return meetingLink({
-    origin: base,
-    roomId,
-    passcode: session.room?.passcode || '',
-    via: session.via,
-    host: directory.sessionHost,
-    loopback: /^(localhost|127\.|\[::1\])/.test(location.hostname),
-    fingerprint: fingerprintFromFragment(location.hash),
-  });
-}
 
 async function copyLink() {
   const url = meetingUrl();

@@ -6,6 +6,7 @@
 // microphone level. No DOM of its own: the views are given to it. See docs/client.md.
 
 import { t } from './i18n.js';
+import { fingerprintFromFragment, meetingLink } from './room-id.js';
 import { SETTINGS, load, save } from './settings.js';
 import { LevelMeter } from './level.js';
 import { PrejoinView } from './view/prejoin.js';
@@ -28,7 +29,7 @@ export const ROOM_ID = /^[0-9a-hjkmnp-tv-z]{4}(-[0-9a-hjkmnp-tv-z]{4}){3}$/;
  * @property {import('./directory.js').Directory} directory
  * @property {(roomId: string, passcode: string) => void} join
  * @property {() => void} route show what the address says
- * @property {() => string} meetingUrl
+ * @property {string} base the host's origin (the page's own, or the desktop shell's)
  * @property {boolean} webrtc whether this page can call (else the call is handed to a browser)
  */
 
@@ -78,6 +79,22 @@ export class FirstMinutes {
     if (speaker) this.speaker.use(speaker);
   }
 
+  /** The link to the meeting this page is in or about to join (room-id.js `meetingLink`). */
+  meetingUrl() {
+    const { session, directory, base } = this.p;
+    const roomId = session.room?.id || session.prejoin.roomId;
+    if (!roomId) return location.href;
+    return meetingLink({
+      origin: base,
+      roomId,
+      passcode: session.room?.passcode || '',
+      via: session.via,
+      host: directory.sessionHost,
+      loopback: /^(localhost|127\.|\[::1\])/.test(location.hostname),
+      fingerprint: fingerprintFromFragment(location.hash),
+    });
+  }
+
   _wireSession() {
     const { session, lobby, media } = this.p;
     session.on('phase', (/** @type {string} */ phase) => {
@@ -91,7 +108,7 @@ export class FirstMinutes {
       this.roster = new Map(msg.peers.map((x) => [x.id, x.name]));
       // Alone in a new meeting: the invitation, unless the call went to a browser (which shows
       // it there; here it would cover the hand-off's banner).
-      if (first && msg.peers.length === 0 && this.p.webrtc) this.p.invite.show(this.p.meetingUrl(), { alone: true });
+      if (first && msg.peers.length === 0 && this.p.webrtc) this.p.invite.show(this.meetingUrl(), { alone: true });
     });
     session.on('left', (/** @type {{dropped: boolean}} */ { dropped }) => {
       this.notices.clear();
