@@ -14,13 +14,14 @@ const POLL_MS = 100;
 export const SWITCH_MS = 1200;
 /** An active speaker stays at least this long. */
 export const HOLD_MS = 2500;
-/** Weight of the newest reading in the smoothed level. */
-const SMOOTHING = 0.3;
+/** How much of the held level is left after each reading (a level rises at once, falls slowly). */
+const RELEASE = 0.7;
 
 /**
- * The active speaker, with hysteresis: the loudest smoothed level above SPEAKING_LEVEL leads;
- * the active speaker changes to the leader once it has led for SWITCH_MS and the current one
- * has been active for HOLD_MS; nobody speaking keeps the last one. Pure: fed with levels.
+ * The active speaker, with hysteresis: the loudest held level (its peak, slowly released)
+ * above SPEAKING_LEVEL leads; the active speaker changes to the leader once it has led for
+ * SWITCH_MS and the current one has been active for HOLD_MS; nobody speaking keeps the last
+ * one. Pure: fed with levels.
  */
 export class ActiveSpeaker {
   constructor() {
@@ -44,7 +45,8 @@ export class ActiveSpeaker {
     let leader = null;
     let loudest = SPEAKING_LEVEL;
     for (const [id, level] of levels) {
-      const s = (this.smoothed.get(id) ?? 0) * (1 - SMOOTHING) + level * SMOOTHING;
+      // fast attack, slow release, as a level meter: a short loud syllable counts at once
+      const s = Math.max(level, (this.smoothed.get(id) ?? 0) * RELEASE);
       this.smoothed.set(id, s);
       if (s > loudest) {
         loudest = s;

@@ -106,6 +106,20 @@ test('active speaker: the loudest leads, changes only after a steady lead, pause
   assert.equal(s.current, null, 'someone who left is not the speaker');
 });
 
+test('active speaker: short syllables with pauses between them lead too', () => {
+  const s = new ActiveSpeaker();
+  const lv = (/** @type {Record<string, number>} */ o) => new Map(Object.entries(o));
+  let t = 0;
+  for (; t < 1000; t += 100) s.update(t, lv({ a: 0.2, b: 0 }));
+  // a falls silent; b speaks in short bursts, one loud reading in ten, just above the threshold
+  const start = t;
+  while (t - start < Math.max(SWITCH_MS, HOLD_MS) + 2000) {
+    s.update(t, lv({ a: 0, b: ((t - start) / 100) % 10 === 0 ? 0.05 : 0 }));
+    t += 100;
+  }
+  assert.equal(s.current, 'b');
+});
+
 test('people: raised hands first in order, then me, then by name', () => {
   const p = (id, name, hand = null, local = false) => ({ id, name, hand, local, audio: true, video: true, state: 'connected' });
   const sorted = sortPeople([p('1', 'Zoe'), p('2', 'Bo', 7), p('3', 'Me', null, true), p('4', 'Al'), p('5', 'Cy', 3)]);
