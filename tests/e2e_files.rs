@@ -472,16 +472,32 @@ e2e_test!(
             let codec = s["codec_name"].as_str().unwrap();
             assert!(["vp8", "vp9", "opus"].contains(&codec), "{streams}");
         }
-        // playable: every packet decodes
-        let decode = std::process::Command::new("ffmpeg")
-            .args(["-v", "error", "-xerror", "-i"])
+        // playable: every frame of both streams decodes (ffprobe decodes them all to count
+        // them; an `ffmpeg -f null` run also applies its muxer's rule that timestamps rise,
+        // which two packets in the same millisecond of MediaRecorder's WebM break)
+        let decode = std::process::Command::new("ffprobe")
+            .args([
+                "-v",
+                "error",
+                "-count_frames",
+                "-show_entries",
+                "stream=nb_read_frames",
+            ])
+            .args(["-of", "csv=p=0"])
             .arg(&file)
-            .args(["-f", "null", "-"])
             .output()
             .unwrap();
+        let frames: Vec<u64> = String::from_utf8_lossy(&decode.stdout)
+            .lines()
+            .filter_map(|l| l.trim().trim_end_matches(',').parse().ok())
+            .collect();
         assert!(
-            decode.status.success() && decode.stderr.is_empty(),
-            "ffmpeg could not decode it: {}",
+            decode.status.success()
+                && decode.stderr.is_empty()
+                && frames.len() == 2
+                && frames.iter().all(|n| *n > 0),
+            "ffprobe could not decode it: {:?} {}",
+            frames,
             String::from_utf8_lossy(&decode.stderr)
         );
         let packets = ffprobe(
