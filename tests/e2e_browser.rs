@@ -69,26 +69,7 @@ async fn wait_full_mesh(browsers: &[&Browser], ids: &[String]) {
 /// `b` shows the video of every one of `peers`: each has a size and its clock moves on (two
 /// reads, the second later than the first by at least half a second of media).
 async fn assert_videos_play(b: &Browser, peers: &[String]) {
-    assert_videos_advance(b, peers, 0.5).await;
-}
-
-/// `b` shows the video of every one of `peers`, each playing on for `secs` seconds of media.
-async fn assert_videos_advance(b: &Browser, peers: &[String], secs: f64) {
-    let list = serde_json::to_string(peers).unwrap();
-    let read = format!(
-        "(() => {{ const out = {{}}; for (const id of {list}) {{ \
-         const v = document.querySelector(`.tile[data-peer-id=\"${{id}}\"] video`); \
-         if (!v || !(v.videoWidth > 0)) return null; out[id] = v.currentTime; }} return out; }})()"
-    );
-    let first = b
-        .wait_until(&format!("the videos of {list} to start"), &format!("(() => {{ const t = {read}; return t && Object.values(t).every(x => x > 0) && t; }})()"), WAIT)
-        .await;
-    b.wait_until(
-        &format!("the videos of {list} to advance"),
-        &format!("(() => {{ const t0 = {first}; const t = {read}; return t && Object.keys(t0).every(id => t[id] > t0[id] + {secs}); }})()"),
-        WAIT,
-    )
-    .await;
+    b.videos_advance(peers, 0.5).await;
 }
 
 /// Every browser plays every other one's video (the browsers are checked at the same time).
@@ -102,14 +83,9 @@ async fn assert_all_videos_advance(browsers: &[&Browser], ids: &[String], secs: 
         browsers
             .iter()
             .enumerate()
-            .map(|(i, b)| async move { assert_videos_advance(b, &others(ids, i), secs).await }),
+            .map(|(i, b)| async move { b.videos_advance(&others(ids, i), secs).await }),
     )
     .await;
-}
-
-/// `b` shows `peer`'s video playing.
-async fn assert_video_plays(b: &Browser, peer: &str) {
-    assert_videos_play(b, &[peer.to_string()]).await;
 }
 
 /// `b` receives `peer`'s audio: a live audio track on the tile, and packets keep arriving.
@@ -182,7 +158,7 @@ e2e_test!(
 
         wait_full_mesh(&[&ada, &grace], &[ada_id.clone(), grace_id.clone()]).await;
         for (b, other, name) in [(&ada, &grace_id, "Grace"), (&grace, &ada_id, "Ada")] {
-            assert_video_plays(b, other).await;
+            b.plays_video_of(other).await;
             assert_audio_flows(b, other).await;
             let tile = b.eval(&tile_js(other)).await;
             assert_eq!(tile["dataset"]["audio"], "on", "{}", b.label);
@@ -337,7 +313,7 @@ e2e_test!(
                     WAIT,
                 )
                 .await;
-            assert_video_plays(other, ada).await;
+            other.plays_video_of(ada).await;
         }
 
         // Grace leaves: her tile goes from Ada's and Linus's screens, and only hers
@@ -373,7 +349,7 @@ e2e_test!(
                 b[me].label
             );
         }
-        assert_video_plays(&b[0], &ids[2]).await;
+        b[0].plays_video_of(&ids[2]).await;
 
         // Linus's browser dies: gone from Ada's screen within 15 s
         let linus = ids[2].clone();
@@ -439,10 +415,7 @@ e2e_test!(
             );
             wait_full_mesh(&[&a, &b], &ids).await;
             // the connection carries media, not only ICE
-            let (_, _) = tokio::join!(
-                assert_video_plays(&a, &ids[1]),
-                assert_video_plays(&b, &ids[0])
-            );
+            let (_, _) = tokio::join!(a.plays_video_of(&ids[1]), b.plays_video_of(&ids[0]));
             println!("round {round}: connected (joins {skew} ms apart)");
             tokio::join!(a.click("#leave"), b.click("#leave"));
             for br in [&a, &b] {
@@ -505,8 +478,8 @@ e2e_test!(
             );
         }
         // the two senders still see each other
-        assert_video_plays(&a, &grace).await;
-        assert_video_plays(&g, &ada).await;
+        a.plays_video_of(&grace).await;
+        g.plays_video_of(&ada).await;
         for br in [a, g, w] {
             br.close().await;
         }

@@ -49,24 +49,6 @@ async fn connected(b: &Browser, peer: &str) {
     .await;
 }
 
-/// `b` plays `peer`'s camera: the video has a size and its clock moves on by half a second.
-async fn plays_video_of(b: &Browser, peer: &str) {
-    let video = format!("document.querySelector('.tile[data-peer-id=\"{peer}\"] video')");
-    let t0 = b
-        .wait_until(
-            &format!("{peer}'s video to play"),
-            &format!("(() => {{ const v = {video}; return v && v.videoWidth > 0 && v.currentTime > 0 && v.currentTime; }})()"),
-            WAIT,
-        )
-        .await;
-    b.wait_until(
-        &format!("{peer}'s video to advance"),
-        &format!("(() => {{ const v = {video}; return v && v.currentTime > {t0} + 0.5; }})()"),
-        WAIT,
-    )
-    .await;
-}
-
 /// Wait until the banner shows `code` with a text holding every one of `words`; its text.
 async fn banner_says(b: &Browser, code: &str, words: &[&str]) -> String {
     let words = serde_json::to_string(words).unwrap();
@@ -228,8 +210,8 @@ e2e_test!(
         .await;
         connected(&ada, &g).await;
         connected(&grace, &a).await;
-        plays_video_of(&ada, &g).await;
-        plays_video_of(&grace, &a).await;
+        ada.plays_video_of(&g).await;
+        grace.plays_video_of(&a).await;
         // Grace's row, with Ada's badge on Ada's row on Grace's page
         ada.wait_until(
             "Grace's row",

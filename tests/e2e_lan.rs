@@ -70,23 +70,6 @@ async fn wait_connected(a: (&Browser, &str), b: (&Browser, &str)) {
     );
 }
 
-/// `b` plays `peer`'s video: it has a size and its clock moves on by half a second of media.
-async fn assert_video_plays(b: &Browser, peer: &str) {
-    let read = format!(
-        "(() => {{ const v = document.querySelector('.tile[data-peer-id=\"{peer}\"] video'); \
-         return v && v.videoWidth > 0 && v.currentTime > 0 ? v.currentTime : null; }})()"
-    );
-    let t0 = b
-        .wait_until(&format!("{peer}'s video to start"), &read, WAIT)
-        .await;
-    b.wait_until(
-        &format!("{peer}'s video to advance"),
-        &format!("(() => {{ const t = {read}; return t !== null && t > {t0} + 0.5; }})()"),
-        WAIT,
-    )
-    .await;
-}
-
 /// `from` sends `text` in the chat (once its channel to the other is open); `to` shows it
 /// once, under `name`.
 async fn chat(from: &Browser, to: &Browser, name: &str, text: &str) {
@@ -200,10 +183,7 @@ async fn guest_calls_over_https(lan: LanView, no_websocket: bool) {
     assert_eq!(hana.eval("window.moim.transport()").await, "websocket");
 
     wait_connected((&hana, &hana_id), (&gus, &gus_id)).await;
-    tokio::join!(
-        assert_video_plays(&hana, &gus_id),
-        assert_video_plays(&gus, &hana_id)
-    );
+    tokio::join!(hana.plays_video_of(&gus_id), gus.plays_video_of(&hana_id));
     chat(&gus, &hana, "Gus", "Hello from the other machine 👋").await;
     chat(&hana, &gus, "Hana", "Loud and clear. 잘 들려요.").await;
     hana.close().await;
@@ -296,8 +276,8 @@ fn lobby_on_one_host_joins_a_room_on_another() {
 
             wait_connected((&alice, &alice_id), (&carol, &carol_id)).await;
             tokio::join!(
-                assert_video_plays(&alice, &carol_id),
-                assert_video_plays(&carol, &alice_id)
+                alice.plays_video_of(&carol_id),
+                carol.plays_video_of(&alice_id)
             );
             alice.close().await;
             carol.close().await;
@@ -380,7 +360,7 @@ fn receive_only_guest_behind_mdns_candidates_still_receives() {
                 .await;
             assert_ne!(permission, "granted", "the guest has no camera permission");
             wait_connected((&hana, &hana_id), (&rita, &rita_id)).await;
-            assert_video_plays(&rita, &hana_id).await;
+            rita.plays_video_of(&hana_id).await;
 
             // what the guest gave away: only .local names, no address of its own
             let candidates = rita
@@ -625,7 +605,7 @@ async fn enter_by_id(b: &Browser, room: &str) -> String {
 /// Both see each other's video. On a timeout, both sides' video RTP statistics are shown.
 async fn video_both_ways(a: (&Browser, &str), b: (&Browser, &str)) {
     wait_connected(a, b).await;
-    let both = async { tokio::join!(assert_video_plays(a.0, b.1), assert_video_plays(b.0, a.1)) };
+    let both = async { tokio::join!(a.0.plays_video_of(b.1), b.0.plays_video_of(a.1)) };
     if tokio::time::timeout(WAIT - Duration::from_secs(5), both)
         .await
         .is_err()

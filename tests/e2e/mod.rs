@@ -578,6 +578,31 @@ impl Browser {
         v.as_str().unwrap().to_string()
     }
 
+    /// This page shows the video of every one of `peers`, each playing on for `secs` seconds
+    /// of media (two reads, the second later than the first by at least that much).
+    pub async fn videos_advance(&self, peers: &[String], secs: f64) {
+        let list = serde_json::to_string(peers).unwrap();
+        let read = format!(
+            "(() => {{ const out = {{}}; for (const id of {list}) {{ \
+             const v = document.querySelector(`.tile[data-peer-id=\"${{id}}\"] video`); \
+             if (!v || !(v.videoWidth > 0)) return null; out[id] = v.currentTime; }} return out; }})()"
+        );
+        let first = self
+            .wait_until(&format!("the videos of {list} to start"), &format!("(() => {{ const t = {read}; return t && Object.values(t).every(x => x > 0) && t; }})()"), WAIT)
+            .await;
+        self.wait_until(
+            &format!("the videos of {list} to advance"),
+            &format!("(() => {{ const t0 = {first}; const t = {read}; return t && Object.keys(t0).every(id => t[id] > t0[id] + {secs}); }})()"),
+            WAIT,
+        )
+        .await;
+    }
+
+    /// This page plays `peer`'s video: it has a size and its clock moves on by half a second.
+    pub async fn plays_video_of(&self, peer: &str) {
+        self.videos_advance(&[peer.to_string()], 0.5).await;
+    }
+
     /// Wait until this page is on the pre-join screen with its camera and microphone and Join
     /// enabled; its peer id.
     pub async fn ready_to_join(&self) -> String {
