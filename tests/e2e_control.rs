@@ -11,7 +11,7 @@
 mod e2e;
 
 use e2e::relay::Relay;
-use e2e::{step, Browser, Driver, Host, WAIT};
+use e2e::{step, Browser, Host, Scene, WAIT};
 use serde_json::{json, Value};
 
 // ------------------------------------------------------------------------- scenario steps
@@ -167,9 +167,11 @@ e2e_test!(
     /// turned away and sees it at once, never having been in the room. Saves
     /// docs/screenshots/waiting.png (Grace at the door) and knock.png (Linus's knock).
     async fn knock_admit_and_turn_away() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let room = host.create_room("door").await;
         let ada = driver.browser("Ada").await;
         let a = join(&ada, &host, &room, "Ada").await;
@@ -274,9 +276,11 @@ e2e_test!(
     /// out and sees why, and the others no longer have him. Ada ends the meeting for everyone
     /// with a sentence, which both she and Grace see.
     async fn mute_remove_and_end_for_all() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let room = host.create_room("standup").await;
         let (ada, grace, linus) = (
             driver.browser("Ada").await,
@@ -398,9 +402,11 @@ e2e_test!(
     /// Linus's page goes through a relay that alters one byte of the fingerprint in every SDP
     /// it hands him: Ada's and Linus's codes for their pair differ.
     async fn verification_codes_match_and_a_rewritten_fingerprint_shows() {
-        let dir = e2e::scratch();
-        let host = Host::start(dir.path()).await;
-        let driver = Driver::start(dir.path()).await;
+        let Scene {
+            host,
+            driver,
+            dir: _dir,
+        } = Scene::start().await;
         let relay = Relay::start(host.port).await;
         let room = host.create_room("verify").await;
         let (ada, grace, linus) = (
