@@ -42,6 +42,7 @@
 import { Emitter } from './emitter.js';
 import { Senders, MAX_PRESSURE, pressed } from './senders.js';
 import { openChatChannel, sendJson } from './channel.js';
+import { withStartBitrate } from './sdp.js';
 
 export { MAX_PRESSURE, pressed };
 
@@ -311,7 +312,8 @@ export class Peer extends Emitter {
       if (offerCollision) this.trace('rollback', 'glare, polite side');
       this.isSettingRemoteAnswerPending = description.type === 'answer';
       try {
-        await pc.setRemoteDescription(description); // rolls back our offer if needed
+        // rolls back our offer if needed; the video start bitrate: see sdp.js
+        await pc.setRemoteDescription({ type: description.type, sdp: withStartBitrate(description.sdp || '') });
       } finally {
         this.isSettingRemoteAnswerPending = false;
       }

@@ -7,6 +7,7 @@ import { readReport, kbps, lossBetween, judge, uplink } from '../stats.js';
 import { Chat, validMessage } from '../chat.js';
 import { backoffDelay, watchdog, PING_EVERY_MS, SILENCE_LIMIT_MS } from '../signaling.js';
 import { isPolite, pressed } from '../peer.js';
+import { withStartBitrate } from '../sdp.js';
 
 test('room ids and links are normalised', () => {
   assert.equal(normalizeRoomId('  K3F9-X2MQ-7TVD-PA4H '), 'k3f9-x2mq-7tvd-pa4h');
@@ -123,4 +124,38 @@ test('watchdog: a silent host is dead, a frozen page is not', () => {
   // and if the host stays silent after the page woke, it is dead one limit later
   const after = woke + SILENCE_LIMIT_MS + PING_EVERY_MS;
   assert.equal(watchdog(after, after - PING_EVERY_MS, v.lastReceived).dead, true);
+});
+
+test('sdp: the video codecs get a start bitrate, nothing else changes', () => {
+  const sdp = [
+    'v=0',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+    'a=rtpmap:111 opus/48000/2',
+    'a=fmtp:111 minptime=10;useinbandfec=1',
+    'm=video 9 UDP/TLS/RTP/SAVPF 96 97 98',
+    'a=rtpmap:96 VP8/90000',
+    'a=rtpmap:97 rtx/90000',
+    'a=fmtp:97 apt=96',
+    'a=rtpmap:98 H264/90000',
+    'a=fmtp:98 profile-level-id=42e01f;x-google-start-bitrate=700',
+    'a=fingerprint:sha-256 AB:CD',
+    '',
+  ].join('\r\n');
+  const out = withStartBitrate(sdp, 1000).split('\r\n');
+  assert.deepEqual(out, [
+    'v=0',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+    'a=rtpmap:111 opus/48000/2',
+    'a=fmtp:111 minptime=10;useinbandfec=1',
+    'm=video 9 UDP/TLS/RTP/SAVPF 96 97 98',
+    'a=rtpmap:96 VP8/90000',
+    'a=fmtp:96 x-google-start-bitrate=1000',
+    'a=rtpmap:97 rtx/90000',
+    'a=fmtp:97 apt=96',
+    'a=rtpmap:98 H264/90000',
+    'a=fmtp:98 profile-level-id=42e01f;x-google-start-bitrate=700',
+    'a=fingerprint:sha-256 AB:CD',
+    '',
+  ]);
+  assert.equal(withStartBitrate(withStartBitrate(sdp)), withStartBitrate(sdp), 'applied twice = once');
 });
