@@ -321,6 +321,7 @@ async fn a_silent_peer_is_dropped_by_ping_timeout() {
         // Short, but long enough that a busy machine does not starve the peer that does read.
         ping_interval_secs: 0.5,
         idle_timeout_secs: 2.0,
+        reconnect_grace_secs: 0.5,
         ..test_config()
     };
     let host = start_host(config).await;
@@ -332,6 +333,77 @@ async fn a_silent_peer_is_dropped_by_ping_timeout() {
     assert_eq!(left["reason"], "timeout");
     c[0].assert_quiet().await;
     drop(silent);
+    host.stop().await;
+}
+
+/// Read the raw TCP stream under `client` (so no pong is sent) until the host closes it.
+async fn host_hangs_up(client: &mut Client) {
+    use tokio::io::AsyncReadExt;
+    let tokio_tungstenite::MaybeTlsStream::Plain(tcp) = client.ws.get_mut() else {
+        panic!("a plain TCP client");
+    };
+    let mut buf = [0u8; 1024];
+    let read = async { while tcp.read(&mut buf).await.is_ok_and(|n| n > 0) {} };
+    tokio::time::timeout(EVENT_TIMEOUT, read)
+        .await
+        .expect("the host to hang up on the silent socket");
+}
+
+/// Wait for `until` while `client` keeps reading (and so answering pings); it must hear nothing.
+async fn hears_nothing_until(client: &mut Client, until: impl std::future::Future<Output = ()>) {
+    tokio::pin!(until);
+    loop {
+        tokio::select! {
+            () = &mut until => return,
+            heard = client.recv() => panic!("the room heard {heard}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_silent_member_back_within_the_grace_never_left() {
+    let config = moim::HostConfig {
+        ping_interval_secs: 0.2,
+        idle_timeout_secs: 1.5,
+        reconnect_grace_secs: 60.0,
+        ..test_config()
+    };
+    let host = start_host(config).await;
+    let (room, mut c) = room_with(&host, 2).await;
+    // c[1]'s network goes dark: it answers no ping, and the host hangs up on it; c[0] hears
+    // nothing of it.
+    let mut silent = c.pop().unwrap();
+    hears_nothing_until(&mut c[0], host_hangs_up(&mut silent)).await;
+    let token = silent.welcome["resume"].as_str().unwrap().to_string();
+    // Back with its resume token on a new socket: the same id, still a member.
+    let mut back = Client::connect_url(&format!("{}?resume={token}", host.ws_url())).await;
+    assert_eq!(back.peer_id, silent.peer_id);
+    let again = back.join(&room, "peer1").await;
+    assert_eq!(again["peers"][0]["id"], c[0].peer_id.as_str(), "{again}");
+    // The other member saw nothing: no peer-left, no peer-joined; signals flow again.
+    c[0].assert_quiet().await;
+    c[0].signal(&back.peer_id, "after the blackout").await;
+    let relayed = back.expect("signal").await;
+    assert_eq!(relayed["data"], "after the blackout");
+    host.stop().await;
+}
+
+#[tokio::test]
+async fn a_silent_member_that_stays_away_leaves_after_the_grace() {
+    let config = moim::HostConfig {
+        ping_interval_secs: 0.2,
+        idle_timeout_secs: 1.5,
+        reconnect_grace_secs: 1.0,
+        ..test_config()
+    };
+    let host = start_host(config).await;
+    let (_room, mut c) = room_with(&host, 2).await;
+    let mut silent = c.pop().unwrap();
+    hears_nothing_until(&mut c[0], host_hangs_up(&mut silent)).await;
+    // Once the grace is over the room hears that it left.
+    let left = c[0].expect("peer-left").await;
+    assert_eq!(left["peer_id"], silent.peer_id.as_str());
+    assert_eq!(left["reason"], "timeout");
     host.stop().await;
 }
 

@@ -206,6 +206,7 @@ export class Mesh extends Emitter {
    * @param {string} reason
    */
   left(id, reason) {
+    if (this.infos.has(id)) this.traceStep(id, 'peer-left', reason);
     const peer = this.peers.get(id);
     // `reconnecting` too: a blackout of its link long enough for the host to time its socket
     // out (10 s of silence) also interrupts our connection to it, which then heals by itself

@@ -144,6 +144,15 @@ pub struct HostConfig {
     /// Seconds of silence after which a peer is dropped.
     #[arg(long, env = "MOIM_IDLE_TIMEOUT", default_value_t = 10.0, hide = true)]
     pub idle_timeout_secs: f64,
+    /// Seconds a silent peer keeps its place in its room (a Wi-Fi blackout, a closed lid), so
+    /// that coming back with its resume token it is still in the call; 0 drops it at once.
+    #[arg(
+        long,
+        env = "MOIM_RECONNECT_GRACE",
+        default_value_t = 30.0,
+        hide = true
+    )]
+    pub reconnect_grace_secs: f64,
     /// Seconds each stage before a session may take: the first byte, the TLS handshake, the
     /// request head (and the wait for the next one), the request body.
     #[arg(
@@ -184,6 +193,7 @@ impl Default for HostConfig {
             ui_dir: None,
             ping_interval_secs: 5.0,
             idle_timeout_secs: 10.0,
+            reconnect_grace_secs: 30.0,
             request_timeout_secs: 10.0,
         }
     }
@@ -232,6 +242,11 @@ impl HostConfig {
     /// Idle timeout as a duration.
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_secs_f64(self.idle_timeout_secs.clamp(0.1, 3600.0))
+    }
+
+    /// How long a silent peer keeps its place in its room.
+    pub fn reconnect_grace(&self) -> Duration {
+        Duration::from_secs_f64(self.reconnect_grace_secs.clamp(0.0, 600.0))
     }
 
     /// The time each stage before a session may take.

@@ -476,6 +476,28 @@ impl Hub {
         }
     }
 
+    /// A socket that went silent (no pong, no message: a Wi-Fi blackout, a closed lid). A
+    /// member of a room keeps its place for `grace`: coming back with its resume token on a new
+    /// socket ([`Hub::connect`]) it is still in the call, and nobody saw it leave (its `join`
+    /// is then a rejoin). After `grace` it leaves as [`LeaveReason::Timeout`], unless a newer
+    /// socket has resumed it. A peer outside a room (or waiting at a door) goes at once.
+    pub fn lost(self: &Arc<Self>, peer: PeerId, generation: u64, grace: Duration) {
+        let member = {
+            let state = self.state.lock();
+            let entry = state.peers.get(&peer);
+            entry.is_some_and(|p| p.generation == generation && p.room.is_some())
+        };
+        if !member || grace.is_zero() {
+            return self.disconnect(peer, generation, LeaveReason::Timeout);
+        }
+        tracing::info!(%peer, ?grace, "a silent member keeps its place for a while");
+        let hub = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(grace).await;
+            hub.disconnect(peer, generation, LeaveReason::Timeout);
+        });
+    }
+
     /// Act on one message from `peer`. Replies and relays go to outboxes; an `Err` is for the
     /// sender only, and nothing else has changed.
     pub fn handle(&self, peer: PeerId, msg: ClientMessage) -> Result<(), ErrorBody> {

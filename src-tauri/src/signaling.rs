@@ -84,8 +84,10 @@ impl Lateness {
 pub struct SocketParams {
     /// Time between pings.
     pub ping_interval: Duration,
-    /// Silence after which the peer is dropped.
+    /// Silence after which the socket is dropped.
     pub idle_timeout: Duration,
+    /// How long a silent socket's peer keeps its place in its room ([`Hub::lost`]).
+    pub reconnect_grace: Duration,
     /// Sustained messages per second.
     pub msg_rate: u32,
     /// Burst size.
@@ -100,6 +102,7 @@ impl SocketParams {
         Self {
             ping_interval: config.ping_interval(),
             idle_timeout: config.idle_timeout(),
+            reconnect_grace: config.reconnect_grace(),
             msg_rate: config.msg_rate.max(1),
             msg_burst: config.msg_burst.max(1),
             lateness: Arc::default(),
@@ -240,7 +243,11 @@ where
         .instrument(span.clone())
         .await;
     span.in_scope(|| tracing::debug!(?reason, "socket ended"));
-    hub.disconnect(peer_id, generation, reason);
+    if reason == LeaveReason::Timeout {
+        hub.lost(peer_id, generation, params.reconnect_grace);
+    } else {
+        hub.disconnect(peer_id, generation, reason);
+    }
     drop(outbox);
     // The writer ends once every outbox handle is gone and the queue (a close frame, say) is
     // flushed; a peer that stopped reading cannot hold it longer than this.
@@ -477,6 +484,7 @@ mod tests {
         SocketParams {
             ping_interval: Duration::from_secs(5),
             idle_timeout: Duration::from_secs(10),
+            reconnect_grace: Duration::ZERO,
             msg_rate: 5,
             msg_burst: 3,
             lateness: Arc::default(),

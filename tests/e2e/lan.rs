@@ -110,11 +110,6 @@ impl LanView {
 
     /// `moim serve` on host k, with mDNS, on all its interfaces.
     pub async fn start_host(&self, k: usize) -> LanHost {
-        self.start_host_with(k, &[]).await
-    }
-
-    /// [`LanView::start_host`] with more environment (`MOIM_*` settings) for the host.
-    pub async fn start_host_with(&self, k: usize, env: &[(&str, &str)]) -> LanHost {
         let data = self.dir.path().join(format!("host{k}"));
         std::fs::create_dir_all(&data).unwrap();
         let log = self.dir.path().join(format!("host{k}.log"));
@@ -131,7 +126,6 @@ impl LanView {
             .arg("--data-dir")
             .arg(&data)
             .env("RUST_LOG", "moim=debug,info")
-            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(file.try_clone().unwrap())
             .stderr(file)
