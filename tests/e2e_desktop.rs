@@ -93,6 +93,19 @@ fn launch_again(lab: &Lab, app: &App, args: &[&str], limit: Duration) -> std::pr
     }
 }
 
+/// chromedriver for the Chromium peers, in the lab's LAN namespace.
+fn start_chromedriver(lab: &mut Lab) {
+    let lan_ns = lab.lan_ns.clone();
+    let home = lab.path("chromedriver-home");
+    lab.spawn(
+        "chromedriver",
+        &lan_ns,
+        "chromedriver",
+        &["--port=9515"],
+        &[("HOME", home.display().to_string())],
+    );
+}
+
 /// A Chromium peer in the lab's LAN namespace.
 fn start_browser(lab: &Lab, name: &str) -> Client {
     let profile = lab.path(&format!("chromium-{name}"));
@@ -172,6 +185,45 @@ async fn create_meeting(app: &Client, me: &str, meeting: &str) -> String {
     .await
 }
 
+/// The join link of meeting `room` as the host panel shows it, split at the fragment: the
+/// page, and `fp=<the certificate's fingerprint>`.
+async fn join_link(app: &Client, room: &str) -> (String, String) {
+    let link = wait_for("the meeting's join link", Duration::from_secs(10), || async {
+        let link = js(app, &format!("return document.querySelector(\".hp-room[data-room-id='{room}'] .hp-link\")?.value ?? null")).await;
+        link.as_str().map(str::to_string)
+    })
+    .await;
+    let (page, fragment) = link.split_once('#').unwrap_or((&link, ""));
+    (page.to_string(), fragment.to_string())
+}
+
+/// A meeting on this host made over the app page's own socket (kept open, so it stays) with
+/// the `create-room` fields `create`; with `join_as`, that socket joins it too, under that name
+/// (so the meeting has a member, its moderator). Its id.
+async fn room_over_socket(app: &Client, create: Value, join_as: Option<&str>) -> String {
+    let script = format!(
+        "const done = arguments[arguments.length - 1];
+         const create = {create}, joinAs = {join_as};
+         const ws = new WebSocket(`ws://${{location.host}}/ws`);
+         (window.__keep = window.__keep || []).push(ws);
+         let room = null;
+         ws.onmessage = (e) => {{
+           const m = JSON.parse(e.data);
+           if (m.type === 'welcome') ws.send(JSON.stringify({{ type: 'create-room', ...create }}));
+           else if (m.type === 'room-created' && !joinAs) done(m.room.id);
+           else if (m.type === 'room-created') {{
+             room = m.room.id;
+             ws.send(JSON.stringify({{ type: 'join', room, name: joinAs, audio: false, video: false }}));
+           }} else if (m.type === 'existing-peers') done(room);
+           else if (m.type === 'error') done(null);
+         }};
+         ws.onerror = () => done(null);",
+        join_as = json!(join_as),
+    );
+    let room = js_async(app, &script).await;
+    room.as_str().expect("a room id").to_string()
+}
+
 /// The URLs the app handed to the system browser so far.
 fn opened(app: &App) -> Vec<String> {
     std::fs::read_to_string(&app.opened)
@@ -210,6 +262,13 @@ fn bin_path() -> PathBuf {
     std::fs::canonicalize(APP_BIN).unwrap()
 }
 
+/// The PID of the one app process in the lab.
+fn the_app(lab: &Lab) -> u32 {
+    let pids = lab.pids_of(&lab.app_ns, &bin_path());
+    assert_eq!(pids.len(), 1, "one moim process: {pids:?}");
+    pids[0]
+}
+
 /// Per-peer connection state and decoded video frames of the Chromium page's mesh.
 const MESH_STATS: &str = r#"
 const done = arguments[arguments.length - 1];
@@ -230,15 +289,7 @@ fn the_app_hosts_a_meeting_that_two_browsers_join_by_its_link() {
     let started = Instant::now();
     let mut lab = Lab::new();
     let app = start_app(&mut lab);
-    let lan_ns = lab.lan_ns.clone();
-    let home = lab.path("chromedriver-home");
-    lab.spawn(
-        "chromedriver",
-        &lan_ns,
-        "chromedriver",
-        &["--port=9515"],
-        &[("HOME", home.display().to_string())],
-    );
+    start_chromedriver(&mut lab);
     let origin = format!("https://{}:{PORT}", lab.app_ip);
     let app_pids = lab.pids_of(&lab.app_ns.clone(), &bin_path());
     assert_eq!(app_pids.len(), 1, "one moim process: {app_pids:?}");
@@ -249,10 +300,9 @@ fn the_app_hosts_a_meeting_that_two_browsers_join_by_its_link() {
         step("created");
 
         // the join link uses this machine's LAN address, and the QR code encodes it
-        let link = js(a, &format!("return document.querySelector(\".hp-room[data-room-id='{room}'] .hp-link\").value")).await;
-        let link = link.as_str().unwrap().to_string();
+        let (page, fragment) = join_link(a, &room).await;
+        let link = format!("{page}#{fragment}");
         // https on the LAN, with the certificate's fingerprint in the fragment
-        let (page, fragment) = link.split_once('#').unwrap_or((&link, ""));
         assert_eq!(page, format!("{origin}/j/{room}"));
         assert!(fragment.starts_with("fp="), "{link}");
         let qr = js_async(
@@ -447,24 +497,16 @@ fn a_second_launch_hands_its_moim_link_to_the_running_app() {
         assert_eq!(app_pids.len(), 1, "one moim process: {app_pids:?}");
 
         // a meeting on this host, made over the page's own socket (kept open, so it stays)
-        let room = js_async(
-            a,
-            "const done = arguments[arguments.length - 1];
-             const ws = new WebSocket(`ws://${location.host}/ws`);
-             window.__keep = ws;
-             ws.onmessage = (e) => {
-               const m = JSON.parse(e.data);
-               if (m.type === 'welcome') ws.send(JSON.stringify({ type: 'create-room', name: 'Retro' }));
-               else if (m.type === 'room-created') done(m.room.id);
-             };
-             ws.onerror = () => done(null);",
-        )
-        .await;
-        let room = room.as_str().expect("a room id").to_string();
+        let room = room_over_socket(a, json!({ "name": "Retro" }), None).await;
         let home = a.current_url().await.unwrap();
 
         // a link that is not a meeting: the second launch still ends, the window stays put
-        let status = launch_again(&lab, &app, &["moim://join/../../etc/passwd"], Duration::from_secs(30));
+        let status = launch_again(
+            &lab,
+            &app,
+            &["moim://join/../../etc/passwd"],
+            Duration::from_secs(30),
+        );
         assert!(status.success(), "second launch: {status}");
         wait_for("the bad link logged", Duration::from_secs(10), || async {
             app_log(&lab).contains("ignored a link").then_some(())
@@ -476,10 +518,14 @@ fn a_second_launch_hands_its_moim_link_to_the_running_app() {
         let link = format!("moim://join/{}", room.to_ascii_uppercase());
         let status = launch_again(&lab, &app, &[&link], Duration::from_secs(30));
         assert!(status.success(), "second launch: {status}");
-        wait_for("the window on the meeting", Duration::from_secs(15), || async {
-            let url = a.current_url().await.ok()?;
-            (url.path() == format!("/j/{room}")).then_some(())
-        })
+        wait_for(
+            "the window on the meeting",
+            Duration::from_secs(15),
+            || async {
+                let url = a.current_url().await.ok()?;
+                (url.path() == format!("/j/{room}")).then_some(())
+            },
+        )
         .await;
         // the one app is still the only one, and still the host
         assert_eq!(lab.pids_of(&lab.app_ns, &bin_path()), app_pids);
@@ -495,4 +541,223 @@ fn a_second_launch_hands_its_moim_link_to_the_running_app() {
     let log = app_log(&lab);
     assert!(log.contains("opening a moim:// link"), "{log}");
     eprintln!("desktop single-instance test took {:?}", started.elapsed());
+}
+
+/// The knock of `peer` (named `name`) in the host panel's entry of `room`: waits until it is
+/// listed with its sentence, and returns the panel's knock list of that room as
+/// `[peer id, text]` pairs.
+async fn panel_knock(app: &Client, room: &str, peer: &str, name: &str) -> Value {
+    wait_for(&format!("{name}'s knock in the host panel"), Duration::from_secs(20), || async {
+        let knocks = js(
+            app,
+            &format!(
+                "return [...document.querySelectorAll(\".hp-room[data-room-id='{room}'] .hp-knock\")]
+                   .map((li) => [li.dataset.peerId, li.firstChild.textContent])"
+            ),
+        )
+        .await;
+        let listed = knocks.as_array().is_some_and(|k| {
+            k.iter().any(|k| k[0] == peer && k[1].as_str().unwrap_or("").contains(name))
+        });
+        listed.then_some(knocks)
+    })
+    .await
+}
+
+/// Click `button` (`.hp-admit` or `.hp-turn-away`) of `peer`'s knock in the host panel.
+async fn answer_in_panel(app: &Client, room: &str, peer: &str, button: &str) {
+    let css = format!(".hp-room[data-room-id='{room}'] .hp-knock[data-peer-id='{peer}'] {button}");
+    wait_css(app, &css).await.click().await.unwrap();
+    wait_for("the knock answered", Duration::from_secs(15), || async {
+        let gone = js(app, &format!("return !document.querySelector(\"{css}\")")).await;
+        (gone == true).then_some(())
+    })
+    .await;
+}
+
+/// A Chromium guest opens `link` (page, fragment) as `name` and waits at the door; its peer id.
+async fn knock(guest: &Client, link: &(String, String), name: &str) -> String {
+    let (page, fragment) = link;
+    guest
+        .goto(&format!("{page}?name={name}&autojoin=1#{fragment}"))
+        .await
+        .unwrap();
+    wait_for(
+        &format!("{name} at the door"),
+        Duration::from_secs(30),
+        || async {
+            let s = js(
+                guest,
+                "const w = document.getElementById('waiting-room');
+             return window.moim && w && !w.hidden && window.moim.state().mode !== 'meeting'
+               ? window.moim.state().peerId : null",
+            )
+            .await;
+            s.as_str().map(str::to_string)
+        },
+    )
+    .await
+}
+
+/// The notification announcing `summary`, once the app has sent it over the session bus.
+async fn notified(lab: &Lab, summary: &str) -> (String, String) {
+    wait_for(
+        &format!("the notification {summary:?}"),
+        Duration::from_secs(15),
+        || async { lab.notifications().into_iter().find(|(s, _)| s == summary) },
+    )
+    .await
+}
+
+/// The tray menu's entry for a knock whose sentence is `knock`, with its two answers right
+/// under it: the ids of `admit` and `turn_away`, once the menu shows it.
+async fn tray_knock(lab: &Lab, bus: &str, knock: &str, admit: &str, turn_away: &str) -> (i32, i32) {
+    let app = the_app(lab);
+    wait_for(
+        &format!("{knock:?} in the tray menu"),
+        Duration::from_secs(15),
+        || async {
+            let items = lab.tray_menu(bus, app)?;
+            let at = items.iter().position(|(_, label)| label == knock)?;
+            match &items[at + 1..] {
+                [(a, al), (t, tl), ..] if al == admit && tl == turn_away => Some((*a, *t)),
+                _ => None,
+            }
+        },
+    )
+    .await
+}
+
+/// Until the tray menu has no entry `knock`.
+async fn tray_without(lab: &Lab, bus: &str, knock: &str) {
+    let app = the_app(lab);
+    wait_for(
+        &format!("{knock:?} gone from the tray menu"),
+        Duration::from_secs(15),
+        || async {
+            let items = lab.tray_menu(bus, app)?;
+            items.iter().all(|(_, label)| label != knock).then_some(())
+        },
+    )
+    .await
+}
+
+/// Until `guest` is in the call of `room` (the waiting screen gone); the names of its peers.
+async fn in_meeting(guest: &Client, room: &str) -> Vec<Value> {
+    wait_for("the guest in the meeting", Duration::from_secs(20), || async {
+        let s = js(
+            guest,
+            &format!(
+                "const s = window.moim.state();
+                 return s.mode === 'meeting' && s.room === '{room}'
+                   && document.getElementById('waiting-room').hidden ? s.peers.map((p) => p.name).sort() : null"
+            ),
+        )
+        .await;
+        s.as_array().cloned()
+    })
+    .await
+}
+
+/// Until `guest` was turned away: the banner says so, the waiting screen is gone, no room.
+async fn turned_away(guest: &Client) -> String {
+    wait_for("the guest turned away", Duration::from_secs(15), || async {
+        let b = js(
+            guest,
+            "const b = document.getElementById('banner');
+             return [b.dataset.code || '', b.hidden, document.getElementById('banner-text').textContent,
+                     document.getElementById('waiting-room').hidden, window.moim.state().room]",
+        )
+        .await;
+        let away = b[0] == "turned-away" && b[1] == false && b[3] == true && b[4].is_null();
+        away.then(|| b[2].as_str().unwrap_or("").to_string())
+    })
+    .await
+}
+
+#[test]
+fn knocks_at_a_waiting_room_reach_the_host_panel_the_tray_and_a_notification() {
+    let started = Instant::now();
+    let mut lab = Lab::new();
+    // a session bus with nothing serving notifications: the app's calls are seen on the bus,
+    // and answered with an error it must live with; the tray menu is read on it too
+    let bus = lab.start_session_bus();
+    lab.watch_notifications(&bus);
+    let app = start_app_with(&mut lab, vec![("DBUS_SESSION_BUS_ADDRESS", bus.clone())]);
+    start_chromedriver(&mut lab);
+    runtime().block_on(async {
+        let a = &app.client;
+        wait_css(a, "#host-panel .hp-head strong").await;
+        // the window's page is in the meeting, as its moderator; newcomers wait
+        let create = json!({ "name": "Design review", "waiting_room": true });
+        let room = room_over_socket(a, create, Some("Mina")).await;
+        let link = join_link(a, &room).await;
+        step("the meeting with a waiting room");
+
+        // Ada knocks: the panel and the tray list her, and a notification says so
+        let ada = start_browser(&lab, "ada");
+        let ada_id = knock(&ada, &link, "Ada").await;
+        let knocks = panel_knock(a, &room, &ada_id, "Ada").await;
+        assert_eq!(knocks.as_array().map(Vec::len), Some(1), "{knocks}");
+        let sentence = "Ada is waiting to join “Design review”";
+        let (_, hint) = notified(&lab, sentence).await;
+        assert!(hint.contains("tray menu"), "{hint}");
+        tray_knock(&lab, &bus, sentence, "Admit", "Turn away").await;
+        step("Ada's knock in the panel, the tray and a notification");
+        // nobody serves notifications on this bus: the app said so in its log and went on
+        wait_for("the missing notification service logged", Duration::from_secs(10), || async {
+            app_log(&lab).contains("could not show a desktop notification").then_some(())
+        })
+        .await;
+        let peers = js(&ada, "return window.moim.state().peers.length").await;
+        assert_eq!(peers, 0, "someone waiting is nobody's peer yet");
+
+        // Admit in the panel: Ada is in the call, with Mina, and a member in the panel
+        answer_in_panel(a, &room, &ada_id, ".hp-admit").await;
+        assert_eq!(in_meeting(&ada, &room).await, vec![json!("Mina")], "Ada sees the room's other peer");
+        wait_for("Ada a member in the panel", Duration::from_secs(10), || async {
+            let ok = js(a, &format!("return !!document.querySelector(\".hp-room[data-room-id='{room}'] .hp-member[data-peer-id='{ada_id}']\")")).await;
+            (ok == true).then_some(())
+        })
+        .await;
+        tray_without(&lab, &bus, sentence).await;
+        step("Ada admitted");
+
+        // in Korean now: the tray's words, and so the notification's, follow the page
+        js(a, "import('/i18n.js').then((m) => m.switchLanguage('ko')); return 1").await;
+        wait_for("the panel in Korean", Duration::from_secs(10), || async {
+            let title = js(a, "return document.getElementById('hp-title').textContent").await;
+            (title == "이 호스트").then_some(())
+        })
+        .await;
+
+        // Grace knocks and is turned away in the panel: she sees it at once, never in the room
+        let grace = start_browser(&lab, "grace");
+        let grace_id = knock(&grace, &link, "Grace").await;
+        panel_knock(a, &room, &grace_id, "Grace").await;
+        notified(&lab, "Grace가 “Design review” 회의 입장을 기다립니다").await;
+        step("Grace's knock shown and notified in Korean");
+        answer_in_panel(a, &room, &grace_id, ".hp-turn-away").await;
+        let text = turned_away(&grace).await;
+        assert!(text.contains("did not let you in"), "{text}");
+        let _ = grace.close().await;
+
+        // Linus knocks and is let in from the tray menu, in Korean
+        let linus = start_browser(&lab, "linus");
+        knock(&linus, &link, "Linus").await;
+        let sentence = "Linus가 “Design review” 회의 입장을 기다립니다";
+        let (admit, _) = tray_knock(&lab, &bus, sentence, "들여보내기", "거절").await;
+        lab.click_tray_item(&bus, the_app(&lab), admit);
+        assert_eq!(in_meeting(&linus, &room).await, vec![json!("Ada"), json!("Mina")]);
+        tray_without(&lab, &bus, sentence).await;
+        step("Linus admitted from the tray");
+
+        let peers = js(&ada, "return window.moim.state().peers.map((p) => p.name).sort()").await;
+        assert_eq!(peers, json!(["Linus", "Mina"]), "Grace never got in");
+        assert_eq!(lab.notifications().len(), 3, "one notification a knock");
+        let _ = ada.close().await;
+        let _ = linus.close().await;
+        let _ = a.close_window().await;
+    });
+    eprintln!("desktop knock test took {:?}", started.elapsed());
 }

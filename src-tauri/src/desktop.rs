@@ -13,15 +13,19 @@
 //! - [`window`]: the one window, its navigation guard and init script; on Linux the WebKitGTK
 //!   media settings and permission answers.
 //! - [`handoff`]: opening a meeting in the system browser where the webview cannot call.
-//! - [`tray`]: the tray icon listing the running meetings.
+//! - [`tray`]: the tray icon listing who is waiting at a door and the running meetings.
+//! - [`knock`]: knocks at the host's rooms announced with a desktop notification.
+//! - [`words`]: the page's sentences (the tray's, the notifications') filled in on this side.
 //! - [`deep_link`]: links of the form `moim://join/<room>`.
 
 pub mod commands;
 pub mod deep_link;
 pub mod handoff;
 pub mod host;
+pub mod knock;
 pub mod tray;
 pub mod window;
+pub mod words;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -134,11 +138,13 @@ fn setup(
     Ok(())
 }
 
-/// Push the host state to the window and rebuild the tray menu whenever rooms change.
+/// Push the host state to the window, rebuild the tray menu and announce new knocks whenever
+/// rooms or their waiting lists change.
 fn watch_rooms(app: tauri::AppHandle, host: Arc<EmbeddedHost>) {
     let mut changes = host.host().hub().subscribe_rooms();
     let stop = host.shutdown_token();
     tauri::async_runtime::spawn(async move {
+        let mut doors = knock::Doors::default();
         loop {
             tokio::select! {
                 _ = stop.cancelled() => return,
@@ -152,6 +158,11 @@ fn watch_rooms(app: tauri::AppHandle, host: Arc<EmbeddedHost>) {
                 tracing::debug!(%err, "could not push the host state");
             }
             tray::refresh(&app, &state.rooms);
+            let fresh = doors.fresh(&state.rooms);
+            if !fresh.is_empty() {
+                let labels = tray::current(&app);
+                fresh.iter().for_each(|k| knock::notify(&labels, k));
+            }
         }
     });
 }

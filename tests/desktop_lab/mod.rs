@@ -133,6 +133,85 @@ impl Lab {
         address
     }
 
+    /// Watch the session bus at `address` for desktop notifications: every `Notify` call any
+    /// client makes (whether or not a notification server answers it) is logged;
+    /// [`Lab::notifications`] reads them.
+    pub fn watch_notifications(&mut self, address: &str) {
+        let ns = self.app_ns.clone();
+        self.spawn(
+            "notifications",
+            &ns,
+            "dbus-monitor",
+            &[
+                "--address",
+                address,
+                "interface='org.freedesktop.Notifications',member='Notify'",
+            ],
+            &[],
+        );
+        // it is watching once the bus has named it
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.log("notifications").contains("NameAcquired") {
+            assert!(
+                Instant::now() < deadline,
+                "dbus-monitor did not start: {}",
+                self.log("notifications")
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The (summary, body) of each `Notify` call seen so far ([`Lab::watch_notifications`]).
+    pub fn notifications(&self) -> Vec<(String, String)> {
+        // a call prints its arguments one a line: app name, replaces id, icon, summary, body, ...
+        let log = self.log("notifications");
+        log.split("member=Notify")
+            .skip(1)
+            .filter_map(|call| {
+                let strings: Vec<&str> = call
+                    .lines()
+                    .filter_map(|l| l.trim().strip_prefix("string \""))
+                    .map(|l| l.strip_suffix('"').unwrap_or(l))
+                    .collect();
+                Some((strings.get(2)?.to_string(), strings.get(3)?.to_string()))
+            })
+            .collect()
+    }
+
+    /// The app's tray menu as the desktop's panel reads it: the tray library publishes it on
+    /// the session bus at `address` (the StatusNotifierItem's `com.canonical.dbusmenu`), with
+    /// no panel needed. Its items `(id, label)` in menu order, a submenu's items right after
+    /// it; `None` until process `app` serves it.
+    pub fn tray_menu(&self, address: &str, app: u32) -> Option<Vec<(i32, String)>> {
+        connections_of(address, app).into_iter().find_map(|name| {
+            let layout = dbus_send(
+                address,
+                &name,
+                TRAY_MENU,
+                "com.canonical.dbusmenu.GetLayout",
+                &["int32:0", "int32:-1", "array:string:label"],
+            )?;
+            Some(menu_items(&layout))
+        })
+    }
+
+    /// Click tray menu item `id` of process `app` as a panel does
+    /// (`com.canonical.dbusmenu.Event "clicked"`).
+    pub fn click_tray_item(&self, address: &str, app: u32, id: i32) {
+        let id = format!("int32:{id}");
+        let clicked = connections_of(address, app).into_iter().any(|name| {
+            dbus_send(
+                address,
+                &name,
+                TRAY_MENU,
+                "com.canonical.dbusmenu.Event",
+                &[&id, "string:clicked", "variant:int32:0", "uint32:0"],
+            )
+            .is_some()
+        });
+        assert!(clicked, "nobody serves the tray menu");
+    }
+
     /// The log of a process started with [`Lab::spawn`].
     pub fn log(&self, label: &str) -> String {
         std::fs::read_to_string(self.dir.path().join(format!("{label}.log"))).unwrap_or_default()
@@ -246,6 +325,77 @@ impl Drop for Lab {
         }
         self.namespaces.clear();
     }
+}
+
+/// Where the tray library (Ayatana AppIndicator, for Tauri's tray id `moim`) serves the menu.
+const TRAY_MENU: &str = "/org/ayatana/NotificationItem/tray_icon_tray_app_moim/Menu";
+
+/// The unique names on the bus at `address` of process `pid`'s connections (the bus itself
+/// answers: no call reaches a client that might never reply).
+fn connections_of(address: &str, pid: u32) -> Vec<String> {
+    let bus = |method: &str, args: &[&str]| {
+        dbus_send(
+            address,
+            "org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            method,
+            args,
+        )
+    };
+    let names = bus("org.freedesktop.DBus.ListNames", &[]).unwrap_or_default();
+    names
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("string \""))
+        .map(|n| n.trim_end_matches('"').to_string())
+        .filter(|n| n.starts_with(':'))
+        .filter(|n| {
+            let owner = bus(
+                "org.freedesktop.DBus.GetConnectionUnixProcessID",
+                &[&format!("string:{n}")],
+            );
+            owner.is_some_and(|o| o.trim_end().ends_with(&format!("uint32 {pid}")))
+        })
+        .collect()
+}
+
+/// One D-Bus method call with `dbus-send` on the bus at `address` (answered within two
+/// seconds); its printed reply, `None` for an error.
+fn dbus_send(address: &str, dest: &str, path: &str, method: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new("dbus-send")
+        .arg(format!("--bus={address}"))
+        .args([
+            "--print-reply",
+            "--reply-timeout=2000",
+            &format!("--dest={dest}"),
+            path,
+            method,
+        ])
+        .args(args)
+        .output()
+        .expect("dbus-send (apt install dbus)");
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The `(id, label)` of each item of a printed `GetLayout` reply, in order: an item's id is
+/// an `int32` line, its label the `variant string` after it.
+fn menu_items(layout: &str) -> Vec<(i32, String)> {
+    let mut items = Vec::new();
+    let mut id = None;
+    for line in layout.lines().map(str::trim) {
+        if let Some(n) = line.strip_prefix("int32 ") {
+            id = n.parse().ok();
+        } else if let Some(label) = line.strip_prefix("variant").map(str::trim) {
+            let label = label
+                .strip_prefix("string \"")
+                .and_then(|l| l.strip_suffix('"'));
+            if let (Some(id), Some(label)) = (id.take(), label) {
+                items.push((id, label.to_string()));
+            }
+        }
+    }
+    items
 }
 
 /// A WebDriver session whose HTTP connection lives in namespace `ns`: the client's session

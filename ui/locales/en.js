@@ -332,4 +332,6 @@ export default {
   'tray.tooltipNone': 'moim: no meetings',
   'tray.tooltip': { one: 'moim: {count} meeting', other: 'moim: {count} meetings' },
   'tray.people': { one: '{count} person', other: '{count} people' },
+  'tray.knock': '{name} is waiting to join “{room}”',
+  'tray.knockHint': 'Admit or turn away in the tray menu or the host panel.',
 };

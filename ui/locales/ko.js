@@ -331,4 +331,6 @@ export default {
   'tray.tooltipNone': '모임: 회의 없음',
   'tray.tooltip': { other: '모임: 회의 {count}개' },
   'tray.people': { other: '{count}명' },
+  'tray.knock': '{name:이/가} “{room}” 회의 입장을 기다립니다',
+  'tray.knockHint': '트레이 메뉴나 호스트 패널에서 들여보내거나 거절할 수 있습니다.',
 };

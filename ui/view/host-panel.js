@@ -6,8 +6,10 @@
 // RTCPeerConnection, as in Debian's and Ubuntu's WebKitGTK), hands the meeting to the system
 // browser while this window stays the host. Talks to the app over Tauri IPC only; reads the
 // page's DOM only for the display name the lobby already keeps. Its words, and the tray menu's
-// (which the app builds in Rust: `set_tray_labels` hands it the catalogue's `tray.*` entries),
-// come from the message catalogues, in the page's language; a switch of language redraws both.
+// (which the app builds in Rust: `set_tray_labels` hands it the catalogue's `tray.*` entries,
+// the knock's sentence as a template the app fills in, Korean particle and all), come from the
+// message catalogues, in the page's language; a switch of language redraws both. The app
+// announces each knock with a desktop notification in those words too.
 
 import { SETTINGS, load } from '../settings.js';
 import { copyText } from './invite.js';
@@ -145,6 +147,10 @@ class HostPanel {
       tooltip_none: t('tray.tooltipNone'),
       tooltip: forms('tray.tooltip'),
       people: forms('tray.people'),
+      knock: String(cat['tray.knock'] ?? CATALOGUES[FALLBACK]['tray.knock']),
+      knock_hint: t('tray.knockHint'),
+      admit: t('host.admit'),
+      turn_away: t('host.turnAway'),
     };
     invoke('set_tray_labels', { labels }).catch((/** @type {unknown} */ e) => console.warn('moim: tray labels', e));
   }

@@ -1,5 +1,6 @@
-//! The tray icon: the running meetings (click one to show it), the window, and Quit. The menu
-//! is rebuilt whenever rooms change.
+//! The tray icon: who is waiting at a meeting's door (each with Admit and Turn away, answered
+//! by the host itself as the host panel does), the running meetings (click one to show it), the
+//! window, and Quit. The menu is rebuilt whenever rooms or their waiting lists change.
 //!
 //! Its words are the page's: the window's page has the message catalogues (`ui/locales/`) and
 //! hands the tray its labels in the person's language (`set_tray_labels`, see
@@ -11,17 +12,22 @@ use std::collections::BTreeMap;
 
 use parking_lot::Mutex;
 use serde::Deserialize;
-use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Wry};
 
 use super::host::EmbeddedHost;
+use super::knock::{self, Knock};
+use crate::protocol::PeerId;
 use crate::room::RoomDetail;
 
 const TRAY: &str = "moim";
 const SHOW: &str = "show";
 const QUIT: &str = "quit";
 const ROOM_PREFIX: &str = "room:";
+/// `admit:<room>:<peer>` and `away:<room>:<peer>`: the answers to a knock.
+const ADMIT_PREFIX: &str = "admit:";
+const AWAY_PREFIX: &str = "away:";
 /// A label longer than this is cut (the page is trusted, but a menu is no place for essays).
 const MAX_LABEL: usize = 200;
 
@@ -44,6 +50,15 @@ pub struct TrayLabels {
     pub tooltip: Forms,
     /// `{count}` people in a meeting.
     pub people: Forms,
+    /// Someone waits: `{name}` at the door of meeting `{room}` (the menu entry and the
+    /// notification; [`super::words::fill`] fills it).
+    pub knock: String,
+    /// The notification's second line: where to answer.
+    pub knock_hint: String,
+    /// Let them in.
+    pub admit: String,
+    /// Turn them away.
+    pub turn_away: String,
 }
 
 impl Default for TrayLabels {
@@ -58,6 +73,10 @@ impl Default for TrayLabels {
             tooltip_none: "moim: no meetings".into(),
             tooltip: forms("moim: {count} meeting", "moim: {count} meetings"),
             people: forms("{count} person", "{count} people"),
+            knock: "{name} is waiting to join “{room}”".into(),
+            knock_hint: "Admit or turn away in the tray menu or the host panel.".into(),
+            admit: "Admit".into(),
+            turn_away: "Turn away".into(),
         }
     }
 }
@@ -99,6 +118,10 @@ impl TrayLabels {
             &mut self.show,
             &mut self.quit,
             &mut self.tooltip_none,
+            &mut self.knock,
+            &mut self.knock_hint,
+            &mut self.admit,
+            &mut self.turn_away,
         ] {
             cut(s);
         }
@@ -115,7 +138,7 @@ impl TrayLabels {
 pub struct Labels(pub Mutex<TrayLabels>);
 
 /// The labels the page gave last (English until it does).
-fn current(app: &AppHandle) -> TrayLabels {
+pub fn current(app: &AppHandle) -> TrayLabels {
     app.try_state::<Labels>()
         .map(|l| l.0.lock().clone())
         .unwrap_or_default()
@@ -156,6 +179,13 @@ pub fn refresh(app: &AppHandle, rooms: &[RoomDetail]) {
 
 fn menu(app: &AppHandle, labels: &TrayLabels, rooms: &[RoomDetail]) -> tauri::Result<Menu<Wry>> {
     let menu = Menu::new(app)?;
+    let waiting = knock::waiting(rooms);
+    for knock in &waiting {
+        menu.append(&knock_menu(app, labels, knock)?)?;
+    }
+    if !waiting.is_empty() {
+        menu.append(&PredefinedMenuItem::separator(app)?)?;
+    }
     if rooms.is_empty() {
         menu.append(&MenuItem::with_id(
             app,
@@ -193,18 +223,47 @@ fn menu(app: &AppHandle, labels: &TrayLabels, rooms: &[RoomDetail]) -> tauri::Re
     Ok(menu)
 }
 
+/// One person waiting: a submenu named by the knock's sentence, with Admit and Turn away.
+fn knock_menu(app: &AppHandle, labels: &TrayLabels, knock: &Knock) -> tauri::Result<Submenu<Wry>> {
+    let answer = |prefix: &str, text: &str| {
+        let id = format!("{prefix}{}:{}", knock.room, knock.peer);
+        MenuItem::with_id(app, id, text, true, None::<&str>)
+    };
+    let admit = answer(ADMIT_PREFIX, &labels.admit)?;
+    let away = answer(AWAY_PREFIX, &labels.turn_away)?;
+    let sentence: String = knock.sentence(labels).chars().take(MAX_LABEL).collect();
+    Submenu::with_items(app, sentence, true, &[&admit, &away])
+}
+
 fn on_menu(app: &AppHandle, id: &str) {
     match id {
         SHOW => super::window::focus(app),
         QUIT => app.exit(0),
         _ => {
+            let Some(host) = app.try_state::<std::sync::Arc<EmbeddedHost>>() else {
+                return;
+            };
             if let Some(room) = id.strip_prefix(ROOM_PREFIX) {
-                if let Some(host) = app.try_state::<std::sync::Arc<EmbeddedHost>>() {
-                    super::window::navigate(app, &host, &format!("/j/{room}"));
+                super::window::navigate(app, &host, &format!("/j/{room}"));
+            } else if let Some((room, peer, admit)) = answer(id) {
+                // the waiting list's change rebuilds this menu
+                if let Err(err) = host.host().hub().answer_knock(room, Some(peer), admit) {
+                    tracing::info!(code = ?err.code, "the knock answered from the tray is gone");
                 }
             }
         }
     }
+}
+
+/// The knock a menu id answers: its room, its peer, and whether it admits.
+fn answer(id: &str) -> Option<(&str, PeerId, bool)> {
+    let (rest, admit) = match (id.strip_prefix(ADMIT_PREFIX), id.strip_prefix(AWAY_PREFIX)) {
+        (Some(rest), _) => (rest, true),
+        (_, Some(rest)) => (rest, false),
+        _ => return None,
+    };
+    let (room, peer) = rest.split_once(':')?;
+    Some((room, peer.parse().ok()?, admit))
 }
 
 #[cfg(test)]
@@ -225,6 +284,23 @@ mod tests {
         assert_eq!(ko.tooltip(1), "모임: 회의 1개");
         assert_eq!(TrayLabels::counted(&ko.people, 1), "1명");
         assert_eq!(TrayLabels::counted(&Forms::new(), 4), "4");
+    }
+
+    #[test]
+    fn a_menu_id_names_the_knock_it_answers() {
+        let peer = PeerId::new_v4();
+        let room = "abcd-efgh-jkmn-pqrs";
+        assert_eq!(
+            answer(&format!("admit:{room}:{peer}")),
+            Some((room, peer, true))
+        );
+        assert_eq!(
+            answer(&format!("away:{room}:{peer}")),
+            Some((room, peer, false))
+        );
+        assert_eq!(answer(&format!("away:{room}:not-a-peer")), None);
+        assert_eq!(answer(&format!("room:{room}")), None);
+        assert_eq!(answer("admit:"), None);
     }
 
     #[test]
