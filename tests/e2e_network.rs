@@ -384,9 +384,9 @@ async fn call_on_a_bad_network(lan: LanView) {
     hana.in_room(&room).await;
     let hana_id = hana.peer_id().await;
     gus.goto(&format!(
-        "https://{}/j/{room}?name=Gus&autojoin=1#fp={}",
+        "https://{}/j/{room}?name=Gus&autojoin=1#c={}",
         a.addr,
-        a.fp.hex()
+        a.code()
     ))
     .await;
     gus.in_room(&room).await;

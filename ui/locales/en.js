@@ -235,7 +235,7 @@ export default {
   'first.fp.compare': 'Compare it with the one your browser shows (the padlock or “Not secure” next to the address, then the certificate).',
   'first.fp.compareInviter': 'Check that the person who invited you sees the same code.',
   'first.fp.match': 'Your link names this certificate. Check that the person who invited you sees the same code.',
-  'first.fp.mismatch': 'Do not join: this is not the certificate your link names. Ask the person who invited you for a new link.',
+  'first.fp.mismatch': 'Do not join: your link names the certificate with the code {code}, not this one. Ask the person who invited you for a new link.',
   'first.fp.unknown': 'unknown',
   'first.invite.title': 'Invite people on this network',
   'first.invite.alone': 'You are the only one here. Share this link, or let people scan the code:',
