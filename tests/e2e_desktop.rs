@@ -302,9 +302,12 @@ fn the_app_hosts_a_meeting_that_two_browsers_join_by_its_link() {
         // the join link uses this machine's LAN address, and the QR code encodes it
         let (page, fragment) = join_link(a, &room).await;
         let link = format!("{page}#{fragment}");
-        // https on the LAN, with the certificate's fingerprint in the fragment
+        // https on the LAN, with the certificate's verification code in the fragment
         assert_eq!(page, format!("{origin}/j/{room}"));
-        assert!(fragment.starts_with("fp="), "{link}");
+        assert!(
+            fragment.starts_with("c=") && fragment.len() == 12,
+            "a ten-character code: {link}"
+        );
         let qr = js_async(
             a,
             r#"const done = arguments[arguments.length - 1];

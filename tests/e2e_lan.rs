@@ -2,8 +2,9 @@
 //! (see tests/e2e/lan.rs), against `moim serve` with mDNS and HTTPS as people run it. A page
 //! joins a room of another host through its own host's lobby (issue 5); a guest without moim
 //! opens a host's HTTPS join link, checks the fingerprint and calls, also with no WebSocket and
-//! with no camera or microphone (issue 6); and every place that shows a host's fingerprint
-//! (mDNS, `/api/info`, the invitation's QR code, the guest's join page) shows the same one.
+//! with no camera or microphone (issue 6); and every place that shows a host's certificate
+//! (mDNS, `/api/info`, the invitation's short link and QR code, the guest's join page) names
+//! the same one.
 //!
 //! The test process runs on host 1; browsers on other hosts come from a chromedriver started in
 //! that host's namespace ([`Driver::start_in`]). Run serially:
@@ -16,7 +17,7 @@ mod e2e;
 
 use std::time::Duration;
 
-use e2e::lan::{run_lan, wait_for, LanHost, LanView, PORT};
+use e2e::lan::{certificate_code, run_lan, wait_for, LanHost, LanView, PORT};
 use e2e::{step, Browser, Driver, CHROMIUM_FLAGS, WAIT};
 use fantoccini::Locator;
 use serde_json::json;
@@ -44,9 +45,10 @@ fn local_url(path: &str) -> String {
     format!("http://127.0.0.1:{PORT}{path}")
 }
 
-/// `host`'s HTTPS join link for `room`, with the fingerprint `fp` (hex) in the fragment.
-fn guest_link(host: &LanHost, room: &str, query: &str, fp: &str) -> String {
-    format!("https://{}/j/{room}{query}#fp={fp}", host.addr)
+/// `host`'s HTTPS join link for `room`, with `fragment` (`c=<code>`, or an older link's
+/// `fp=<hex>`).
+fn guest_link(host: &LanHost, room: &str, query: &str, fragment: &str) -> String {
+    format!("https://{}/j/{room}{query}#{fragment}", host.addr)
 }
 
 /// Open `url` (a `/j/<room>` page with `autojoin=1`) and wait until the page is in `room`.
@@ -107,22 +109,40 @@ async fn chat(from: &Browser, to: &Browser, name: &str, text: &str) {
     );
 }
 
-/// The fingerprint and verdict the pre-join page shows, once it has compared them.
-async fn prejoin_fingerprint(b: &Browser) -> (String, String) {
+/// What the pre-join page's certificate check shows once it has compared the link's code with
+/// the host's: the code, the full fingerprint (behind a click), the verdict ("yes" / "no") and
+/// its sentence.
+struct Check {
+    code: String,
+    full: String,
+    verdict: String,
+    sentence: String,
+}
+
+async fn prejoin_fingerprint(b: &Browser) -> Check {
     let v = b
         .wait_until(
-            "the pre-join page to compare the fingerprints",
+            "the pre-join page to compare the certificate codes",
             "(() => { const d = document.getElementById('prejoin-fp-verdict').dataset.match; \
              const box = document.getElementById('prejoin-fp'); \
+             const text = (id) => document.getElementById(id).textContent; \
              return window.moim && window.moim.state().mode === 'prejoin' && !box.hidden && d \
-             && [document.getElementById('prejoin-fp-value').textContent, d]; })()",
+             && [text('prejoin-fp-code'), text('prejoin-fp-value'), d, text('prejoin-fp-verdict')]; })()",
             WAIT,
         )
         .await;
-    (
-        v[0].as_str().unwrap().to_string(),
-        v[1].as_str().unwrap().to_string(),
-    )
+    let s = |i: usize| v[i].as_str().unwrap().to_string();
+    Check {
+        code: s(0),
+        full: s(1),
+        verdict: s(2),
+        sentence: s(3),
+    }
+}
+
+/// A code as the pages show it: `k3f9x-2mqpa`.
+fn shown_code(code: &str) -> String {
+    format!("{}-{}", &code[..5], &code[5..])
 }
 
 /// Issue 6: a guest on host 2 opens host 1's HTTPS join link, checks the fingerprint, joins,
@@ -152,15 +172,21 @@ async fn guest_calls_over_https(lan: LanView, no_websocket: bool) {
     )
     .await;
 
-    gus.goto(&guest_link(&a, &room, "?name=Gus", &a.fp.hex()))
-        .await;
-    let (shown, verdict) = prejoin_fingerprint(&gus).await;
+    gus.goto(&guest_link(
+        &a,
+        &room,
+        "?name=Gus",
+        &format!("c={}", a.code()),
+    ))
+    .await;
+    let check = prejoin_fingerprint(&gus).await;
     assert_eq!(
-        shown,
+        check.full,
         a.fp.to_string(),
         "the fingerprint, as browsers show it"
     );
-    assert_eq!(verdict, "yes", "the link's fingerprint matches the host's");
+    assert_eq!(check.code, shown_code(&a.code()));
+    assert_eq!(check.verdict, "yes", "the link's code matches the host's");
     assert_eq!(gus.eval("window.isSecureContext").await, true);
     assert_eq!(gus.eval("location.protocol").await, "https:");
     gus.wait_until(
@@ -343,7 +369,12 @@ fn receive_only_guest_behind_mdns_candidates_still_receives() {
             .await;
             let rita_id = join(
                 &rita,
-                &guest_link(&a, &room, "?name=Rita&cam=0&mic=0&autojoin=1", &a.fp.hex()),
+                &guest_link(
+                    &a,
+                    &room,
+                    "?name=Rita&cam=0&mic=0&autojoin=1",
+                    &format!("c={}", a.code()),
+                ),
                 &room,
             )
             .await;
@@ -418,10 +449,12 @@ fn receive_only_guest_behind_mdns_candidates_still_receives() {
     );
 }
 
-/// The fingerprint of host 1 is the same everywhere a person or a host meets it: in what
-/// host 2 learned from mDNS, in host 1's `/api/info`, in the invitation's QR code (decoded
-/// from a screenshot of it), and on the guest's join page; a link with a wrong fingerprint
-/// says so.
+/// The certificate of host 1 is the same everywhere a person or a host meets it: its
+/// fingerprint in what host 2 learned from mDNS and in host 1's `/api/info`; its verification
+/// code in the invitation's short link (its QR code decoded from a screenshot: under 70
+/// characters, no full fingerprint), on the invitation and on the guest's join page, with the
+/// full fingerprint behind a click on both. A link with a wrong code says so; an older link
+/// with the full fingerprint (`#fp=`) still matches.
 #[test]
 fn the_fingerprint_is_the_same_everywhere() {
     run_lan(
@@ -455,8 +488,8 @@ fn the_fingerprint_is_the_same_everywhere() {
             )
             .await;
             hana.wait_until(
-                "the page to know its LAN address and fingerprint",
-                "window.moim.meetingUrl().includes('#fp=')",
+                "the page to know its LAN address and certificate code",
+                "window.moim.meetingUrl().includes('#c=')",
                 WAIT,
             )
             .await;
@@ -492,36 +525,74 @@ fn the_fingerprint_is_the_same_everywhere() {
             );
             let from_qr = qr
                 .fragment()
-                .and_then(|f| f.split('&').find_map(|p| p.strip_prefix("fp=")))
-                .expect("#fp= in the QR code")
+                .and_then(|f| f.split('&').find_map(|p| p.strip_prefix("c=")))
+                .expect("#c= in the QR code")
                 .to_string();
+            assert!(
+                payload.len() < 70,
+                "a short link: {} characters in {payload}",
+                payload.len()
+            );
+            assert!(!payload.contains("fp="), "no full fingerprint in {payload}");
+            let shown_invite = hana
+                .eval("document.getElementById('invite-code').textContent")
+                .await;
+            let full_invite = hana
+                .eval("document.getElementById('invite-fp').textContent")
+                .await;
 
             // the guest who scans it
             gus.goto(&payload).await;
-            let (shown, verdict) = prejoin_fingerprint(&gus).await;
-            assert_eq!(verdict, "yes");
+            let check = prejoin_fingerprint(&gus).await;
+            assert_eq!(check.verdict, "yes");
             let hex = a.fp.hex();
+            assert_eq!([&from_mdns, &from_info], [&hex, &hex], "mDNS and /api/info");
+            let code = certificate_code(&hex);
+            assert_eq!(from_qr, code, "the QR code carries the certificate's code");
             assert_eq!(
-                [&from_mdns, &from_info, &from_qr],
-                [&hex, &hex, &hex],
-                "mDNS, /api/info and the QR code"
+                [&check.code, shown_invite.as_str().unwrap()],
+                [&shown_code(&code), &shown_code(&code)],
+                "the guest's join page and the inviter's invitation show the same code"
             );
-            assert_eq!(shown, a.fp.to_string(), "the guest's join page");
-            assert_eq!(shown.replace(':', "").to_lowercase(), hex);
+            assert_eq!(
+                check.full,
+                a.fp.to_string(),
+                "the guest's join page, a click away"
+            );
+            assert_eq!(
+                full_invite,
+                a.fp.to_string(),
+                "the invitation, a click away"
+            );
 
-            // a link with a wrong fingerprint (one digit off) is called out
-            let mut wrong = hex.clone().into_bytes();
-            wrong[10] = if wrong[10] == b'0' { b'1' } else { b'0' };
+            // a link with a wrong code (one character off) is called out, naming the link's code
+            let mut wrong = code.clone().into_bytes();
+            wrong[9] = if wrong[9] == b'0' { b'1' } else { b'0' };
             let wrong = String::from_utf8(wrong).unwrap();
             gus.goto("about:blank").await;
-            gus.goto(&guest_link(&a, &room, "", &wrong)).await;
-            let (shown, verdict) = prejoin_fingerprint(&gus).await;
-            assert_eq!(verdict, "no", "a wrong fingerprint is called out");
-            assert_eq!(
-                shown.replace(':', "").to_lowercase(),
-                wrong,
-                "the page shows the link's fingerprint"
+            gus.goto(&guest_link(
+                &a,
+                &room,
+                "",
+                &format!("c={}", wrong.to_uppercase()),
+            ))
+            .await;
+            let check = prejoin_fingerprint(&gus).await;
+            assert_eq!(check.verdict, "no", "a wrong code is called out");
+            assert_eq!(check.code, shown_code(&code), "the host's code");
+            assert!(
+                check.sentence.contains(&shown_code(&wrong)),
+                "the sentence names the link's code: {}",
+                check.sentence
             );
+
+            // an older invitation, with the full fingerprint, still works
+            gus.goto("about:blank").await;
+            gus.goto(&guest_link(&a, &room, "", &format!("fp={hex}")))
+                .await;
+            let check = prejoin_fingerprint(&gus).await;
+            assert_eq!(check.verdict, "yes", "an old #fp= link");
+            assert_eq!(check.code, shown_code(&code));
             hana.close().await;
             gus.close().await;
         },

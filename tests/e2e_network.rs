@@ -382,9 +382,9 @@ async fn call_on_a_bad_network(lan: LanView) {
     hana.in_room(&room).await;
     let hana_id = hana.peer_id().await;
     gus.goto(&format!(
-        "https://{}/j/{room}?name=Gus&autojoin=1#fp={}",
+        "https://{}/j/{room}?name=Gus&autojoin=1#c={}",
         a.addr,
-        a.fp.hex()
+        a.code()
     ))
     .await;
     gus.in_room(&room).await;
@@ -435,14 +435,34 @@ async fn call_on_a_bad_network(lan: LanView) {
             )
             .await;
         step(&format!("Gus's video under the cap: {video}"));
-        // his own tile says so
-        gus.wait_until(
-            "Gus's own tile to say his connection is the problem",
-            "(() => { const q = document.querySelector('.tile.local .quality'); \
-             return q && /Your own connection/.test(q.textContent) && q.textContent; })()",
-            WAIT,
-        )
-        .await;
+        // he is told so once, above the controls; his own tile says it in two words, the
+        // sentence on hover, readable over any picture
+        let told = gus
+            .wait_until(
+                "Gus to be told his connection is the problem",
+                "(() => { const n = document.getElementById('own-quality'); \
+                 const q = document.querySelector('.tile.local .quality'); \
+                 const said = [...document.querySelectorAll('#announce-polite p')] \
+                   .filter(p => p.textContent === n.textContent).length; \
+                 return !n.hidden && /Your own connection/.test(n.textContent) \
+                 && q && !q.hidden && q.dataset.own === 'upload' \
+                 && {notice: n.textContent, tile: q.textContent, title: q.title, said}; })()",
+                WAIT,
+            )
+            .await;
+        step(&format!("Gus is told: {told}"));
+        let notice = told["notice"].as_str().unwrap();
+        assert_eq!(told["said"], 1, "announced once");
+        assert!(
+            told["title"].as_str().unwrap().starts_with(notice),
+            "the tile's title has the whole sentence: {told}"
+        );
+        assert!(
+            told["tile"].as_str().unwrap().chars().count() < 20,
+            "the small tile shows a few words, not the sentence: {told}"
+        );
+        let contrast = gus.contrast_on_video(".tile.local .quality .why").await;
+        assert!(contrast >= 4.5, "Gus's own tile's words: {contrast:.2}:1");
         // and his voice still reaches Hana (Opus sends 50 packets a second)
         assert_media_flows(&hana, &gus_id, 1.0, 35.0).await;
     }
@@ -471,6 +491,10 @@ async fn call_on_a_bad_network(lan: LanView) {
             WAIT,
         )
         .await;
+        let contrast = hana
+            .contrast_on_video(&format!(".tile[data-peer-id=\"{gus_id}\"] .quality .why"))
+            .await;
+        assert!(contrast >= 4.5, "the words on Gus's tile: {contrast:.2}:1");
     }
 
     step("blackout of Gus's link");

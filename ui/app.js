@@ -221,8 +221,7 @@ sig.on('error', async (/** @type {import('./protocol.js').ErrorMessage} */ msg) 
 // ---------------------------------------------------------------- links and routes
 
 async function copyLink() {
-  const url = meetingUrl();
-  invite.show(url);
+  const url = first.invite();
   const ok = await copyText(url);
   notify(say.copied(ok, url));
   meeting.setCopied(url);

@@ -86,7 +86,9 @@ export class Call {
     stats.on('stats', (all) => {
       mesh.adapt(all);
       for (const [id, q] of all) meeting.setQuality(id, q);
-      if (all.size) meeting.setQuality(this.localId(), uplink(all));
+      const mine = all.size ? uplink(all) : null;
+      meeting.setQuality(this.localId(), mine);
+      meeting.setOwnQuality(mine?.own || '');
     });
   }
 

@@ -6,7 +6,7 @@
 // microphone level. No DOM of its own: the views are given to it. See docs/client.md.
 
 import { t } from './i18n.js';
-import { fingerprintFromFragment, meetingLink } from './room-id.js';
+import { codeFromFragment, meetingLink } from './room-id.js';
 import { SETTINGS, load, save } from './settings.js';
 import { LevelMeter } from './level.js';
 import { PrejoinView } from './view/prejoin.js';
@@ -91,8 +91,19 @@ export class FirstMinutes {
       via: session.via,
       host: directory.sessionHost,
       loopback: /^(localhost|127\.|\[::1\])/.test(location.hostname),
-      fingerprint: fingerprintFromFragment(location.hash),
+      code: codeFromFragment(location.hash),
     });
+  }
+
+  /**
+   * Show the invitation to the meeting (`meetingUrl`), with its host's full fingerprint.
+   * @param {{alone?: boolean}} [how]
+   * @returns {string} the link
+   */
+  invite(how = {}) {
+    const url = this.meetingUrl();
+    this.p.invite.show(url, { ...how, fingerprint: this.p.directory.sessionHost?.fingerprint || '' });
+    return url;
   }
 
   _wireSession() {
@@ -108,7 +119,7 @@ export class FirstMinutes {
       this.roster = new Map(msg.peers.map((x) => [x.id, x.name]));
       // Alone in a new meeting: the invitation, unless the call went to a browser (which shows
       // it there; here it would cover the hand-off's banner).
-      if (first && msg.peers.length === 0 && this.p.webrtc) this.p.invite.show(this.meetingUrl(), { alone: true });
+      if (first && msg.peers.length === 0 && this.p.webrtc) this.invite({ alone: true });
     });
     session.on('left', (/** @type {{dropped: boolean}} */ { dropped }) => {
       this.notices.clear();

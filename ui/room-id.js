@@ -1,5 +1,7 @@
 // Room ids and join links: what a person types or pastes, turned into a room id
-// (docs/protocol.md: 16 Crockford base32 characters in four groups, lower case).
+// (docs/protocol.md: 16 Crockford base32 characters in four groups, lower case), and join links.
+
+import { certificateCode, normalizeCode } from './short-code.js';
 
 /** Crockford base32 as the host writes it: 0-9 a-z without i l o u. */
 const ALPHABET = /^[0-9abcdefghjkmnpqrstvwxyz]+$/;
@@ -72,26 +74,27 @@ export function roomFromPath(pathname) {
 }
 
 /**
- * The link that opens the pre-join screen of a room; with the passcode in the fragment if given
- * (the fragment never reaches the host).
+ * The link that opens the pre-join screen of a room; with the certificate's verification code
+ * and the passcode in the fragment if given (the fragment never reaches the host).
  * @param {string} origin e.g. http://192.168.1.20:7272
  * @param {string} roomId
  * @param {string} [passcode]
- * @param {string} [fingerprint] the host certificate's SHA-256 (hex), for guests to compare
+ * @param {string} [code] the host certificate's verification code (short-code.js
+ *   `certificateCode`), for guests to compare
  */
-export function joinLink(origin, roomId, passcode, fingerprint) {
+export function joinLink(origin, roomId, passcode, code) {
   const base = `${String(origin).replace(/\/+$/, '')}/j/${encodeURIComponent(roomId)}`;
   const frag = [];
-  if (fingerprint) frag.push(`fp=${encodeURIComponent(fingerprint)}`);
+  if (code) frag.push(`c=${encodeURIComponent(code)}`);
   if (passcode) frag.push(`p=${encodeURIComponent(passcode)}`);
   return frag.length ? `${base}#${frag.join('&')}` : base;
 }
 
 /**
  * The link that leads a guest on the LAN back to a meeting: straight to the meeting's own host
- * (`host`, as its signaling session describes itself) with its fingerprint; when the room is
- * on another host (`via`) whose address is unknown, through the page's host (`?via=`). On this
- * host a page opened on a loopback address links to the host's LAN address instead.
+ * (`host`, as its signaling session describes itself) with its certificate's code; when the
+ * room is on another host (`via`) whose address is unknown, through the page's host (`?via=`).
+ * On this host a page opened on a loopback address links to the host's LAN address instead.
  * @param {object} at
  * @param {string} at.origin the page's host (http(s) origin)
  * @param {string} at.roomId
@@ -99,7 +102,7 @@ export function joinLink(origin, roomId, passcode, fingerprint) {
  * @param {string|null} at.via the room's host, when not the page's
  * @param {{url: string, fingerprint?: string|null}|null} at.host the meeting's host, if known
  * @param {boolean} at.loopback the page was opened on a loopback address
- * @param {string} at.fingerprint the page's own link fingerprint (hex, or '')
+ * @param {string} at.code the certificate code of the page's own link (or '')
  */
 export function meetingLink(at) {
   if (at.via && !at.host?.url) {
@@ -108,19 +111,21 @@ export function meetingLink(at) {
     return url.toString();
   }
   const origin = at.host?.url && (at.via || at.loopback) ? at.host.url : at.origin;
-  const fp = at.host?.fingerprint || (at.via ? '' : at.fingerprint);
-  return joinLink(origin, at.roomId, at.passcode, /^https:/.test(origin) ? fp : '');
+  const code = certificateCode(at.host?.fingerprint || '') || (at.via ? '' : at.code);
+  return joinLink(origin, at.roomId, at.passcode, /^https:/.test(origin) ? code : '');
 }
 
 /**
- * The certificate fingerprint a join link carries in its fragment (`#fp=<64 hex>`), or ''.
+ * The certificate code a join link carries in its fragment: `#c=<code>`, or the code of the
+ * full fingerprint older links carried (`#fp=<64 hex>`); '' when it has neither.
  * @param {string} fragment
  */
-export function fingerprintFromFragment(fragment) {
+export function codeFromFragment(fragment) {
   const f = String(fragment || '').replace(/^#/, '');
   for (const part of f.split('&')) {
-    const [k, v] = part.split('=');
-    if (k === 'fp' && /^[0-9a-fA-F]{64}$/.test(v || '')) return v.toLowerCase();
+    const [k, v = ''] = part.split('=');
+    const code = k === 'c' ? normalizeCode(v) : k === 'fp' ? certificateCode(v) : '';
+    if (code) return code;
   }
   return '';
 }

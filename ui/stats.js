@@ -2,7 +2,8 @@
 // time of the selected ICE candidate pair, media bitrate in and out, packet loss both ways
 // (inbound-rtp for what reaches us, remote-inbound-rtp for what reaches them), the encoder's
 // qualityLimitationReason for our video, and from these a verdict (good / poor / bad, with the
-// reason) for the tile. uplink() tells whether this person's own upload is the problem.
+// reason) for the tile. uplink() tells whether this person's own upload (or computer) is the
+// problem.
 // No DOM here.
 //
 // Events: 'stats' (Map<peerId, Quality>)
@@ -19,6 +20,7 @@ export const RTT_BAD_MS = 600;
 
 /** @typedef {'good'|'poor'|'bad'} Level */
 /** @typedef {'loss'|'rtt'|'bandwidth'|'cpu'|null} Reason */
+/** @typedef {''|'upload'|'cpu'} Own what of this person's own side holds the call back */
 /**
  * @typedef {object} Quality
  * @property {number|null} rttMs
@@ -132,11 +134,11 @@ export function judge(q) {
 }
 
 /**
- * This person's own side, from all their connections: the summed bitrates, and a sentence
- * when their upload (or their computer) is what holds the call back: most connections report
- * the same limitation or lose our packets. Connections in good shape say nothing.
+ * This person's own side, from all their connections: the summed bitrates, and what holds the
+ * call back when it is their own side (`own`): their upload ('upload': most connections report
+ * a bandwidth limitation or lose our packets) or their computer ('cpu'); '' while all is well.
  * @param {Map<string, Quality>} all
- * @returns {{rttMs: null, kbpsIn: number, kbpsOut: number, level: Level, reason: Reason, sentence: string}}
+ * @returns {{rttMs: null, kbpsIn: number, kbpsOut: number, level: Level, reason: Reason, own: Own}}
  */
 export function uplink(all) {
   let kbpsIn = 0;
@@ -152,19 +154,15 @@ export function uplink(all) {
     if (q.lossOut >= LOSS_POOR) lossy += 1;
   }
   const most = (/** @type {number} */ n) => all.size > 0 && n * 2 > all.size;
-  /** @type {{level: Level, reason: Reason, sentence: string}} */
-  let verdict = { level: 'good', reason: null, sentence: '' };
+  /** @type {{level: Level, reason: Reason, own: Own}} */
+  let verdict = { level: 'good', reason: null, own: '' };
   if (most(cpu)) {
-    verdict = {
-      level: 'poor',
-      reason: 'cpu',
-      sentence: 'This computer is too busy to send full video: the others see you at lower quality; your voice goes first.',
-    };
+    verdict = { level: 'poor', reason: 'cpu', own: 'cpu' };
   } else if (most(bandwidth) || most(lossy)) {
     verdict = {
       level: most(lossy) && !most(bandwidth) ? 'bad' : 'poor',
       reason: most(bandwidth) ? 'bandwidth' : 'loss',
-      sentence: 'Your own connection is the problem: its upload is too slow or losing data, so the others see you at lower quality; your voice goes first.',
+      own: 'upload',
     };
   }
   return { rttMs: null, kbpsIn, kbpsOut, ...verdict };

@@ -905,7 +905,7 @@ struct QrQuery {
     text: String,
 }
 
-/// Longest text a QR code is made for (a join link with a fingerprint is about 150).
+/// Longest text a QR code is made for (a join link with its certificate code is about 60).
 const MAX_QR_TEXT: usize = 1024;
 
 /// A QR code for `text` (a join link), drawn here so nothing leaves the LAN.

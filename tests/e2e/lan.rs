@@ -170,6 +170,17 @@ impl LanView {
     }
 }
 
+/// The verification code of a certificate fingerprint (64 hex digits): its first 50 bits, ten
+/// characters of Crockford base32 (0-9 a-z without i l o u), lower case.
+pub fn certificate_code(hex: &str) -> String {
+    const BASE32: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+    let bits = u64::from_str_radix(&hex[..13], 16).expect("hex") >> 2;
+    (0..10)
+        .rev()
+        .map(|i| BASE32[((bits >> (5 * i)) & 31) as usize] as char)
+        .collect()
+}
+
 /// One `moim serve` of the LAN.
 pub struct LanHost {
     /// Its host number (namespace k).
@@ -200,6 +211,13 @@ impl LanHost {
     /// The entry for host `id` in this host's list, if listed.
     pub async fn sees(&self, id: &str) -> Option<Value> {
         self.hosts().await.into_iter().find(|h| h["id"] == id)
+    }
+
+    /// The certificate's verification code as join links carry it (`#c=`): the first 50 bits
+    /// of its SHA-256 in Crockford base32 (ui/short-code.js `certificateCode`, written again
+    /// here so the test checks the page against an independent reading of docs/protocol.md).
+    pub fn code(&self) -> String {
+        certificate_code(&self.fp.hex())
     }
 
     /// base64 SHA-256 of the certificate's public key, for Chromium's

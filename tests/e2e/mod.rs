@@ -708,6 +708,29 @@ impl Browser {
         assert_eq!(inner, json!([width, height]), "{}: viewport", self.label);
     }
 
+    /// The contrast ratio (WCAG) of the text of the element `css` against its backing (itself
+    /// or the nearest ancestor below its tile with a background), at its worst over any
+    /// picture: the backing blended over white and over black (no backing: the picture itself).
+    /// 0 when there is no such element.
+    pub async fn contrast_on_video(&self, css: &str) -> f64 {
+        let css_js = serde_json::to_string(css).unwrap();
+        let v = self
+            .eval(&format!(
+                "(() => {{ const e = document.querySelector({css_js}); if (!e) return 0; \
+                 const rgba = (s) => {{ const n = (s.match(/[\\d.]+/g) || []).map(Number); return n.length === 3 ? [...n, 1] : n; }}; \
+                 let bg = [0, 0, 0, 0]; \
+                 for (let n = e; n && !n.classList.contains('tile') && !bg[3]; n = n.parentElement) bg = rgba(getComputedStyle(n).backgroundColor); \
+                 const fg = rgba(getComputedStyle(e).color); \
+                 const lum = (c) => {{ const l = c.slice(0, 3).map(x => {{ x /= 255; return x <= 0.04045 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; }}); \
+                   return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2]; }}; \
+                 const over = (back) => bg.slice(0, 3).map((x) => x * bg[3] + back * (1 - bg[3])); \
+                 const ratio = (a, b) => (Math.max(lum(a), lum(b)) + 0.05) / (Math.min(lum(a), lum(b)) + 0.05); \
+                 return Math.min(ratio(fg, over(255)), ratio(fg, over(0))); }})()"
+            ))
+            .await;
+        v.as_f64().unwrap_or(0.0)
+    }
+
     /// A DevTools protocol command (through chromedriver's `goog/cdp/execute`).
     pub async fn cdp(&self, cmd: &'static str, params: Value) -> Value {
         match tokio::time::timeout(COMMAND, self.client.issue_cmd(Cdp(cmd, params))).await {

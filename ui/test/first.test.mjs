@@ -4,7 +4,8 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { prejoinState, prejoinSentence } from '../view/prejoin.js';
 import { mergeProblems, describeMediaError, problemReasons } from '../media.js';
-import { certificateCode } from '../view/fingerprint.js';
+import { certificateCode, normalizeCode, formatCode } from '../short-code.js';
+import { codeFromFragment, joinLink } from '../room-id.js';
 import { ROOM_ID } from '../first.js';
 
 const status = (over) => ({ type: 'room-status', room: 'abcd-efgh-jkmn-pqrs', name: 'standup', peers: [], count: 0, capacity: 8, full: false, passcode: false, locked: false, waiting_room: false, gone: false, ...over });
@@ -47,10 +48,30 @@ test('device problems make one message, each thing said once', () => {
   assert.equal(mergeProblems([]), '');
 });
 
-test('the certificate’s verification code is the short code of its SHA-256', () => {
+test('the certificate’s verification code is the first 50 bits of its SHA-256, in base32', () => {
   const hex = 'ab'.repeat(32);
-  assert.match(certificateCode(hex), /^\d{3} \d{3} \d{3} \d{3}$/);
+  assert.equal(certificateCode(hex), 'nentqaxbne');
+  assert.equal(certificateCode('00'.repeat(32)), '0000000000');
+  assert.equal(certificateCode('ff'.repeat(32)), 'zzzzzzzzzz');
   assert.equal(certificateCode(hex), certificateCode(hex.toUpperCase()));
-  assert.notEqual(certificateCode(hex), certificateCode('ac' + 'ab'.repeat(31)));
+  const at12 = (/** @type {string} */ d) => 'ab'.repeat(6) + d + 'b' + 'ab'.repeat(25);
+  assert.notEqual(certificateCode(at12('8')), certificateCode(at12('c')), 'bit 49 counts');
+  assert.equal(certificateCode(at12('8')), certificateCode(at12('b')), 'bits 50 and 51 do not');
   assert.equal(certificateCode('abc'), '');
+  assert.equal(formatCode('nentqaxbne'), 'nentq-axbne');
+  assert.equal(normalizeCode(' NENTQ-AXBNE '), 'nentqaxbne', 'any case, dashes');
+  assert.equal(normalizeCode('0I1LO00000'), '0111000000', 'look-alikes');
+  for (const bad of ['nentqaxbn', 'nentqaxbnea', 'nentqaxbnu', '']) assert.equal(normalizeCode(bad), '', bad);
+});
+
+test('join links carry the certificate code; older #fp= links still give it', () => {
+  const hex = 'ab'.repeat(32);
+  const link = joinLink('https://192.168.100.200:7447/', 'k3f9-x2mq-7tvd-pa4h', '', certificateCode(hex));
+  assert.equal(link, 'https://192.168.100.200:7447/j/k3f9-x2mq-7tvd-pa4h#c=nentqaxbne');
+  assert.ok(link.length < 70, link);
+  assert.equal(codeFromFragment('#c=NENTQ-AXBNE&p=x'), 'nentqaxbne');
+  assert.equal(codeFromFragment(`#fp=${hex}&p=x`), 'nentqaxbne', 'an old invitation');
+  assert.equal(codeFromFragment(`#p=x&fp=${hex.toUpperCase()}`), 'nentqaxbne');
+  assert.equal(codeFromFragment('#c=short&fp=abc'), '');
+  assert.equal(codeFromFragment(''), '');
 });

@@ -72,7 +72,7 @@ const UI = join(dirname(fileURLToPath(import.meta.url)), '..');
  * ending in '.' stands for every key under it. A key listed here counts as used although no
  * source names it.
  */
-const DYNAMIC_KEYS = ['stage.state.', 'stage.level.', 'stage.reason.', 'files.state.', 'files.reason.',
+const DYNAMIC_KEYS = ['stage.state.', 'stage.level.', 'stage.reason.', 'stage.own.', 'stage.ownShort.', 'files.state.', 'files.reason.',
   'control.asked.', 'first.media.', 'first.prejoin.'];
 
 /** @param {string} key */

@@ -7,6 +7,7 @@ import { Session } from '../session.js';
 import { Directory, distinctHosts } from '../directory.js';
 import { EarlySignals, EARLY_SIGNALS_MAX } from '../early-signals.js';
 import { meetingLink } from '../room-id.js';
+import { certificateCode } from '../short-code.js';
 import { hostErrorNotice } from '../errors.js';
 
 const A = 'aaaaaaaaaaaaaaaa';
@@ -256,13 +257,17 @@ test('the directory: this host first, each host once; the session host follows t
 });
 
 test('meeting links lead back to the same meeting', () => {
-  const base = { origin: 'http://127.0.0.1:7447', roomId: ROOM, passcode: '', via: null, host: null, loopback: true, fingerprint: '' };
+  const base = { origin: 'http://127.0.0.1:7447', roomId: ROOM, passcode: '', via: null, host: null, loopback: true, code: '' };
+  const fpA = 'ab'.repeat(32);
+  const fpB = 'cd'.repeat(32);
+  const [codeA, codeB] = [certificateCode(fpA), certificateCode(fpB)];
   assert.equal(meetingLink(base), `http://127.0.0.1:7447/j/${ROOM}`);
-  const self = { url: 'https://10.0.0.1:7447/', fingerprint: 'ab12' };
-  assert.equal(meetingLink({ ...base, host: self }), `https://10.0.0.1:7447/j/${ROOM}#fp=ab12`, 'loopback: the LAN address');
-  assert.equal(meetingLink({ ...base, host: self, loopback: false, origin: 'https://10.0.0.9:7447' }), `https://10.0.0.9:7447/j/${ROOM}#fp=ab12`, 'the page’s own origin');
-  const b = { url: 'https://10.0.0.2:7447/', fingerprint: 'cd34' };
-  assert.equal(meetingLink({ ...base, via: B, host: b, passcode: 'p w', loopback: false }), `https://10.0.0.2:7447/j/${ROOM}#fp=cd34&p=p%20w`, 'straight to the meeting’s host');
+  const self = { url: 'https://10.0.0.1:7447/', fingerprint: fpA };
+  assert.equal(meetingLink({ ...base, host: self }), `https://10.0.0.1:7447/j/${ROOM}#c=${codeA}`, 'loopback: the LAN address');
+  assert.equal(meetingLink({ ...base, host: self, loopback: false, origin: 'https://10.0.0.9:7447' }), `https://10.0.0.9:7447/j/${ROOM}#c=${codeA}`, 'the page’s own origin');
+  assert.equal(meetingLink({ ...base, loopback: false, origin: 'https://10.0.0.9:7447', code: codeA }), `https://10.0.0.9:7447/j/${ROOM}#c=${codeA}`, 'before the host said: the page’s own link’s code');
+  const b = { url: 'https://10.0.0.2:7447/', fingerprint: fpB };
+  assert.equal(meetingLink({ ...base, via: B, host: b, passcode: 'p w', loopback: false }), `https://10.0.0.2:7447/j/${ROOM}#c=${codeB}&p=p%20w`, 'straight to the meeting’s host');
   assert.equal(meetingLink({ ...base, via: B }), `http://127.0.0.1:7447/j/${ROOM}?via=${B}`, 'its address unknown: through this host');
 });
 

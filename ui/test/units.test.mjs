@@ -72,9 +72,11 @@ test('stats: loss both ways, the encoder limitation, and the verdict with its re
   const q = (/** @type {string} */ limitation) => ({ ...ok, kbpsIn: 10, kbpsOut: 20, limitation, level: 'good', reason: null });
   const mine = uplink(new Map([['x', q('bandwidth')], ['y', q('bandwidth')], ['z', q('none')]]));
   assert.equal(mine.reason, 'bandwidth');
-  assert.match(mine.sentence, /Your own connection/);
+  assert.equal(mine.own, 'upload');
   assert.equal(mine.kbpsOut, 60);
-  assert.equal(uplink(new Map([['x', q('bandwidth')], ['y', q('none')]])).sentence, '');
+  assert.equal(uplink(new Map([['x', q('bandwidth')], ['y', q('none')]])).own, '', 'half is not most');
+  assert.equal(uplink(new Map([['x', q('cpu')]])).own, 'cpu');
+  assert.equal(uplink(new Map([['x', { ...q('none'), lossOut: 0.2 }]])).level, 'bad', 'our packets lost');
 });
 
 test('pressure halves the video bitrate and shrinks the picture, step by step', () => {

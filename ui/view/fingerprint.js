@@ -1,24 +1,14 @@
 // The pre-join page's certificate check (#prejoin-fp). On HTTPS the host's certificate is its
 // own (self-signed), so the guest's browser warned once; this says why, shows the certificate
-// as a short verification code (short-code.js over its SHA-256) that the inviter's screen also
-// shows, with the full fingerprint a click away, and says whether the certificate this host
-// reports is the one the invitation named (`#fp=`). DOM only (it asks the host's `/api/info`).
+// as a short verification code (short-code.js `certificateCode`) that the inviter's screen
+// also shows, with the full fingerprint a click away, and says whether the certificate this
+// host reports is the one the invitation named (`#c=`, or an older link's `#fp=`). DOM only (it
+// asks the host's `/api/info`).
 
 import { byId } from './dom.js';
-import { fingerprintFromFragment, formatFingerprint } from '../room-id.js';
-import { shortCode } from '../short-code.js';
+import { codeFromFragment, formatFingerprint } from '../room-id.js';
+import { certificateCode, formatCode } from '../short-code.js';
 import { t } from '../i18n.js';
-
-/**
- * The verification code of a certificate fingerprint (64 hex digits), or ''.
- * @param {string} hex
- */
-export function certificateCode(hex) {
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) return '';
-  const bytes = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return shortCode(bytes);
-}
 
 export class FingerprintBox {
   constructor() {
@@ -30,7 +20,8 @@ export class FingerprintBox {
   }
 
   /**
-   * Compare the fingerprint of the link (`hash`, its `#fp=`) with the host's; hidden on HTTP.
+   * Compare the code of the link (`hash`) with the code of the fingerprint the host reports;
+   * hidden on HTTP.
    * @param {string} hash
    */
   async check(hash) {
@@ -38,7 +29,7 @@ export class FingerprintBox {
       this.box.hidden = true;
       return;
     }
-    const fromLink = fingerprintFromFragment(hash);
+    const fromLink = codeFromFragment(hash);
     let fromHost = '';
     try {
       const info = await (await fetch('/api/info', { cache: 'no-store' })).json();
@@ -46,14 +37,14 @@ export class FingerprintBox {
     } catch {
       /* shown as unknown */
     }
-    const shown = fromLink || fromHost;
+    const hostCode = certificateCode(fromHost);
     this.intro.textContent = t('first.fp.intro');
-    this.code.textContent = certificateCode(shown) || t('first.fp.unknown');
-    this.value.textContent = shown ? formatFingerprint(shown) : t('first.fp.unknown');
-    if (fromLink && fromHost && fromLink !== fromHost) {
-      this.verdict.textContent = t('first.fp.mismatch');
+    this.code.textContent = formatCode(hostCode || fromLink) || t('first.fp.unknown');
+    this.value.textContent = hostCode ? formatFingerprint(fromHost) : t('first.fp.unknown');
+    if (fromLink && hostCode && fromLink !== hostCode) {
+      this.verdict.textContent = t('first.fp.mismatch', { code: formatCode(fromLink) });
       this.verdict.dataset.match = 'no';
-    } else if (fromLink && fromHost) {
+    } else if (fromLink && hostCode) {
       this.verdict.textContent = t('first.fp.match');
       this.verdict.dataset.match = 'yes';
     } else {

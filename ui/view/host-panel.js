@@ -13,6 +13,8 @@
 
 import { SETTINGS, load } from '../settings.js';
 import { copyText } from './invite.js';
+import { joinLink } from '../room-id.js';
+import { certificateCode } from '../short-code.js';
 import { CATALOGUES, FALLBACK, language, onLanguage, t } from '../i18n.js';
 
 /**
@@ -178,8 +180,7 @@ class HostPanel {
 
   /** @param {RoomDetail} room @param {HostState} state */
   roomItem(room, state) {
-    const fp = state.fingerprint ? `#fp=${encodeURIComponent(state.fingerprint)}` : '';
-    const link = `${state.join_base.replace(/\/+$/, '')}/j/${room.id}${fp}`;
+    const link = joinLink(state.join_base, room.id, '', certificateCode(state.fingerprint || ''));
     const members = el(
       'ul',
       { class: 'hp-members' },

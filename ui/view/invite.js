@@ -4,8 +4,8 @@
 // page and the desktop host panel alike. DOM only.
 
 import { byId } from './dom.js';
-import { fingerprintFromFragment, formatFingerprint } from '../room-id.js';
-import { certificateCode } from './fingerprint.js';
+import { codeFromFragment, formatFingerprint } from '../room-id.js';
+import { certificateCode, formatCode } from '../short-code.js';
 import { t } from '../i18n.js';
 
 /**
@@ -38,8 +38,8 @@ export async function copyText(text) {
 }
 
 /**
- * The link as a person reads it: without the fragment (the fingerprint and passcode travel in
- * it, the QR code and the copied link keep them).
+ * The link as a person reads it: without the fragment (the certificate code and passcode
+ * travel in it, the QR code and the copied link keep them).
  * @param {string} url
  */
 export function shortLink(url) {
@@ -64,19 +64,22 @@ export class InviteView {
   }
 
   /**
-   * Show the invitation for `url` (its `#fp=` gives the certificate shown).
+   * Show the invitation for `url` (its `#c=` gives the certificate code shown).
    * @param {string} url
-   * @param {{alone?: boolean}} [how] offered because the person is alone in the meeting
+   * @param {{alone?: boolean, fingerprint?: string}} [how] `alone`: offered because the person
+   *   is alone in the meeting; `fingerprint`: the meeting host's (hex), shown behind a click
+   *   when it is the one the link's code names
    */
   show(url, how = {}) {
     this.link.textContent = shortLink(url);
     this.link.title = url;
     this.copy.textContent = t('first.invite.copy');
     this.qr.src = `/api/qr.svg?text=${encodeURIComponent(url)}`;
-    const fp = fingerprintFromFragment(new URL(url).hash);
-    this.cert.hidden = !fp;
-    this.fp.textContent = fp ? formatFingerprint(fp) : '';
-    this.code.textContent = fp ? certificateCode(fp) : '';
+    const code = codeFromFragment(new URL(url).hash);
+    const fp = code && certificateCode(how.fingerprint || '') === code ? String(how.fingerprint) : '';
+    this.cert.hidden = !code;
+    this.code.textContent = formatCode(code);
+    this.fp.textContent = fp ? formatFingerprint(fp) : t('first.fp.unknown');
     this.alone.hidden = !how.alone;
     this.dialog.dataset.alone = String(!!how.alone);
     if (!this.dialog.open) this.dialog.showModal?.();

@@ -1,8 +1,10 @@
 // The meeting view (#meeting): the header (room name, the head count that opens the people
-// panel), the control bar and its popovers (devices, reactions, layout), and the stage
-// (view/stage.js, which owns the tiles). DOM only.
+// panel), the control bar and its popovers (devices, reactions, layout), the notice above it
+// when my own connection is the problem (#own-quality), and the stage (view/stage.js, which
+// owns the tiles). DOM only.
 
-import { byId, el } from './dom.js';
+import { byId, el, setWords } from './dom.js';
+import { announce } from './announce.js';
 import { Stage } from './stage.js';
 import { t } from '../i18n.js';
 
@@ -43,6 +45,7 @@ export class MeetingView {
     this.handBtn = byId('hand');
     this.devicesBtn = byId('devices-btn');
     this.devicesPopover = byId('devices-popover');
+    this.own = byId('own-quality');
     this.stage = new Stage({ onAutoplayBlocked: h.onAutoplayBlocked });
     /** @type {[HTMLElement, HTMLElement][]} each popover's button and box */
     this.popovers = [
@@ -127,6 +130,7 @@ export class MeetingView {
     this.header.hidden = true;
     this.closePopovers();
     this.stage.clear();
+    this.setOwnQuality('');
   }
 
   /** @param {string} name @param {number} people */
@@ -177,6 +181,20 @@ export class MeetingView {
   /** @param {string} id @param {import('./tile.js').Quality|null} q */
   setQuality(id, q) {
     this.stage.setQuality(id, q);
+  }
+
+  /**
+   * The notice above the controls while my own upload or computer holds the call back
+   * (stats.js `uplink`): shown, and announced, once when it starts or changes; gone when it ends.
+   * @param {import('../stats.js').Own} own
+   */
+  setOwnQuality(own) {
+    if ((this.own.dataset.own || '') === own) return;
+    this.own.dataset.own = own;
+    this.own.hidden = !own;
+    if (!own) return;
+    setWords(this.own, `stage.own.${own}`);
+    announce(t(`stage.own.${own}`));
   }
 
   unmuteBlocked() {

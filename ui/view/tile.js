@@ -14,7 +14,7 @@ import { initials } from '../room-id.js';
 import { t } from '../i18n.js';
 
 /** @typedef {{rttMs: number|null, kbpsIn: number, kbpsOut: number, level?: string, reason?: string|null,
- *   lossIn?: number, lossOut?: number, sentence?: string}} Quality */
+ *   lossIn?: number, lossOut?: number, own?: string}} Quality */
 
 /** Bars lit for a verdict (of four). */
 const BARS = /** @type {Record<string, number>} */ ({ good: 4, poor: 2, bad: 1 });
@@ -100,8 +100,9 @@ export function tileState(tile, state) {
 
 /**
  * The signal indicator: bars for the verdict (good / poor / bad, stats.js), the figures on
- * hover, a few words when it is not good, and on my own tile the sentence that says when my
- * own connection or computer is the problem (nothing while all is well).
+ * hover, a few words when it is not good. My own tile shows only when my own upload or
+ * computer is the problem (`q.own`, stats.js `uplink`): two words, the whole sentence on hover
+ * (the meeting view shows that sentence above the controls).
  * @param {HTMLElement} tile
  * @param {Quality|null} q
  * @param {boolean} local
@@ -110,11 +111,12 @@ export function tileQuality(tile, q, local) {
   const box = /** @type {HTMLElement} */ (tile.querySelector('.quality'));
   const why = /** @type {HTMLElement} */ (box.querySelector('.why'));
   const level = q?.level || '';
-  if (!q || (local && !q.sentence)) {
+  if (!q || (local && !q.own)) {
     why.textContent = '';
     box.title = '';
     box.dataset.level = '';
     box.dataset.reason = '';
+    box.dataset.own = '';
     box.hidden = true;
     delete tile.dataset.quality;
     return;
@@ -125,14 +127,20 @@ export function tileQuality(tile, q, local) {
   const loss = Math.round(Math.max(q.lossIn || 0, q.lossOut || 0) * 100);
   const reason = q.reason ? t(`stage.reason.${q.reason}`) + (q.reason === 'loss' ? ` ${loss} %` : '') : '';
   const verdict = level ? t(`stage.level.${level}`) : '';
-  why.textContent = q.sentence || (level && level !== 'good' ? reason || verdict : '');
-  box.title = `${verdict}${reason ? `: ${reason}` : ''} · ${figures}`;
+  if (local && q.own) {
+    why.textContent = t(`stage.ownShort.${q.own}`);
+    box.title = `${t(`stage.own.${q.own}`)} · ${figures}`;
+  } else {
+    why.textContent = level && level !== 'good' ? reason || verdict : '';
+    box.title = `${verdict}${reason ? `: ${reason}` : ''} · ${figures}`;
+  }
   box.dataset.bars = String(BARS[level] ?? 0);
   box.dataset.rtt = q.rttMs === null ? '' : String(q.rttMs);
   box.dataset.kbpsIn = String(q.kbpsIn);
   box.dataset.kbpsOut = String(q.kbpsOut);
   box.dataset.level = level;
   box.dataset.reason = q.reason || '';
+  box.dataset.own = q.own || '';
   box.dataset.figures = figures;
   if (level) tile.dataset.quality = level;
   else delete tile.dataset.quality;

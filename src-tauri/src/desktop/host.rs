@@ -29,8 +29,8 @@ pub struct HostState {
     pub urls: Vec<String>,
     /// The address join links use: the first LAN address, else loopback.
     pub join_base: String,
-    /// SHA-256 of the host's certificate (hex), which join links carry (`#fp=`) so guests can
-    /// compare it with what their browser shows.
+    /// SHA-256 of the host's certificate (hex); join links carry its verification code
+    /// (`#c=`, docs/protocol.md) so guests can compare it with what their join page shows.
     pub fingerprint: Option<String>,
     /// Every room (unlisted ones too) with its members.
     pub rooms: Vec<RoomDetail>,
