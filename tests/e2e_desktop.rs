@@ -186,7 +186,7 @@ async fn create_meeting(app: &Client, me: &str, meeting: &str) -> String {
 }
 
 /// The join link of meeting `room` as the host panel shows it, split at the fragment: the
-/// page, and `fp=<the certificate's fingerprint>`.
+/// page, and `c=<the certificate's verification code>`.
 async fn join_link(app: &Client, room: &str) -> (String, String) {
     let link = wait_for("the meeting's join link", Duration::from_secs(10), || async {
         let link = js(app, &format!("return document.querySelector(\".hp-room[data-room-id='{room}'] .hp-link\")?.value ?? null")).await;
