@@ -136,7 +136,10 @@
 /** @typedef {WatchRoom} StatusOut */
 
 // @sfu (client → host)
-/** @typedef {{type: 'sfu-offer', sdp: string}} SfuOfferOut my one connection to the host's SFU */
+/**
+ * @typedef {{type: 'sfu-offer', sdp: string, fresh?: boolean}} SfuOfferOut my one connection to
+ *   the host's SFU (`fresh`: the first offer of a new RTCPeerConnection)
+ */
 /** @typedef {{type: 'sfu-answer', sdp: string}} SfuAnswerOut the answer to the host's offer */
 /** @typedef {SfuOfferOut|SfuAnswerOut} SfuOut */
 

@@ -130,6 +130,7 @@ export class HostLink extends Emitter {
     this.chain = Promise.resolve();
     /** @type {ReturnType<typeof setTimeout>|null} */
     this.rebuildTimer = null;
+    this.fresh = true;
   }
 
   /**
@@ -142,6 +143,8 @@ export class HostLink extends Emitter {
     this.iceServers = iceServers;
     this.tracks = { ...tracks };
     this.mids.clear();
+    /** whether the next offer is this connection's first (`fresh`: the host drops its old one) */
+    this.fresh = true;
     const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
     this.pc = pc;
     for (const kind of /** @type {Kind[]} */ (['audio', 'video'])) {
@@ -237,7 +240,8 @@ export class HostLink extends Emitter {
     try {
       await pc.setLocalDescription();
       if (this.pc === pc && pc.localDescription?.type === 'offer') {
-        this.send({ type: 'sfu-offer', sdp: pc.localDescription.sdp });
+        this.send({ type: 'sfu-offer', sdp: pc.localDescription.sdp, fresh: this.fresh });
+        this.fresh = false;
       }
     } catch (err) {
       console.warn('moim: an offer to the host failed', err);

@@ -194,6 +194,9 @@ pub enum ClientMessage {
     SfuOffer {
         /// The SDP.
         sdp: String,
+        /// The first offer of a new RTCPeerConnection: the host drops the one it had.
+        #[serde(default)]
+        fresh: bool,
     },
     /// The SDP answer to the host's `sfu-offer`.
     SfuAnswer {
@@ -1007,6 +1010,9 @@ mod tests {
             r#"{"type":"ping","nonce":7}"#.to_string(),
             r#"{"type":"update","screen":"s-1","hand":true}"#.to_string(),
             r#"{"type":"react","emoji":"👍"}"#.to_string(),
+            r#"{"type":"create-room","name":"class","large":true}"#.to_string(),
+            r#"{"type":"sfu-offer","sdp":"v=0","fresh":true}"#.to_string(),
+            r#"{"type":"sfu-answer","sdp":"v=0"}"#.to_string(),
         ];
         for case in cases {
             assert!(decode(&case).is_ok(), "{case}");

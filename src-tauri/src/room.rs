@@ -569,8 +569,8 @@ impl Hub {
             | ClientMessage::Remove { .. }
             | ClientMessage::EndMeeting { .. }) => self.moderate(peer, msg),
             // @sfu
-            ClientMessage::SfuOffer { sdp } => self.sfu_signal(peer, sdp, true),
-            ClientMessage::SfuAnswer { sdp } => self.sfu_signal(peer, sdp, false),
+            ClientMessage::SfuOffer { sdp, fresh } => self.sfu_signal(peer, sdp, Some(fresh)),
+            ClientMessage::SfuAnswer { sdp } => self.sfu_signal(peer, sdp, None),
         }
     }
 

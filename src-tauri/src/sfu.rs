@@ -27,11 +27,12 @@ const IDLE_WAKE: Duration = Duration::from_millis(500);
 /// What the hub asks of the SFU.
 #[derive(Debug)]
 enum Command {
-    /// A member's offer (its first, or a change).
+    /// A member's offer: of a new connection (`fresh`, or its first), or a change.
     Offer {
         peer: PeerId,
         room: String,
         sdp: String,
+        fresh: bool,
     },
     /// A member's answer to the host's offer.
     Answer { peer: PeerId, sdp: String },
@@ -79,10 +80,15 @@ impl Sfu {
         self.port
     }
 
-    /// `peer` of `room` offers.
-    pub(crate) fn offer(&self, peer: PeerId, room: &str, sdp: String) {
+    /// `peer` of `room` offers (`fresh`: from a new RTCPeerConnection).
+    pub(crate) fn offer(&self, peer: PeerId, room: &str, sdp: String, fresh: bool) {
         let room = room.to_string();
-        let _ = self.tx.send(Command::Offer { peer, room, sdp });
+        let _ = self.tx.send(Command::Offer {
+            peer,
+            room,
+            sdp,
+            fresh,
+        });
     }
 
     /// `peer` answers the host's offer.
@@ -157,7 +163,12 @@ impl Engine {
 
     fn command(&mut self, cmd: Command) {
         match cmd {
-            Command::Offer { peer, room, sdp } => self.offer(peer, room, &sdp),
+            Command::Offer {
+                peer,
+                room,
+                sdp,
+                fresh,
+            } => self.offer(peer, room, &sdp, fresh),
             Command::Answer { peer, sdp } => {
                 let Some(i) = self.index(peer) else {
                     return self.refuse(peer, "There is no connection to the host to answer for.");
@@ -175,9 +186,13 @@ impl Engine {
         }
     }
 
-    /// A client's offer: its first (a new connection, replacing any older one), or a change.
-    fn offer(&mut self, peer: PeerId, room: String, sdp: &str) {
-        if let Some(i) = self.index(peer).filter(|i| self.clients[*i].room == room) {
+    /// A client's offer: of a new connection (`fresh`, or its first: it replaces any older
+    /// one), or a change of the one it has.
+    fn offer(&mut self, peer: PeerId, room: String, sdp: &str, fresh: bool) {
+        let current = self
+            .index(peer)
+            .filter(|i| !fresh && self.clients[*i].room == room);
+        if let Some(i) = current {
             if self.clients[i].is_alive() {
                 match self.clients[i].offer(sdp) {
                     Ok(Some(answer)) => self.say_answer(i, answer),

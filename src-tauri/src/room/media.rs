@@ -46,13 +46,14 @@ impl Hub {
         self.sfu.get().map(|s| SfuInfo { port: s.port() })
     }
 
-    /// `sfu-offer` (`offer`) or `sfu-answer` from `peer`: only a member of a large meeting
-    /// speaks to the SFU; the SFU answers on its own (an `sfu-answer`, or `bad-sdp`).
+    /// `sfu-offer` (`offer`: whether it is `fresh`) or `sfu-answer` (`None`) from `peer`: only a
+    /// member of a large meeting speaks to the SFU; the SFU answers on its own (an
+    /// `sfu-answer`, or `bad-sdp`).
     pub(super) fn sfu_signal(
         &self,
         peer: PeerId,
         sdp: String,
-        offer: bool,
+        offer: Option<bool>,
     ) -> Result<(), ErrorBody> {
         if sdp.len() > MAX_SIGNAL_BYTES {
             let mut err = ErrorBody::new(
@@ -78,10 +79,9 @@ impl Hub {
                 ))
             }
         };
-        if offer {
-            sfu.offer(peer, room_id, sdp);
-        } else {
-            sfu.answer(peer, sdp);
+        match offer {
+            Some(fresh) => sfu.offer(peer, room_id, sdp, fresh),
+            None => sfu.answer(peer, sdp),
         }
         Ok(())
     }
