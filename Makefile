@@ -57,6 +57,7 @@ fuzz:
 # (e2e_first: the lobby, the pre-join page's room status, "You left", notices, rename)
 # (e2e_language: both languages, the served font, an axe-core audit, the keyboard alone)
 # (e2e_control: knock, admit, turn away, mute, remove, end for all, verification codes)
+# (e2e_sfu: a large meeting, every camera sent once to the host's SFU and forwarded to the others)
 # (needs root; MOIM_E2E_SKIP=1 reports them as skipped where namespaces cannot be made).
 e2e:
 	$(CARGO) build $(CHECKED) --bins --tests
@@ -68,6 +69,7 @@ e2e:
 	$(CARGO) test $(CHECKED) --test e2e_files -- --test-threads=1
 	$(CARGO) test $(CHECKED) --test e2e_language -- --test-threads=1
 	$(CARGO) test $(CHECKED) --test e2e_control -- --test-threads=1
+	$(CARGO) test $(CHECKED) --test e2e_sfu -- --test-threads=1
 
 # The desktop app under tauri-driver and Xvfb, with two Chromium peers, in network namespaces
 # the test creates (needs root).

@@ -13,6 +13,9 @@ say() { printf 'deps: %s\n' "$*" >&2; }
 
 need_cmd() { command -v "$1" >/dev/null 2>&1; }
 
+# Debian packages every build needs, headless too: the SFU's DTLS and SRTP come from the system's
+# OpenSSL (str0m's openssl backend), found with pkg-config.
+BUILD_PKGS=(pkg-config libssl-dev build-essential)
 # Debian packages for the desktop shell (Tauri v2 on Linux) and the test tools.
 DESKTOP_PKGS=(pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev
   librsvg2-dev libssl-dev libxdo-dev build-essential file)
@@ -84,17 +87,18 @@ has_display() { [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; }
 case $group in
   run)
     rust
+    apt_install "${BUILD_PKGS[@]}"
     if has_display; then apt_install "${DESKTOP_PKGS[@]}"; fi ;;
   test)
     rust
-    apt_install "${DESKTOP_PKGS[@]}" "${TEST_PKGS[@]}"
+    apt_install "${BUILD_PKGS[@]}" "${DESKTOP_PKGS[@]}" "${TEST_PKGS[@]}"
     cargo_tool cargo-nextest cargo-nextest
     cargo_tool tauri-driver tauri-driver
     npm_deps
     seed_servers node ;;
   bench)
     rust
-    apt_install "${TEST_PKGS[@]}"
+    apt_install "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"
     seed_servers ;;
   bundle)
     rust

@@ -754,6 +754,7 @@ async fn a_lobby_watcher_holds_one_list_however_often_it_changes() {
                 passcode: None,
                 listed: true,
                 waiting_room: false,
+                large: false,
             },
         )
         .unwrap();

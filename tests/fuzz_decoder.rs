@@ -145,6 +145,7 @@ fn decoder_and_hub_survive_mutated_messages() {
             passcode: None,
             listed: true,
             waiting_room: false,
+            large: false,
         },
     )
     .unwrap();

@@ -113,6 +113,7 @@ impl World {
                     passcode: None,
                     listed: true,
                     waiting_room: r == WAITING_ROOM,
+                    large: false,
                 },
             )
             .unwrap();

@@ -50,7 +50,7 @@ const VIA = /^[0-9a-f]{16}$/;
 const sig = new Signaling(wsUrlFor(base, null));
 if (params.get('transport') === 'sse') sig.useSse();
 const media = new Media();
-const mesh = new Mesh({ sendSignal: (to, data) => sig.send({ type: 'signal', to, data }), webrtc });
+const mesh = new Mesh({ sendSignal: (to, data) => sig.send({ type: 'signal', to, data }), sendHost: (m) => sig.send(m), webrtc });
 const chat = new Chat({ broadcast: (m) => mesh.broadcast(m), sendTo: (id, m) => mesh.sendTo(id, m), relay: (m) => sig.send(m) });
 const stats = new Stats(() => new Map([...mesh.peers].map(([id, p]) => [id, p.pc])));
 const speaking = new SpeakingDetector();

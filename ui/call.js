@@ -50,6 +50,10 @@ export class Call {
       if (session.live) mesh.signal(msg.from, msg.data);
       else if (session.pending) p.early.hold(msg); // a join is under way: replayed in the room
     });
+    // @sfu: a large meeting's one connection to the host
+    for (const type of ['sfu-offer', 'sfu-answer']) {
+      sig.on(type, (/** @type {import('./protocol.js').SfuIn} */ msg) => session.inRoom && mesh.host?.description(msg));
+    }
     sig.on('chat', (m) => chat.receive(m.from, { t: 'chat', id: m.id, name: m.name, time: m.time, text: m.text }));
     // my camera and microphone
     p.media.on('track', (kind, track) => {
@@ -215,7 +219,7 @@ export class Call {
       meeting.removeTile(oldLocal);
     }
     meeting.addTile(msg.you.id, { name: msg.you.name, local: true });
-    mesh.enter(msg.you.id, this.p.sig.welcome?.ice_servers || [], msg.peers || []);
+    mesh.enter(msg.you.id, this.p.sig.welcome?.ice_servers || [], msg.peers || [], msg.room.media);
     this.p.early.release((id) => mesh.infos.has(id), (from, data) => mesh.signal(from, data));
     meeting.setRoom(msg.room.name, mesh.size);
     this.syncLocal();

@@ -1,6 +1,8 @@
 // The set of peers of the room I am in: one Peer (peer.js) per remote peer id, kept in step
 // with the host's roster (existing-peers / peer-joined / peer-left), the upload bandwidth
 // budget (budget.js), my shared screen, and the routing of signals and chat-channel messages.
+// In a large meeting (RoomInfo.media `sfu`) each remote peer is instead a Peer-shaped ViaHost
+// of the one connection to the host (sfu.js); everything else here stays the same.
 // No DOM here. Another module may open more data channels on a connection:
 // `mesh.peers.get(id).pc` (see channel.js).
 //
@@ -22,6 +24,7 @@
 import { Emitter } from './emitter.js';
 import { Peer, now } from './peer.js';
 import { capsFor } from './budget.js';
+import { HostLink } from './sfu.js';
 
 // the budget's numbers, where they were first defined
 export { capsFor, targetHeight, VIDEO_BUDGET_BPS, VIDEO_PER_PEER_MAX_BPS, AUDIO_MAX_BPS } from './budget.js';
@@ -44,15 +47,21 @@ export const MAX_TRACE_STEPS = 400;
  *   then each connection's steps (`created` starts a new connection)
  */
 /** @typedef {import('./peer.js').Caps} Caps */
+/** @typedef {Peer|import('./sfu.js').ViaHost} Remote a peer reached directly, or through the host */
 
 export class Mesh extends Emitter {
   /**
    * @param {object} opts
    * @param {(to: string, data: string) => boolean} opts.sendSignal false when it could not be sent
+   * @param {(msg: import('./protocol.js').SfuOut) => boolean} [opts.sendHost] to the host's SFU
    * @param {boolean} [opts.webrtc] false in a browser without RTCPeerConnection (presence only)
    */
-  constructor({ sendSignal, webrtc = true }) {
+  constructor({ sendSignal, sendHost = () => false, webrtc = true }) {
     super();
+    /** the connection to the host's SFU, used in a large meeting only */
+    this.link = new HostLink({ send: sendHost });
+    /** @type {HostLink|null} set while in a large meeting */
+    this.host = null;
     this.sendSignalRaw = sendSignal;
     this.webrtc = webrtc;
     /** @type {string|null} */
@@ -61,7 +70,7 @@ export class Mesh extends Emitter {
     this.iceServers = [];
     /** @type {Map<string, PeerInfo>} */
     this.infos = new Map();
-    /** @type {Map<string, Peer>} */
+    /** @type {Map<string, Remote>} */
     this.peers = new Map();
     /** ids the host says left while our connection to them still worked */
     /** @type {Map<string, ReturnType<typeof setTimeout>>} */
@@ -135,10 +144,15 @@ export class Mesh extends Emitter {
    * @param {string} localId
    * @param {RTCIceServer[]} iceServers
    * @param {PeerInfo[]} peers
+   * @param {import('./protocol.js').RoomMedia} [media] `sfu`: a large meeting, through the host
    */
-  enter(localId, iceServers, peers) {
+  enter(localId, iceServers, peers, media = 'mesh') {
     if (this.localId && this.localId !== localId) this.closeAll();
     if (!this.localId) this.traces.clear();
+    if (media === 'sfu' && this.webrtc && !this.host) {
+      this.host = this.link;
+      this.host.open(iceServers || [], this.tracks);
+    }
     this.mark('existing-peers');
     // connections made before this roster may have lost signals while the socket was down
     const before = [...this.peers.values()];
@@ -210,7 +224,8 @@ export class Mesh extends Emitter {
     const peer = this.peers.get(id);
     // `reconnecting` too: a blackout of its link long enough for the host to time its socket
     // out (10 s of silence) also interrupts our connection to it, which then heals by itself
-    const working = peer && peer.everConnected && (peer.state === 'connected' || peer.state === 'reconnecting');
+    // (through the host, its media stops with its session: nothing to wait for)
+    const working = !this.host && peer && peer.everConnected && (peer.state === 'connected' || peer.state === 'reconnecting');
     if (reason !== 'left' && working) {
       if (!this.away.has(id)) {
         this.away.set(
@@ -250,6 +265,8 @@ export class Mesh extends Emitter {
     this.online = false;
     this.localId = null;
     this.marks = {};
+    this.host?.close();
+    this.host = null;
   }
 
   /**
@@ -299,6 +316,7 @@ export class Mesh extends Emitter {
    */
   setTrack(kind, track) {
     this.tracks[kind] = track;
+    this.host?.setTrack(kind, track);
     for (const peer of this.peers.values()) peer.senders.setTrack(kind, track);
     if (kind === 'video') this._recap();
   }
@@ -356,8 +374,16 @@ export class Mesh extends Emitter {
     if (!this.webrtc || !this.localId) return null;
     const existing = this.peers.get(id);
     if (existing) return existing;
+    const peer = this.host ? this.host.remote(id) : this._newPeer(id);
+    this._wire(id, peer);
+    return peer;
+  }
+
+  /** A direct connection to `id`. @param {string} id */
+  _newPeer(id) {
+    /** @type {Peer} */
     const peer = new Peer({
-      localId: this.localId,
+      localId: this.localId || '',
       remoteId: id,
       iceServers: this.iceServers,
       sendSignal: (data) => {
@@ -370,6 +396,15 @@ export class Mesh extends Emitter {
         if (ev === 'created' || this.peers.get(id) === peer) this.traceStep(id, ev, detail);
       },
     });
+    return peer;
+  }
+
+  /**
+   * Follow the events of the connection (or host member) for `id`.
+   * @param {string} id
+   * @param {Remote} peer
+   */
+  _wire(id, peer) {
     this.peers.set(id, peer);
     if (this.screen) peer.senders.setScreen(this.screen);
     peer.on('screen', (stream) => {
@@ -414,7 +449,6 @@ export class Mesh extends Emitter {
       if (this.peers.get(id) === peer) this._replacePeer(id);
     });
     this.emit('peer-state', id, peer.state);
-    return peer;
   }
 
   /** @param {string} id */

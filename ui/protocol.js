@@ -14,7 +14,10 @@
  * @property {boolean} locked it needs a passcode
  * @property {boolean} [closed] a moderator closed it to newcomers (@room-control)
  * @property {boolean} [waiting_room] newcomers wait to be admitted (@room-control)
+ * @property {RoomMedia} [media] how its media travels (@sfu; absent: `mesh`)
  */
+
+/** @typedef {'mesh'|'sfu'} RoomMedia peer to peer, or through the host's SFU (a large meeting) */
 
 /**
  * A peer as the others in its room see it (`PeerInfo`).
@@ -65,14 +68,14 @@
  * @typedef {'bad-json'|'unknown-type'|'bad-message'|'bad-frame'|'invalid-field'|'too-large'
  *   |'no-such-room'|'room-full'|'wrong-passcode'|'bad-token'|'already-in-room'|'not-in-room'
  *   |'unknown-peer'|'rate-limited'|'too-many-rooms'|'host-unreachable'|'try-later'
- *   |'not-allowed'|'room-closed'} ErrorCode
+ *   |'not-allowed'|'room-closed'|'not-sfu-room'|'bad-sdp'} ErrorCode
  */
 
 // ------------------------------------------------------------------- client → host
 
 /**
  * @typedef {{type: 'create-room', name: string, passcode?: string, listed?: boolean,
- *   waiting_room?: boolean}} CreateRoom
+ *   waiting_room?: boolean, large?: boolean}} CreateRoom `large`: @sfu
  */
 /**
  * @typedef {{type: 'join', room: string, name: string, passcode?: string, audio?: boolean,
@@ -132,16 +135,24 @@
 /** @typedef {{type: 'watch-room', room?: string|null}} WatchRoom follow one room's status */
 /** @typedef {WatchRoom} StatusOut */
 
+// @sfu (client → host)
+/**
+ * @typedef {{type: 'sfu-offer', sdp: string, fresh?: boolean}} SfuOfferOut my one connection to
+ *   the host's SFU (`fresh`: the first offer of a new RTCPeerConnection)
+ */
+/** @typedef {{type: 'sfu-answer', sdp: string}} SfuAnswerOut the answer to the host's offer */
+/** @typedef {SfuOfferOut|SfuAnswerOut} SfuOut */
+
 /**
  * @typedef {CreateRoom|Join|Leave|SignalOut|Update|ListRooms|WatchHosts|ChatOut|Ping|MeetingOut
- *   |FilesOut|ControlOut|StatusOut} ClientMessage
+ *   |FilesOut|ControlOut|StatusOut|SfuOut} ClientMessage
  */
 
 // ------------------------------------------------------------------- host → client
 
 /**
  * @typedef {{type: 'welcome', peer_id: string, resume: string, protocol: number, host: HostName,
- *   ice_servers: IceServer[], limits: WireLimits}} Welcome
+ *   ice_servers: IceServer[], limits: WireLimits, sfu?: {port: number}}} Welcome `sfu`: @sfu
  */
 /** @typedef {{type: 'room-created', room: RoomInfo}} RoomCreated */
 /**
@@ -195,9 +206,15 @@
  */
 /** @typedef {RoomStatus} StatusIn */
 
+// @sfu (host → client)
+/** @typedef {{mid: string, peer: string, kind: 'audio'|'video'}} SfuTrack whose media an m-line of the host carries */
+/** @typedef {{type: 'sfu-offer', sdp: string, tracks: SfuTrack[]}} SfuOfferIn the host's offer */
+/** @typedef {{type: 'sfu-answer', sdp: string, tracks: SfuTrack[]}} SfuAnswerIn the host's answer */
+/** @typedef {SfuOfferIn|SfuAnswerIn} SfuIn */
+
 /**
  * @typedef {Welcome|RoomCreated|ExistingPeers|PeerJoined|PeerUpdated|PeerLeft|Left|SignalIn|Rooms
- *   |Hosts|ChatIn|Pong|ErrorMessage|Closing|MeetingIn|FilesIn|ControlIn|StatusIn} ServerMessage
+ *   |Hosts|ChatIn|Pong|ErrorMessage|Closing|MeetingIn|FilesIn|ControlIn|StatusIn|SfuIn} ServerMessage
  */
 
 export {};

@@ -128,7 +128,7 @@ export class Session extends Emitter {
 
   /**
    * Create a room on the live session, then join it.
-   * @param {{name: string, passcode: string, listed: boolean}} req
+   * @param {{name: string, passcode: string, listed: boolean, large?: boolean}} req
    */
   create(req) {
     if (this.phase !== 'lobby' || !this.deps.connected()) return false;
@@ -140,6 +140,7 @@ export class Session extends Emitter {
     const msg = { type: 'create-room', name: req.name };
     if (req.passcode) msg.passcode = req.passcode;
     if (!req.listed) msg.listed = false;
+    if (req.large) msg.large = true; // @sfu
     this.deps.send(msg);
     return true;
   }
@@ -251,6 +252,8 @@ export class Session extends Emitter {
         this.notInRoom();
         return 'ignored';
       case 'unknown-peer':
+      case 'bad-sdp': // the connection to the host's SFU (sfu.js) starts over on its own
+      case 'not-sfu-room':
         return 'ignored';
       default:
         return 'refused';

@@ -14,6 +14,9 @@ pub const DEFAULT_PORT: u16 = 7447;
 /// How many peers a room holds by default. Mesh upload grows with N-1, so beyond about eight
 /// people a mesh call stops being pleasant on ordinary laptops.
 pub const DEFAULT_MAX_PEERS_PER_ROOM: usize = 8;
+/// How many people a large meeting (media through the host's SFU) holds by default.
+pub const DEFAULT_MAX_PEERS_PER_LARGE_ROOM: usize = 50;
+
 /// Largest WebSocket frame or message the host reads; larger ones close the socket with 1009.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// Largest `signal.data`. An SDP offer for a few tracks is 3 to 10 KiB.
@@ -67,6 +70,14 @@ pub struct HostConfig {
     #[arg(long, env = "MOIM_MAX_PEERS_PER_ROOM", default_value_t = DEFAULT_MAX_PEERS_PER_ROOM,
           value_parser = parse_capacity)]
     pub max_peers_per_room: usize,
+    /// How many peers one large meeting (media through the host's SFU) holds.
+    #[arg(long, env = "MOIM_MAX_PEERS_PER_LARGE_ROOM",
+          default_value_t = DEFAULT_MAX_PEERS_PER_LARGE_ROOM, value_parser = parse_capacity)]
+    pub max_peers_per_large_room: usize,
+    /// UDP port of the SFU, for every client of every large meeting (default: the same number
+    /// as `--port`, or a free one if that is taken; 0 picks a free one).
+    #[arg(long, env = "MOIM_SFU_PORT")]
+    pub sfu_port: Option<u16>,
     /// How many rooms the host holds at once.
     #[arg(long, env = "MOIM_MAX_ROOMS", default_value_t = 10_000)]
     pub max_rooms: usize,
@@ -171,6 +182,8 @@ impl Default for HostConfig {
             port: DEFAULT_PORT,
             name: None,
             max_peers_per_room: DEFAULT_MAX_PEERS_PER_ROOM,
+            max_peers_per_large_room: DEFAULT_MAX_PEERS_PER_LARGE_ROOM,
+            sfu_port: None,
             max_rooms: 10_000,
             max_connections: 4096,
             max_pending_connections: DEFAULT_MAX_PENDING,

@@ -9,6 +9,8 @@
 //! - [`room`]: the hub of rooms and peers; delivers every message to its one target.
 //! - [`feed`]: a message built once per change and shared by every socket that watches it.
 //! - [`budget`]: what one network address may ask of the host.
+//! - [`sfu`]: large meetings: the host's SFU (str0m), one UDP port for every client, forwarding
+//!   each member's audio and video to the others (`docs/sfu.md`).
 //! - [`signaling`]: the life of one WebSocket (reader, writer, limits, liveness).
 //! - [`sse`]: the same session over server-sent events and POST, for browsers that refuse the
 //!   WebSocket.
@@ -44,6 +46,7 @@ pub(crate) mod qr;
 pub mod remote;
 pub mod room;
 pub(crate) mod server;
+pub(crate) mod sfu;
 pub(crate) mod shutdown;
 pub(crate) mod signaling;
 pub(crate) mod sse;

@@ -54,6 +54,9 @@ pub enum ClientMessage {
         /// Newcomers wait until a moderator admits them (`waiting`).
         #[serde(default)]
         waiting_room: bool,
+        /// @sfu: a large meeting: media goes through the host's SFU from the start.
+        #[serde(default)]
+        large: bool,
     },
     /// Join a room by id.
     Join {
@@ -185,6 +188,21 @@ pub enum ClientMessage {
         #[serde(default)]
         message: Option<String>,
     },
+    // @sfu: large meetings through the host
+    /// An SDP offer for the sender's one connection to the host's SFU (its first, or a change of
+    /// what it publishes).
+    SfuOffer {
+        /// The SDP.
+        sdp: String,
+        /// The first offer of a new RTCPeerConnection: the host drops the one it had.
+        #[serde(default)]
+        fresh: bool,
+    },
+    /// The SDP answer to the host's `sfu-offer`.
+    SfuAnswer {
+        /// The SDP.
+        sdp: String,
+    },
     // @first-minutes: room status for the pre-join page
     /// Follow one room's status for its pre-join page: a `room-status` now and after every
     /// change (someone joins, leaves or renames; the room ends), until the socket joins a room,
@@ -308,7 +326,39 @@ pub const CLIENT_TYPES: &[&str] = &[
     "end-meeting",
     // @first-minutes
     "watch-room",
+    // @sfu
+    "sfu-offer",
+    "sfu-answer",
 ];
+
+/// @sfu: how a room's media travels.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RoomMedia {
+    /// Every member connects to every other (the default).
+    #[default]
+    Mesh,
+    /// Every member connects to the host, which forwards the media (a large meeting).
+    Sfu,
+}
+
+/// @sfu: where the host's SFU listens (in `welcome`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SfuInfo {
+    /// The UDP port every client's connection to the host uses.
+    pub port: u16,
+}
+
+/// @sfu: one m-line the host sends a client, and whose media it carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SfuTrack {
+    /// The m-line's mid.
+    pub mid: String,
+    /// The member whose media it is.
+    pub peer: PeerId,
+    /// `audio` or `video`.
+    pub kind: String,
+}
 
 /// A room as others see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -330,6 +380,9 @@ pub struct RoomInfo {
     /// Whether newcomers wait to be admitted.
     #[serde(default)]
     pub waiting_room: bool,
+    /// @sfu: how its media travels.
+    #[serde(default)]
+    pub media: RoomMedia,
 }
 
 /// A moim host as the lobby lists it.
@@ -446,6 +499,9 @@ pub enum ServerMessage {
         ice_servers: Vec<IceServer>,
         /// Limits.
         limits: WireLimits,
+        /// @sfu: the host's SFU, when it runs one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sfu: Option<SfuInfo>,
     },
     /// Answer to `create-room`.
     RoomCreated {
@@ -609,6 +665,22 @@ pub enum ServerMessage {
         /// The moderator's sentence (may be empty).
         message: String,
     },
+    // @sfu: large meetings through the host
+    /// The host's SDP offer for the client's connection to the SFU (the tracks it forwards
+    /// changed), or its answer to the client's `sfu-offer`.
+    SfuOffer {
+        /// The SDP.
+        sdp: String,
+        /// Whose media each of the host's m-lines carries, once this offer is applied.
+        tracks: Vec<SfuTrack>,
+    },
+    /// The host's SDP answer to the client's `sfu-offer`.
+    SfuAnswer {
+        /// The SDP.
+        sdp: String,
+        /// Whose media each of the host's m-lines carries.
+        tracks: Vec<SfuTrack>,
+    },
     // @first-minutes: room status for the pre-join page
     /// One room as its pre-join page sees it (answer to `watch-room`, and after every change).
     RoomStatus(RoomStatus),
@@ -710,6 +782,11 @@ pub enum ErrorCode {
     /// A moderator closed the room to newcomers.
     RoomClosed,
     // @first-minutes
+    // @sfu
+    /// An `sfu-offer` or `sfu-answer` in a room whose media is a mesh, or on a host without SFU.
+    NotSfuRoom,
+    /// An SDP the SFU cannot parse or accept.
+    BadSdp,
 }
 
 impl ErrorBody {
@@ -933,6 +1010,9 @@ mod tests {
             r#"{"type":"ping","nonce":7}"#.to_string(),
             r#"{"type":"update","screen":"s-1","hand":true}"#.to_string(),
             r#"{"type":"react","emoji":"👍"}"#.to_string(),
+            r#"{"type":"create-room","name":"class","large":true}"#.to_string(),
+            r#"{"type":"sfu-offer","sdp":"v=0","fresh":true}"#.to_string(),
+            r#"{"type":"sfu-answer","sdp":"v=0"}"#.to_string(),
         ];
         for case in cases {
             assert!(decode(&case).is_ok(), "{case}");

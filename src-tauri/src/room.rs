@@ -25,8 +25,8 @@ use serde_json::value::RawValue;
 
 use crate::protocol::{
     check_text, raw_signal_frame, ClientMessage, ErrorBody, ErrorCode, HostInfo, IceServer,
-    LeaveReason, PeerId, PeerInfo, PresenceUpdate, Recreate, RoomInfo, ServerMessage, TextKind,
-    WireLimits, MAX_LISTED_ROOMS, MAX_SCREEN_ID_CHARS, PROTOCOL_VERSION, REACTIONS,
+    LeaveReason, PeerId, PeerInfo, PresenceUpdate, Recreate, RoomInfo, RoomMedia, ServerMessage,
+    TextKind, WireLimits, MAX_LISTED_ROOMS, MAX_SCREEN_ID_CHARS, PROTOCOL_VERSION, REACTIONS,
 };
 pub use crate::protocol::{
     CLOSE_REPLACED, MAX_CHAT_CHARS, MAX_CHAT_ID_CHARS, MAX_NAME_CHARS, MAX_PASSCODE_CHARS,
@@ -38,6 +38,9 @@ use crate::token::HostKey;
 mod status;
 pub(crate) use status::STATUS_FEED;
 mod control;
+// @sfu: large meetings through the host's SFU
+mod media;
+pub(crate) use media::Capacity;
 
 /// How long a room that nobody has joined yet is kept for its creator.
 pub const ROOM_CLAIM_GRACE: Duration = Duration::from_secs(60);
@@ -216,6 +219,8 @@ pub struct HubSettings {
     pub max_rooms: usize,
     /// Per-address budgets.
     pub budgets: crate::budget::BudgetSizes,
+    /// @sfu: how many a large meeting holds.
+    pub max_peers_per_large_room: usize,
 }
 
 impl HubSettings {
@@ -236,6 +241,7 @@ impl HubSettings {
             },
             max_rooms: config.max_rooms,
             budgets: config.budget_sizes(),
+            max_peers_per_large_room: config.max_peers_per_large_room,
         }
     }
 }
@@ -284,6 +290,8 @@ struct Room {
     hands: u64,
     /// Roles, settings, the waiting room and removals (`room/control.rs`).
     control: control::Control,
+    /// @sfu: how its media travels (`room/media.rs`).
+    media: RoomMedia,
 }
 
 #[derive(Default)]
@@ -335,6 +343,8 @@ pub struct Hub {
     /// The LAN directory (`hosts`), published by [`crate::directory`].
     hosts_feed: Feed,
     budgets: Arc<Budgets>,
+    /// @sfu: the SFU of large meetings, once the server started it.
+    sfu: std::sync::OnceLock<crate::sfu::Sfu>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -352,6 +362,7 @@ impl Hub {
             rooms_feed: Feed::new(ROOMS_FEED),
             hosts_feed: Feed::new(HOSTS_FEED),
             budgets: Arc::new(Budgets::new(settings.budgets)),
+            sfu: std::sync::OnceLock::new(),
             settings,
             key,
         }
@@ -404,6 +415,7 @@ impl Hub {
             host: self.settings.host.clone(),
             ice_servers: self.settings.ice_servers.clone(),
             limits: self.settings.limits,
+            sfu: self.sfu_info(),
         };
         outbox.send(text(&welcome));
 
@@ -508,7 +520,17 @@ impl Hub {
                 passcode,
                 listed,
                 waiting_room,
-            } => self.create_room(peer, name, passcode, listed, waiting_room),
+                large,
+            } => self.create_room(
+                peer,
+                NewRoom {
+                    name,
+                    passcode,
+                    listed,
+                    waiting_room,
+                    large,
+                },
+            ),
             ClientMessage::Join {
                 room,
                 name,
@@ -568,6 +590,9 @@ impl Hub {
             | ClientMessage::StopShare { .. }
             | ClientMessage::Remove { .. }
             | ClientMessage::EndMeeting { .. }) => self.moderate(peer, msg),
+            // @sfu
+            ClientMessage::SfuOffer { sdp, fresh } => self.sfu_signal(peer, sdp, Some(fresh)),
+            ClientMessage::SfuAnswer { sdp } => self.sfu_signal(peer, sdp, None),
         }
     }
 
@@ -588,8 +613,12 @@ impl Hub {
         }
     }
 
-    fn capacity(&self) -> usize {
-        self.settings.limits.max_peers_per_room
+    /// How many people a room holds (a mesh room, a large meeting).
+    fn capacity(&self) -> Capacity {
+        Capacity {
+            mesh: self.settings.limits.max_peers_per_room,
+            large: self.settings.max_peers_per_large_room,
+        }
     }
 
     fn signal(&self, from: PeerId, to: PeerId, data: String) -> Result<(), ErrorBody> {
@@ -630,16 +659,9 @@ impl Hub {
         }
     }
 
-    fn create_room(
-        &self,
-        peer: PeerId,
-        name: String,
-        passcode: Option<String>,
-        listed: bool,
-        waiting_room: bool,
-    ) -> Result<(), ErrorBody> {
-        let name = check_text("name", &name, TextKind::Name, MAX_ROOM_NAME_CHARS)?;
-        let passcode = clean_passcode(passcode)?;
+    fn create_room(&self, peer: PeerId, new: NewRoom) -> Result<(), ErrorBody> {
+        let name = check_text("name", &new.name, TextKind::Name, MAX_ROOM_NAME_CHARS)?;
+        let passcode = clean_passcode(new.passcode)?;
         let mut state = self.state.lock();
         if let Some(addr) = state.peers.get(&peer).and_then(|p| p.addr) {
             if let Err(wait) = self.budgets.create_room(addr) {
@@ -661,12 +683,13 @@ impl Hub {
         let room = Room {
             name,
             passcode: passcode.as_deref().map(digest),
-            listed,
+            listed: new.listed,
             members: Vec::new(),
             unclaimed_since: None,
             status: status::new_feed(),
             hands: 0,
-            control: control::Control::created_by(peer, waiting_room),
+            control: control::Control::created_by(peer, new.waiting_room),
+            media: media::media_of(new.large),
         };
         let info = room_info(&id, &room, self.capacity());
         tracing::info!(room = %id, %peer, "room created");
@@ -752,12 +775,15 @@ impl Hub {
         let restored = Room {
             name: room_name,
             passcode: passcode.map(digest),
-            listed: recreate.token.starts_with(LISTED_MARK),
+            listed: recreate
+                .token
+                .starts_with([LISTED_MARK, media::LARGE_MARKS[0]]),
             members: Vec::new(),
             unclaimed_since: None,
             status: status::new_feed(),
             hands: 0,
             control: control::Control::default(),
+            media: media::media_of(recreate.token.starts_with(media::LARGE_MARKS)),
         };
         if !constant_time_eq(
             self.room_token(room_id, &restored).as_bytes(),
@@ -812,6 +838,7 @@ impl Hub {
     fn add_member(&self, state: &mut State, peer: PeerId, room_id: &str) -> Result<(), ErrorBody> {
         let capacity = self.capacity();
         let room = state.rooms.get_mut(room_id).ok_or_else(not_in_room)?;
+        let capacity = capacity.of(room);
         if room.members.len() >= capacity {
             let mut err = ErrorBody::new(
                 ErrorCode::RoomFull,
@@ -1053,6 +1080,7 @@ impl Hub {
         let before = room.members.len();
         room.members.retain(|id| *id != peer);
         state.in_rooms -= before - room.members.len();
+        self.media_left(room, peer);
         if matches!(reason, LeaveReason::Left | LeaveReason::Removed) {
             room.control.drop_role(peer);
         }
@@ -1258,6 +1286,15 @@ fn current_room(state: &State, peer: PeerId, room_id: &str) -> Result<bool, Erro
     }
 }
 
+/// What `create-room` asks for.
+struct NewRoom {
+    name: String,
+    passcode: Option<String>,
+    listed: bool,
+    waiting_room: bool,
+    large: bool,
+}
+
 struct JoinRequest {
     room: String,
     name: String,
@@ -1313,11 +1350,16 @@ impl Hub {
             .passcode
             .map(|d| d.iter().map(|b| format!("{b:02x}")).collect())
             .unwrap_or_default();
-        let binding = format!("{id}\n{}\n{passcode}\n{}", room.listed, room.name);
-        let mark = if room.listed {
-            LISTED_MARK
-        } else {
-            UNLISTED_MARK
+        let mut binding = format!("{id}\n{}\n{passcode}\n{}", room.listed, room.name);
+        // @sfu: a large meeting's token binds that too (and has marks of its own)
+        if room.media == RoomMedia::Sfu {
+            binding.push_str("\nsfu");
+        }
+        let mark = match (room.listed, room.media) {
+            (true, RoomMedia::Mesh) => LISTED_MARK,
+            (false, RoomMedia::Mesh) => UNLISTED_MARK,
+            (true, RoomMedia::Sfu) => media::LARGE_MARKS[0],
+            (false, RoomMedia::Sfu) => media::LARGE_MARKS[1],
         };
         format!("{mark}{}", self.key.room_token(&binding))
     }
@@ -1332,19 +1374,20 @@ pub fn text(msg: &ServerMessage) -> Utf8Bytes {
     Utf8Bytes::from(msg.to_json())
 }
 
-fn room_info(id: &str, room: &Room, capacity: usize) -> RoomInfo {
+fn room_info(id: &str, room: &Room, capacity: Capacity) -> RoomInfo {
     RoomInfo {
         id: id.to_string(),
         name: room.name.clone(),
         peers: room.members.len(),
-        capacity,
+        capacity: capacity.of(room),
+        media: room.media,
         locked: room.passcode.is_some(),
         closed: room.control.settings.closed,
         waiting_room: room.control.settings.waiting_room,
     }
 }
 
-fn room_list(state: &State, capacity: usize) -> Vec<RoomInfo> {
+fn room_list(state: &State, capacity: Capacity) -> Vec<RoomInfo> {
     state
         .listed
         .keys()

@@ -31,6 +31,7 @@ use crate::discovery::{Discovery, Identity};
 use crate::error::HostError;
 use crate::protocol::{HostEntry, PROTOCOL_VERSION};
 use crate::room::{Hub, HubSettings};
+use crate::sfu::Sfu;
 use crate::signaling::{self, SocketParams};
 use crate::tls::TlsIdentity;
 use crate::token::HostKey;
@@ -260,6 +261,31 @@ impl Host {
         (mdns, lobby)
     }
 
+    /// The SFU of large meetings, on `--sfu-port` (by default the signaling port's number, or
+    /// a free port when that UDP port is taken), until `shutdown`.
+    async fn start_sfu(&self, tcp_port: u16, shutdown: &CancellationToken) -> std::io::Result<()> {
+        let config = &self.inner.config;
+        let hub = Arc::downgrade(&self.inner.hub);
+        let notify = move || -> crate::sfu::Notify {
+            let hub = hub.clone();
+            Box::new(move |peer, msg| {
+                if let Some(hub) = hub.upgrade() {
+                    hub.sfu_say(peer, &msg);
+                }
+            })
+        };
+        let started = match config.sfu_port {
+            Some(port) => Sfu::start(config.bind, port, notify(), shutdown.child_token()).await,
+            None => match Sfu::start(config.bind, tcp_port, notify(), shutdown.child_token()).await
+            {
+                Ok(sfu) => Ok(sfu),
+                Err(_) => Sfu::start(config.bind, 0, notify(), shutdown.child_token()).await,
+            },
+        };
+        self.inner.hub.set_sfu(started?);
+        Ok(())
+    }
+
     /// Accept connections until `shutdown`, each served on `http` (or refused at once when
     /// the pending-connection limit is reached).
     async fn accept_until(
@@ -332,6 +358,7 @@ impl Host {
             .store(usize::from(local.port()), Ordering::Release);
         tracing::info!(addr = %local, tls = self.inner.tls.is_some(), "host listening");
         let lateness = tokio::spawn(self.inner.params.lateness.clone().run(shutdown.clone()));
+        self.start_sfu(local.port(), &shutdown).await?;
         let (mdns, lobby) = self.start_directory(local.port(), &shutdown);
         let http = TaskTracker::new();
         self.accept_until(listener, &shutdown, &http).await;

@@ -23,7 +23,7 @@ import { t } from '../i18n.js';
  * @property {(kind: 'audio'|'video', want: {audio: boolean, video: boolean}) => void} onUse the
  *   lobby's camera / microphone boxes changed (`kind`); `want` is both boxes now
  * @property {(kind: 'audio'|'video', deviceId: string) => void} onDevice
- * @property {(req: {name: string, passcode: string, listed: boolean}) => void} onCreate
+ * @property {(req: {name: string, passcode: string, listed: boolean, large: boolean}) => void} onCreate
  * @property {(input: string, passcode: string) => void} onJoinInput
  * @property {(room: RoomInfo, passcode: string) => void} onJoinRoom a meeting of this host, with
  *   the passcode typed in the join form (for a locked one)
@@ -118,6 +118,7 @@ export class LobbyView {
         name: this.createName.value.trim() || this.suggested,
         passcode: /** @type {HTMLInputElement} */ (byId('create-passcode')).value,
         listed: /** @type {HTMLInputElement} */ (byId('create-listed')).checked,
+        large: /** @type {HTMLInputElement} */ (byId('create-large')).checked,
       });
     });
     byId('join-form').addEventListener('submit', (ev) => {

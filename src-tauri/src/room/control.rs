@@ -393,6 +393,7 @@ impl Hub {
         let admitted = Self::waiting_targets(state, room_id, target)?;
         let capacity = self.capacity();
         let room = state.rooms.get_mut(room_id).ok_or_else(not_in_room)?;
+        let capacity = capacity.of(room);
         if room.members.len() + admitted.len() > capacity {
             let mut err = ErrorBody::new(
                 ErrorCode::RoomFull,
@@ -568,6 +569,7 @@ impl Hub {
             message,
         });
         for member in &members {
+            self.media_left(room, *member);
             if let Some(entry) = state.peers.get_mut(member) {
                 entry.room = None;
                 deliver(entry, frame.clone());

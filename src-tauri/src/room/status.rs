@@ -7,7 +7,7 @@
 //! head count, capacity, passcode needed), and the names of the people in it only when the
 //! room needs no passcode (then the id alone lets anyone in to see them).
 
-use super::{is_room_id, text, Hub, Outgoing, Room, State};
+use super::{is_room_id, text, Capacity, Hub, Outgoing, Room, State};
 use crate::feed::Feed;
 use crate::protocol::{ErrorBody, PeerId, RoomStatus, ServerMessage};
 
@@ -20,7 +20,8 @@ pub(super) fn new_feed() -> Feed {
 }
 
 /// The status of room `id` as it is now.
-fn status_of(state: &State, id: &str, room: &Room, capacity: usize) -> RoomStatus {
+fn status_of(state: &State, id: &str, room: &Room, capacity: Capacity) -> RoomStatus {
+    let capacity = capacity.of(room);
     let count = room.members.len();
     let passcode = room.passcode.is_some();
     let peers = if passcode {

@@ -1,0 +1,100 @@
+//! @sfu: the hub's part of large meetings: which rooms send their media through the host's
+//! SFU, their members' `sfu-offer` and `sfu-answer` (checked here, handed to the SFU), what the
+//! SFU says back, and telling it who is out of a room.
+
+use super::{not_in_room, text, Hub, Room};
+use crate::config::MAX_SIGNAL_BYTES;
+use crate::protocol::{ErrorBody, ErrorCode, PeerId, RoomMedia, ServerMessage, SfuInfo};
+
+/// A large meeting's room token starts with the first when it is listed, the second when not
+/// (a mesh room's with `l` or `u`).
+pub(super) const LARGE_MARKS: [char; 2] = ['L', 'U'];
+
+/// How many people a room holds: a mesh room, a large meeting.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Capacity {
+    pub mesh: usize,
+    pub large: usize,
+}
+
+impl Capacity {
+    pub(super) fn of(self, room: &Room) -> usize {
+        match room.media {
+            RoomMedia::Mesh => self.mesh,
+            RoomMedia::Sfu => self.large,
+        }
+    }
+}
+
+/// The media of a new room: `create-room.large` asks for the SFU from the start.
+pub(super) fn media_of(large: bool) -> RoomMedia {
+    if large {
+        RoomMedia::Sfu
+    } else {
+        RoomMedia::Mesh
+    }
+}
+
+impl Hub {
+    /// The server started the SFU: large meetings can be held from now on.
+    pub(crate) fn set_sfu(&self, sfu: crate::sfu::Sfu) {
+        let _ = self.sfu.set(sfu);
+    }
+
+    /// Where the SFU listens, for `welcome`.
+    pub(super) fn sfu_info(&self) -> Option<SfuInfo> {
+        self.sfu.get().map(|s| SfuInfo { port: s.port() })
+    }
+
+    /// `sfu-offer` (`offer`: whether it is `fresh`) or `sfu-answer` (`None`) from `peer`: only a
+    /// member of a large meeting speaks to the SFU; the SFU answers on its own (an
+    /// `sfu-answer`, or `bad-sdp`).
+    pub(super) fn sfu_signal(
+        &self,
+        peer: PeerId,
+        sdp: String,
+        offer: Option<bool>,
+    ) -> Result<(), ErrorBody> {
+        if sdp.len() > MAX_SIGNAL_BYTES {
+            let mut err = ErrorBody::new(
+                ErrorCode::TooLarge,
+                format!("An SDP is limited to {MAX_SIGNAL_BYTES} bytes."),
+            );
+            err.limit = Some(MAX_SIGNAL_BYTES);
+            return Err(err);
+        }
+        let state = self.state.lock();
+        let room_id = state
+            .peers
+            .get(&peer)
+            .and_then(|p| p.room.as_deref())
+            .ok_or_else(not_in_room)?;
+        let room = state.rooms.get(room_id).ok_or_else(not_in_room)?;
+        let sfu = match (room.media, self.sfu.get()) {
+            (RoomMedia::Sfu, Some(sfu)) => sfu,
+            _ => {
+                return Err(ErrorBody::new(
+                    ErrorCode::NotSfuRoom,
+                    "This room's media goes peer to peer; there is no connection to the host.",
+                ))
+            }
+        };
+        match offer {
+            Some(fresh) => sfu.offer(peer, room_id, sdp, fresh),
+            None => sfu.answer(peer, sdp),
+        }
+        Ok(())
+    }
+
+    /// `peer` is out of `room` (it left, dropped, was removed, or the room ended).
+    pub(super) fn media_left(&self, room: &Room, peer: PeerId) {
+        if let (RoomMedia::Sfu, Some(sfu)) = (room.media, self.sfu.get()) {
+            sfu.leave(peer);
+        }
+    }
+
+    /// What the SFU says to `peer`, on its session (if it still has one).
+    pub(crate) fn sfu_say(&self, peer: PeerId, msg: &ServerMessage) {
+        self.send_to(peer, text(msg));
+    }
+}

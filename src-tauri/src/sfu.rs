@@ -1,0 +1,330 @@
+//! The host's SFU, for large meetings: every member's one WebRTC connection ends here, and each
+//! publisher's audio and video is forwarded to every other member of its room. One tokio task
+//! owns the UDP sockets and every client's sans-IO `str0m::Rtc` (`docs/sfu.md`); the hub talks
+//! to it through [`Sfu`], and it answers clients through the hub.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use str0m::crypto::CryptoProvider;
+use str0m::media::{KeyframeRequestKind, MediaData, MediaKind};
+use str0m::Input;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::protocol::{ErrorBody, ErrorCode, PeerId, ServerMessage};
+
+mod client;
+mod udp;
+
+use client::{Client, Happened, Source};
+use udp::{Datagram, Udp};
+
+/// The longest the loop sleeps when no client asked to be woken sooner.
+const IDLE_WAKE: Duration = Duration::from_millis(500);
+
+/// What the hub asks of the SFU.
+#[derive(Debug)]
+enum Command {
+    /// A member's offer: of a new connection (`fresh`, or its first), or a change.
+    Offer {
+        peer: PeerId,
+        room: String,
+        sdp: String,
+        fresh: bool,
+    },
+    /// A member's answer to the host's offer.
+    Answer { peer: PeerId, sdp: String },
+    /// A member left its room (or the room ended): drop its connection and its tracks.
+    Leave { peer: PeerId },
+}
+
+/// How the SFU speaks to a client: through the hub, on the client's signaling session.
+pub(crate) type Notify = Box<dyn Fn(PeerId, ServerMessage) + Send + Sync>;
+
+/// The handle the hub holds.
+#[derive(Debug, Clone)]
+pub(crate) struct Sfu {
+    tx: mpsc::UnboundedSender<Command>,
+    port: u16,
+}
+
+impl Sfu {
+    /// Bind the SFU's port on `bind` (see [`udp::Udp::bind`]) and start its task, which ends
+    /// with `shutdown`. `notify` is called from the SFU's task (never under the hub's lock).
+    pub(crate) async fn start(
+        bind: IpAddr,
+        port: u16,
+        notify: Notify,
+        shutdown: CancellationToken,
+    ) -> std::io::Result<Sfu> {
+        let mut udp = Udp::bind(bind, port).await?;
+        let port = udp.port();
+        let datagrams = udp.readers();
+        tracing::info!(port, addrs = ?udp.addrs(), "SFU listening");
+        let (tx, rx) = mpsc::unbounded_channel();
+        let engine = Engine {
+            addrs: udp.addrs(),
+            udp,
+            crypto: Arc::new(str0m::crypto::from_feature_flags()),
+            clients: Vec::new(),
+            notify,
+        };
+        tokio::spawn(engine.run(rx, datagrams, shutdown));
+        Ok(Sfu { tx, port })
+    }
+
+    /// The UDP port clients connect to.
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `peer` of `room` offers (`fresh`: from a new RTCPeerConnection).
+    pub(crate) fn offer(&self, peer: PeerId, room: &str, sdp: String, fresh: bool) {
+        let room = room.to_string();
+        let _ = self.tx.send(Command::Offer {
+            peer,
+            room,
+            sdp,
+            fresh,
+        });
+    }
+
+    /// `peer` answers the host's offer.
+    pub(crate) fn answer(&self, peer: PeerId, sdp: String) {
+        let _ = self.tx.send(Command::Answer { peer, sdp });
+    }
+
+    /// `peer` is out of its room.
+    pub(crate) fn leave(&self, peer: PeerId) {
+        let _ = self.tx.send(Command::Leave { peer });
+    }
+}
+
+/// The SFU task's state.
+struct Engine {
+    udp: Udp,
+    addrs: Vec<SocketAddr>,
+    crypto: Arc<CryptoProvider>,
+    clients: Vec<Client>,
+    notify: Notify,
+}
+
+impl Engine {
+    async fn run(
+        mut self,
+        mut commands: mpsc::UnboundedReceiver<Command>,
+        mut datagrams: mpsc::Receiver<Datagram>,
+        shutdown: CancellationToken,
+    ) {
+        loop {
+            let wake = self.poll_all();
+            let sleep = tokio::time::sleep_until(tokio::time::Instant::from_std(wake));
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                cmd = commands.recv() => match cmd {
+                    Some(cmd) => self.command(cmd),
+                    None => break,
+                },
+                got = datagrams.recv() => match got {
+                    Some(d) => self.receive(d),
+                    None => break,
+                },
+                _ = sleep => {}
+            }
+            let now = Instant::now();
+            for client in &mut self.clients {
+                client.input(Input::Timeout(now));
+            }
+        }
+        tracing::info!("SFU stopped");
+    }
+
+    fn receive(&mut self, d: Datagram) {
+        let now = Instant::now();
+        let Ok(contents) = d.data.as_slice().try_into() else {
+            return;
+        };
+        let input = Input::Receive(
+            now,
+            str0m::net::Receive {
+                proto: str0m::net::Protocol::Udp,
+                source: d.source,
+                destination: d.destination,
+                contents,
+            },
+        );
+        match self.clients.iter_mut().find(|c| c.accepts(&input)) {
+            Some(client) => client.input(input),
+            None => tracing::trace!(from = %d.source, "a datagram for no SFU client"),
+        }
+    }
+
+    fn command(&mut self, cmd: Command) {
+        match cmd {
+            Command::Offer {
+                peer,
+                room,
+                sdp,
+                fresh,
+            } => self.offer(peer, room, &sdp, fresh),
+            Command::Answer { peer, sdp } => {
+                let Some(i) = self.index(peer) else {
+                    return self.refuse(peer, "There is no connection to the host to answer for.");
+                };
+                match self.clients[i].answer(&sdp) {
+                    Ok(opened) => {
+                        for source in opened {
+                            self.keyframe(source, KeyframeRequestKind::Pli);
+                        }
+                    }
+                    Err(e) => self.refuse(peer, &e.to_string()),
+                }
+            }
+            Command::Leave { peer } => self.drop_client(peer),
+        }
+    }
+
+    /// A client's offer: of a new connection (`fresh`, or its first: it replaces any older
+    /// one), or a change of the one it has.
+    fn offer(&mut self, peer: PeerId, room: String, sdp: &str, fresh: bool) {
+        let current = self
+            .index(peer)
+            .filter(|i| !fresh && self.clients[*i].room == room);
+        if let Some(i) = current {
+            if self.clients[i].is_alive() {
+                match self.clients[i].offer(sdp) {
+                    Ok(Some(answer)) => self.say_answer(i, answer),
+                    Ok(None) => tracing::debug!(%peer, "client offer ignored: ours is pending"),
+                    Err(e) => self.refuse(peer, &e.to_string()),
+                }
+                return;
+            }
+        }
+        let now = Instant::now();
+        let (mut client, answer) =
+            match Client::accept(peer, room, sdp, &self.addrs, &self.crypto, now) {
+                Ok(accepted) => accepted,
+                Err(e) => return self.refuse(peer, &e.to_string()),
+            };
+        self.drop_client(peer);
+        let others: Vec<(Source, MediaKind)> = self
+            .clients
+            .iter()
+            .filter(|c| c.room == client.room)
+            .flat_map(|c| c.sources().collect::<Vec<_>>())
+            .collect();
+        for (source, kind) in others {
+            client.subscribe(source, kind);
+        }
+        tracing::info!(%peer, room = %client.room, "SFU client connected");
+        self.clients.push(client);
+        self.say_answer(self.clients.len() - 1, answer);
+    }
+
+    fn say_answer(&self, i: usize, sdp: String) {
+        let client = &self.clients[i];
+        let tracks = client.tracks(false);
+        (self.notify)(client.peer, ServerMessage::SfuAnswer { sdp, tracks });
+    }
+
+    fn refuse(&self, peer: PeerId, why: &str) {
+        let body = ErrorBody::new(ErrorCode::BadSdp, why);
+        (self.notify)(peer, ServerMessage::Error(body));
+    }
+
+    fn index(&self, peer: PeerId) -> Option<usize> {
+        self.clients.iter().position(|c| c.peer == peer)
+    }
+
+    /// Drop `peer`'s connection; the others of its room stop receiving its tracks.
+    fn drop_client(&mut self, peer: PeerId) {
+        let Some(i) = self.index(peer) else {
+            return;
+        };
+        let gone = self.clients.swap_remove(i);
+        tracing::info!(%peer, room = %gone.room, "SFU client dropped");
+        for other in self.clients.iter_mut().filter(|c| c.room == gone.room) {
+            other.source_gone(peer);
+        }
+    }
+
+    /// Poll every client until each waits for time, passing on what each produced (which may
+    /// make more for the others: a forwarded frame is packets to send); again until nothing
+    /// more is passed on. The earliest time any client wants to be woken.
+    fn poll_all(&mut self) -> Instant {
+        let dead: Vec<PeerId> = self
+            .clients
+            .iter()
+            .filter(|c| !c.is_alive())
+            .map(|c| c.peer)
+            .collect();
+        for peer in dead {
+            self.drop_client(peer);
+        }
+        loop {
+            let mut wake = Instant::now() + IDLE_WAKE;
+            let mut produced = Vec::new();
+            for i in 0..self.clients.len() {
+                wake = wake.min(self.drain(i, &mut produced));
+            }
+            if produced.is_empty() {
+                return wake;
+            }
+            for (from, happened) in produced {
+                self.propagate(from, happened);
+            }
+        }
+    }
+
+    /// Poll client `i` until it waits for time: its datagrams are sent, its offers said, and
+    /// what is for the others goes into `produced`.
+    fn drain(&mut self, i: usize, produced: &mut Vec<(usize, Happened)>) -> Instant {
+        loop {
+            let udp = &self.udp;
+            let mut send = |from, to, data: &[u8]| udp.send(from, to, data);
+            match self.clients[i].poll(&mut send) {
+                Happened::Timeout(t) => return t,
+                Happened::Nothing => {}
+                Happened::Offer(sdp, tracks) => {
+                    let peer = self.clients[i].peer;
+                    (self.notify)(peer, ServerMessage::SfuOffer { sdp, tracks });
+                }
+                other => produced.push((i, other)),
+            }
+        }
+    }
+
+    /// Pass on what client `from` produced.
+    fn propagate(&mut self, from: usize, happened: Happened) {
+        let room = self.clients[from].room.clone();
+        match happened {
+            Happened::Published(source, kind) => {
+                for (j, c) in self.clients.iter_mut().enumerate() {
+                    if j != from && c.room == room {
+                        c.subscribe(source, kind);
+                    }
+                }
+            }
+            Happened::Media(source, data) => self.forward(from, &room, source, &data),
+            Happened::KeyframeWanted(source, kind) => self.keyframe(source, kind),
+            Happened::Timeout(_) | Happened::Nothing | Happened::Offer(..) => {}
+        }
+    }
+
+    fn forward(&mut self, from: usize, room: &str, source: Source, data: &MediaData) {
+        for (j, c) in self.clients.iter_mut().enumerate() {
+            if j != from && c.room == room {
+                c.forward(source, data);
+            }
+        }
+    }
+
+    /// Ask `source`'s publisher for a keyframe (throttled there).
+    fn keyframe(&mut self, source: Source, kind: KeyframeRequestKind) {
+        if let Some(i) = self.index(source.peer) {
+            self.clients[i].request_keyframe(source.mid, kind);
+        }
+    }
+}
