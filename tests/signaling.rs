@@ -392,7 +392,8 @@ async fn a_silent_member_that_stays_away_leaves_after_the_grace() {
     let config = moim::HostConfig {
         ping_interval_secs: 0.2,
         idle_timeout_secs: 1.5,
-        reconnect_grace_secs: 1.0,
+        // longer than the host's 1-s linger before it hangs up the TCP connection
+        reconnect_grace_secs: 3.0,
         ..test_config()
     };
     let host = start_host(config).await;
