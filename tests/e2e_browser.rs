@@ -10,7 +10,7 @@ mod e2e;
 
 use std::time::{Duration, Instant};
 
-use e2e::{join_all, Browser, Driver, Host, Scene, WAIT};
+use e2e::{join_all, others, Browser, Driver, Host, Scene, WAIT};
 use serde_json::Value;
 
 // ------------------------------------------------------------------------- scenario steps
@@ -34,15 +34,6 @@ fn audio_packets_js(peer: &str) -> String {
          stats.forEach(r => {{ if (r.type === 'inbound-rtp' && r.kind === 'audio') n += r.packetsReceived; }}); \
          return n; }})()"
     )
-}
-
-/// The ids in `ids` except the `i`-th.
-fn others(ids: &[String], i: usize) -> Vec<String> {
-    ids.iter()
-        .enumerate()
-        .filter(|(j, _)| *j != i)
-        .map(|(_, id)| id.clone())
-        .collect()
 }
 
 /// Every browser sees exactly the others (by peer id) and every connection is "connected",

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use e2e::lan::{run_lan, LanHost, LanView, PORT};
 use e2e::trace::{connections, count, setup_trace};
-use e2e::{step, Browser, Driver, Scene, CHROMIUM_FLAGS, WAIT};
+use e2e::{others, step, Browser, Driver, Scene, CHROMIUM_FLAGS, WAIT};
 use serde_json::Value;
 
 // ------------------------------------------------------------------------- scenario steps
@@ -69,15 +69,6 @@ async fn assert_straight_setup(b: &Browser, peers: &[String], what: &str) {
             b.label
         );
     }
-}
-
-/// The ids in `ids` except the `i`-th.
-fn others(ids: &[String], i: usize) -> Vec<String> {
-    ids.iter()
-        .enumerate()
-        .filter(|(j, _)| *j != i)
-        .map(|(_, id)| id.clone())
-        .collect()
 }
 
 // ------------------------------------------------------------------------- join orders

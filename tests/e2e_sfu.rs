@@ -8,7 +8,7 @@
 
 mod e2e;
 
-use e2e::{Browser, Scene, WAIT};
+use e2e::{others, Browser, Scene, WAIT};
 use serde_json::Value;
 
 /// People in the room.
@@ -26,15 +26,6 @@ const MEDIA_JS: &str = "(async () => { const peers = [...window.moim.mesh.peers.
      const receiving = pc.getTransceivers().filter(t => t.receiver.track.kind === 'video' \
        && t.currentDirection === 'recvonly').length; \
      return {pcs: pcs.size, out, decoding, receiving}; })()";
-
-/// The ids in `ids` except the `i`-th.
-fn others(ids: &[String], i: usize) -> Vec<String> {
-    ids.iter()
-        .enumerate()
-        .filter(|(j, _)| *j != i)
-        .map(|(_, id)| id.clone())
-        .collect()
-}
 
 /// The first person opens the lobby, ticks "Large meeting" and creates the room; its id.
 async fn create_large_meeting(b: &Browser, host: &e2e::Host) -> String {

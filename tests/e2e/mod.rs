@@ -874,6 +874,15 @@ impl Drop for Browser {
     }
 }
 
+/// The ids in `ids` except the `i`-th.
+pub fn others(ids: &[String], i: usize) -> Vec<String> {
+    ids.iter()
+        .enumerate()
+        .filter(|(j, _)| *j != i)
+        .map(|(_, id)| id.clone())
+        .collect()
+}
+
 /// The test's scratch folder (profiles, logs, host data), made and removed by the outer
 /// process: a test that panics while its browsers still write there leaves nothing behind.
 /// `s` as a URL query value (unreserved bytes as they are, every other byte %-escaped).
