@@ -430,6 +430,22 @@ pub struct PeerInfo {
     pub recording: bool,
 }
 
+impl PeerInfo {
+    /// A peer as it starts: `name`, microphone and camera on, nothing shared or raised, no role.
+    pub fn new(id: PeerId, name: impl Into<String>) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            audio: true,
+            video: true,
+            screen: None,
+            hand: None,
+            moderator: false,
+            recording: false,
+        }
+    }
+}
+
 /// An ICE server handed to clients (the `RTCIceServer` dictionary).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IceServer {

@@ -107,16 +107,7 @@ mod tests {
     use crate::protocol::{PeerInfo, RoomInfo};
 
     fn peer(name: &str) -> PeerInfo {
-        PeerInfo {
-            id: PeerId::new_v4(),
-            name: name.into(),
-            audio: true,
-            video: true,
-            screen: None,
-            hand: None,
-            moderator: false,
-            recording: false,
-        }
+        PeerInfo::new(PeerId::new_v4(), name)
     }
 
     fn room(id: &str, name: &str, waiting: Vec<PeerInfo>) -> RoomDetail {
