@@ -104,7 +104,7 @@ fn markup_text(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{PeerInfo, RoomInfo};
+    use crate::protocol::{PeerInfo, RoomInfo, RoomMedia};
 
     fn peer(name: &str) -> PeerInfo {
         PeerInfo::new(PeerId::new_v4(), name)
@@ -120,6 +120,7 @@ mod tests {
                 locked: false,
                 closed: false,
                 waiting_room: true,
+                media: RoomMedia::default(),
             },
             members: Vec::new(),
             waiting,
