@@ -10,7 +10,7 @@ mod e2e;
 
 use std::time::{Duration, Instant};
 
-use e2e::{join_all, others, Browser, Driver, Host, Scene, WAIT};
+use e2e::{join_all, others, Browser, Driver, Host, Scene, STAGE_CHECK, WAIT};
 use serde_json::Value;
 
 // ------------------------------------------------------------------------- scenario steps
@@ -100,6 +100,17 @@ async fn assert_audio_flows(b: &Browser, peer: &str) {
     .await;
 }
 
+/// `b`'s stage as its screenshot shows it: `n` tiles, every video whole, none outside the
+/// stage, together covering most of it (e2e::STAGE_CHECK).
+async fn assert_stage_shown(b: &Browser, n: usize) {
+    let c = b.eval(STAGE_CHECK).await;
+    assert!(
+        c["n"] == n && c["ok"] == true,
+        "{}: the stage of the screenshot: {c}",
+        b.label
+    );
+}
+
 /// A page in the lobby, connected to the host, with its camera and microphone open (the
 /// lobby opens them when the person asks for a preview).
 async fn open_lobby(b: &Browser, host: &Host, name: &str) {
@@ -117,13 +128,6 @@ async fn open_lobby(b: &Browser, host: &Host, name: &str) {
         WAIT,
     )
     .await;
-}
-
-/// Width and height of a PNG, from its IHDR chunk.
-fn png_size(png: &[u8]) -> (u32, u32) {
-    assert_eq!(&png[1..4], b"PNG", "not a PNG");
-    let be = |i: usize| u32::from_be_bytes(png[i..i + 4].try_into().unwrap());
-    (be(16), be(20))
 }
 
 // ------------------------------------------------------------------------- the scenarios
@@ -173,7 +177,7 @@ e2e_test!(
 e2e_test!(
     /// Issue 3, scenario 2: four people in one room. All six pairs connect, every browser
     /// plays the three others, and a chat message reaches the three others with its sender's
-    /// name. Saves docs/screenshots/meeting-4.png.
+    /// name. Saves the meeting's screenshots (docs/screenshots/meeting-4*.png).
     async fn four_peers_full_mesh_and_chat() {
         let Scene {
             host,
@@ -231,19 +235,18 @@ e2e_test!(
             "the sender sees its own message once"
         );
 
-        // the screenshot of the meeting, all four pictures playing, chat open
-        ada.set_viewport(1280, 800).await;
-        assert_all_videos_play(&all, &ids).await;
-        let png = ada.client.screenshot().await.expect("screenshot");
-        let size = png_size(&png);
-        let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
-        std::fs::create_dir_all(&out).unwrap();
-        std::fs::write(out.join("meeting-4.png"), &png).unwrap();
-        println!(
-            "saved docs/screenshots/meeting-4.png ({}x{})",
-            size.0, size.1
-        );
-        assert_eq!(size, (1280, 800), "the screenshot's size");
+        // the screenshots of the meeting, all four pictures playing: on a desktop with the
+        // chat open, on a phone without it (there the chat covers the stage), light and dark
+        // (the scheme moves nothing: the stage is checked once per size)
+        ada.screenshot_as("meeting-4", 1280, 800, "light").await;
+        assert_stage_shown(ada, 4).await;
+        ada.screenshot_as("meeting-4-dark", 1280, 800, "dark").await;
+        ada.click("#chat-close").await;
+        ada.screenshot_as("meeting-4-phone-dark", 390, 844, "dark")
+            .await;
+        assert_stage_shown(ada, 4).await;
+        ada.screenshot_as("meeting-4-phone-light", 390, 844, "light")
+            .await;
         for b in browsers {
             b.close().await;
         }

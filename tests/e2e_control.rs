@@ -149,16 +149,6 @@ async fn sees_knock(ada: &Browser, peer: &str, name: &str) {
     .await;
 }
 
-/// Save a screenshot of `b` at 1280×800 as docs/screenshots/`name`.
-async fn screenshot(b: &Browser, name: &str) {
-    b.set_viewport(1280, 800).await;
-    let png = b.client.screenshot().await.expect("screenshot");
-    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
-    std::fs::create_dir_all(&out).unwrap();
-    std::fs::write(out.join(name), &png).unwrap();
-    step(&format!("saved docs/screenshots/{name}"));
-}
-
 // ------------------------------------------------------------------------- the scenarios
 
 e2e_test!(
@@ -188,7 +178,7 @@ e2e_test!(
         let g = grace.peer_id().await;
         waits(&grace).await;
         sees_knock(&ada, &g, "Grace").await;
-        screenshot(&grace, "waiting.png").await;
+        grace.screenshot_as("waiting", 1280, 800, "light").await;
         assert_eq!(
             ada.eval("window.moim.state().peers.length").await,
             json!(0),
@@ -242,7 +232,7 @@ e2e_test!(
         let l = linus.peer_id().await;
         waits(&linus).await;
         sees_knock(&ada, &l, "Linus").await;
-        screenshot(&ada, "knock.png").await;
+        ada.screenshot_as("knock", 1280, 800, "light").await;
         ada.click(&format!("#knocks li[data-peer-id=\"{l}\"] .turn-away"))
             .await;
         banner_says(&linus, "turned-away", &["did not let you in"]).await;

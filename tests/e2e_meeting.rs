@@ -9,7 +9,7 @@
 
 mod e2e;
 
-use e2e::{join_all, step, Browser, Scene, WAIT};
+use e2e::{join_all, step, Browser, Scene, STAGE_CHECK, WAIT};
 use serde_json::json;
 
 // ------------------------------------------------------------------------- scenario steps
@@ -95,31 +95,6 @@ async fn stop_from_browser_bar(b: &Browser) {
     step(&format!("{}: the browser ends the screen track", b.label));
     b.eval("(() => { const t = window.moim.mesh.screen.getVideoTracks()[0]; t.stop(); t.dispatchEvent(new Event('ended')); return true; })()").await;
 }
-
-/// Save a screenshot of `b` as docs/screenshots/`name`.
-async fn screenshot(b: &Browser, name: &str) {
-    let png = b.client.screenshot().await.expect("screenshot");
-    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
-    std::fs::create_dir_all(&out).unwrap();
-    std::fs::write(out.join(name), &png).unwrap();
-    step(&format!("saved docs/screenshots/{name}"));
-}
-
-/// The check of the stage at this size, from the DOM: every video shown whole (`object-fit:
-/// contain`), every camera tile 16:9, and the tiles covering most of the stage (half of it,
-/// or the whole of its width or height where 16:9 tiles cannot cover half of a tall stage).
-const STAGE_CHECK: &str = "(() => { const st = document.getElementById('tiles').getBoundingClientRect(); \
-  const tiles = [...document.querySelectorAll('#tiles .tile')]; const bad = []; let area = 0; \
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity; \
-  const pair = document.getElementById('tiles').dataset.layout === 'pair'; \
-  for (const t of tiles) { const r = t.getBoundingClientRect(); const v = t.querySelector('video'); \
-    if (getComputedStyle(v).objectFit !== 'contain') bad.push('object-fit ' + getComputedStyle(v).objectFit); \
-    if (!t.classList.contains('screen') && Math.abs(r.width / r.height - 16 / 9) > 0.03) bad.push('aspect ' + (r.width / r.height).toFixed(3)); \
-    if (r.left < st.left - 1 || r.right > st.right + 1 || r.top < st.top - 1 || r.bottom > st.bottom + 1) bad.push('outside the stage'); \
-    if (pair && t.classList.contains('local')) continue; \
-    area += r.width * r.height; x0 = Math.min(x0, r.left); x1 = Math.max(x1, r.right); y0 = Math.min(y0, r.top); y1 = Math.max(y1, r.bottom); } \
-  const cover = area / (st.width * st.height); const span = Math.max((x1 - x0) / st.width, (y1 - y0) / st.height); \
-  return {n: tiles.length, bad, cover, span, ok: bad.length === 0 && (cover >= 0.5 || span >= 0.9)}; })()";
 
 /// Check the stage of `b` at desktop and phone sizes with `n` tiles.
 async fn assert_stage_fills(b: &Browser, n: usize) {
@@ -213,7 +188,7 @@ e2e_test!(
         let grace = &browsers[1];
         grace.set_viewport(1280, 800).await;
         assert_playing(grace, &[video_of(&ids[0], true)]).await;
-        screenshot(grace, "presenter.png").await;
+        grace.screenshot_as("presenter", 1280, 800, "light").await;
 
         stop_from_browser_bar(ada).await;
         for b in &browsers {
@@ -391,8 +366,7 @@ e2e_test!(
                 b.label
             );
         }
-        ada.set_viewport(1280, 800).await;
-        screenshot(&ada, "people.png").await;
+        ada.screenshot_as("people", 1280, 800, "light").await;
 
         // Linus lowers his: the others see Grace first now
         linus.click("#hand").await;

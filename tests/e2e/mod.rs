@@ -708,6 +708,41 @@ impl Browser {
         assert_eq!(inner, json!([width, height]), "{}: viewport", self.label);
     }
 
+    /// Save the page as docs/screenshots/`name`.png at `width`×`height` CSS pixels, in the
+    /// colour `scheme` ("light" or "dark", emulated); the README shows these.
+    pub async fn screenshot_as(&self, name: &str, width: u32, height: u32, scheme: &str) {
+        self.cdp(
+            "Emulation.setEmulatedMedia",
+            json!({"features": [{"name": "prefers-color-scheme", "value": scheme}]}),
+        )
+        .await;
+        self.set_viewport(width, height).await;
+        let dark = self
+            .eval("matchMedia('(prefers-color-scheme: dark)').matches")
+            .await;
+        assert_eq!(dark, scheme == "dark", "the emulated colour scheme");
+        // nothing still gliding to its place (the tiles move with a transition; asking for the
+        // animations applies the new size's styles first, and the screenshot paints a frame)
+        self.wait_until(
+            "the page to settle (no transition running)",
+            "document.getAnimations().every(a => a.playState !== 'running')",
+            WAIT,
+        )
+        .await;
+        let png = match tokio::time::timeout(COMMAND, self.client.screenshot()).await {
+            Ok(Ok(png)) => png,
+            other => panic!("{}: screenshot {name}: {other:?}", self.label),
+        };
+        let size = image::load_from_memory(&png)
+            .map(|i| (i.width(), i.height()))
+            .expect("a PNG screenshot");
+        assert_eq!(size, (width, height), "the size of {name}.png");
+        let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join(format!("{name}.png")), &png).unwrap();
+        println!("saved docs/screenshots/{name}.png");
+    }
+
     /// The contrast ratio (WCAG) of the text of the element `css` against its backing (itself
     /// or the nearest ancestor below its tile with a background), at its worst over any
     /// picture: the backing blended over white and over black (no backing: the picture itself).
@@ -883,8 +918,23 @@ pub fn others(ids: &[String], i: usize) -> Vec<String> {
         .collect()
 }
 
-/// The test's scratch folder (profiles, logs, host data), made and removed by the outer
-/// process: a test that panics while its browsers still write there leaves nothing behind.
+/// The check of the stage at this size, from the DOM (a JS expression whose `ok` says it
+/// holds): every video shown whole (`object-fit: contain`), every camera tile 16:9 and inside
+/// the stage, and the tiles covering most of the stage (half of it, or the whole of its width
+/// or height where 16:9 tiles cannot cover half of a tall stage).
+pub const STAGE_CHECK: &str = "(() => { const st = document.getElementById('tiles').getBoundingClientRect(); \
+  const tiles = [...document.querySelectorAll('#tiles .tile')]; const bad = []; let area = 0; \
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity; \
+  const pair = document.getElementById('tiles').dataset.layout === 'pair'; \
+  for (const t of tiles) { const r = t.getBoundingClientRect(); const v = t.querySelector('video'); \
+    if (getComputedStyle(v).objectFit !== 'contain') bad.push('object-fit ' + getComputedStyle(v).objectFit); \
+    if (!t.classList.contains('screen') && Math.abs(r.width / r.height - 16 / 9) > 0.03) bad.push('aspect ' + (r.width / r.height).toFixed(3)); \
+    if (r.left < st.left - 1 || r.right > st.right + 1 || r.top < st.top - 1 || r.bottom > st.bottom + 1) bad.push('outside the stage'); \
+    if (pair && t.classList.contains('local')) continue; \
+    area += r.width * r.height; x0 = Math.min(x0, r.left); x1 = Math.max(x1, r.right); y0 = Math.min(y0, r.top); y1 = Math.max(y1, r.bottom); } \
+  const cover = area / (st.width * st.height); const span = Math.max((x1 - x0) / st.width, (y1 - y0) / st.height); \
+  return {n: tiles.length, bad, cover, span, ok: bad.length === 0 && (cover >= 0.5 || span >= 0.9)}; })()";
+
 /// `s` as a URL query value (unreserved bytes as they are, every other byte %-escaped).
 pub fn url_encode(s: &str) -> String {
     s.bytes()
