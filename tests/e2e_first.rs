@@ -108,7 +108,8 @@ async fn notice(b: &Browser, kind: &str, name: &str) -> String {
     b.wait_until(
         &format!("a {kind} notice about {name}"),
         &format!(
-            "[...document.querySelectorAll('#notices .notice[data-kind=\"{kind}\"]')] \
+            "[...(window.__notices || []), ...document.querySelectorAll('#notices .notice')] \
+             .filter(n => n.dataset.kind === '{kind}') \
              .map(n => n.textContent).find(t => t.includes({name_js}))"
         ),
         WAIT,
@@ -117,6 +118,18 @@ async fn notice(b: &Browser, kind: &str, name: &str) -> String {
     .as_str()
     .unwrap()
     .to_string()
+}
+
+/// Keep every notice `b` shows from now on in `window.__notices`, so a check that comes after
+/// the notice has timed out (a loaded machine, a test waiting on three browsers) still sees it.
+async fn record_notices(b: &Browser) {
+    b.eval(
+        "(() => { if (window.__notices) return true; window.__notices = []; \
+         new MutationObserver(ms => ms.forEach(m => m.addedNodes.forEach(n => \
+           n.classList && n.classList.contains('notice') && window.__notices.push(n)))) \
+           .observe(document.getElementById('notices'), { childList: true }); return true; })()",
+    )
+    .await;
 }
 
 /// Every text on the page a person could read or copy: the visible text and every field's value.
@@ -422,14 +435,17 @@ e2e_test!(
             driver.browser("linus")
         );
         ada.join(&host, &room, "Ada", "").await;
+        record_notices(&ada).await;
         linus.join(&host, &room, "Linus", "").await;
+        record_notices(&linus).await;
         notice(&ada, "join", "Linus").await;
         let grace_id = grace.join(&host, &room, "Grace", "").await;
+        record_notices(&grace).await;
         let said = notice(&ada, "join", "Grace").await;
         assert_eq!(said, "Grace joined");
         notice(&linus, "join", "Grace").await;
         let own = grace
-            .eval("[...document.querySelectorAll('#notices .notice')].map(n => n.textContent)")
+            .eval("[...window.__notices, ...document.querySelectorAll('#notices .notice')].map(n => n.textContent)")
             .await;
         assert!(
             !own.to_string().contains("Grace joined"),
@@ -480,28 +496,6 @@ e2e_test!(
 
 // ------------------------------------------------------------------------- screenshots
 
-/// Save the page as docs/screenshots/`name`.png at `width`×`height`, in `scheme`.
-async fn screenshot(b: &Browser, name: &str, width: u32, height: u32, scheme: &str) {
-    b.cdp(
-        "Emulation.setEmulatedMedia",
-        json!({"features": [{"name": "prefers-color-scheme", "value": scheme}]}),
-    )
-    .await;
-    b.set_viewport(width, height).await;
-    let dark = b
-        .eval("matchMedia('(prefers-color-scheme: dark)').matches")
-        .await;
-    assert_eq!(dark, scheme == "dark", "the emulated colour scheme");
-    // two frames, so the layout and colours of the new size are painted
-    b.eval("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
-        .await;
-    let png = b.client.screenshot().await.expect("screenshot");
-    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
-    std::fs::create_dir_all(&out).unwrap();
-    std::fs::write(out.join(format!("{name}.png")), &png).unwrap();
-    println!("saved docs/screenshots/{name}.png");
-}
-
 e2e_test!(
     /// The screenshots of the README: the lobby (with meetings near you) and the invitation,
     /// light and dark, desktop 1280×800 and phone 390×844. On the phone, "New meeting" and
@@ -525,8 +519,10 @@ e2e_test!(
         )
         .await;
         for (scheme, suffix) in [("light", "light"), ("dark", "dark")] {
-            screenshot(&b, &format!("lobby-{suffix}"), 1280, 800, scheme).await;
-            screenshot(&b, &format!("lobby-phone-{suffix}"), 390, 844, scheme).await;
+            b.screenshot_as(&format!("lobby-{suffix}"), 1280, 800, scheme)
+                .await;
+            b.screenshot_as(&format!("lobby-phone-{suffix}"), 390, 844, scheme)
+                .await;
             let fold = b
                 .eval(
                     "['create-btn', 'join-btn'].map(id => document.getElementById(id).getBoundingClientRect().bottom)",
@@ -543,7 +539,8 @@ e2e_test!(
         b.goto(&host.url(&format!("/j/{r1}?name=Hana"))).await;
         prejoin_says(&b, "open").await;
         for scheme in ["light", "dark"] {
-            screenshot(&b, &format!("prejoin-{scheme}"), 1280, 800, scheme).await;
+            b.screenshot_as(&format!("prejoin-{scheme}"), 1280, 800, scheme)
+                .await;
         }
         b.goto(&host.url("/?name=Hana")).await;
         b.set_viewport(1280, 800).await;
@@ -562,8 +559,10 @@ e2e_test!(
         )
         .await;
         for (scheme, suffix) in [("light", "light"), ("dark", "dark")] {
-            screenshot(&b, &format!("invite-{suffix}"), 1280, 800, scheme).await;
-            screenshot(&b, &format!("invite-phone-{suffix}"), 390, 844, scheme).await;
+            b.screenshot_as(&format!("invite-{suffix}"), 1280, 800, scheme)
+                .await;
+            b.screenshot_as(&format!("invite-phone-{suffix}"), 390, 844, scheme)
+                .await;
         }
         m1.leave().await;
         m2.leave().await;
