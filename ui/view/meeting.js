@@ -27,6 +27,9 @@ import { t } from '../i18n.js';
  */
 
 /** The reactions offered (the host relays only these: protocol.rs REACTIONS). */
+/** The same sentence about one's own connection is not announced again within this. */
+export const OWN_REPEAT_MS = 60_000;
+
 export const REACTIONS = ['👍', '👏', '😂', '❤️', '🎉', '😮'];
 
 export class MeetingView {
@@ -46,6 +49,8 @@ export class MeetingView {
     this.devicesBtn = byId('devices-btn');
     this.devicesPopover = byId('devices-popover');
     this.own = byId('own-quality');
+    /** what the own-quality notice last announced, and when */
+    this.ownSaid = { own: '', at: 0 };
     this.stage = new Stage({ onAutoplayBlocked: h.onAutoplayBlocked });
     /** @type {[HTMLElement, HTMLElement][]} each popover's button and box */
     this.popovers = [
@@ -185,7 +190,9 @@ export class MeetingView {
 
   /**
    * The notice above the controls while my own upload or computer holds the call back
-   * (stats.js `uplink`): shown, and announced, once when it starts or changes; gone when it ends.
+   * (stats.js `uplink`): shown when it starts or changes, gone when it ends; announced when it
+   * starts, but the same sentence not again within OWN_REPEAT_MS (a link at its limit flickers
+   * in and out of it, and a screen reader should not repeat it every few seconds).
    * @param {import('../stats.js').Own} own
    */
   setOwnQuality(own) {
@@ -194,6 +201,9 @@ export class MeetingView {
     this.own.hidden = !own;
     if (!own) return;
     setWords(this.own, `stage.own.${own}`);
+    const at = Date.now();
+    if (this.ownSaid.own === own && at - this.ownSaid.at < OWN_REPEAT_MS) return;
+    this.ownSaid = { own, at };
     announce(t(`stage.own.${own}`));
   }
 
