@@ -538,6 +538,13 @@ e2e_test!(
         // the pre-join page of a meeting, who is in it
         b.goto(&host.url(&format!("/j/{r1}?name=Hana"))).await;
         prejoin_says(&b, "open").await;
+        b.wait_until(
+            "the camera's picture in the preview",
+            "(() => { const v = document.getElementById('preview'); \
+             return v.videoWidth > 0 && v.currentTime > 0 && !v.paused; })()",
+            WAIT,
+        )
+        .await;
         for scheme in ["light", "dark"] {
             b.screenshot_as(&format!("prejoin-{scheme}"), 1280, 800, scheme)
                 .await;
