@@ -602,14 +602,15 @@ e2e_test!(
     /// Chromium. Two peers: one is already in the room, the other presses join; time to its
     /// first remote video frame. Four and six peers: all press join at the same moment; time
     /// until every browser has all its connections up. Ten runs each; prints one JSON line per
-    /// size (and writes them to `$MOIM_BENCH_OUT` when set).
+    /// size (and writes them to `$MOIM_BENCH_OUT` when set). The host keeps every room a mesh
+    /// (`--sfu-threshold 0`): six people would otherwise move to the SFU at the fifth.
     #[ignore]
     async fn bench_call_setup() {
         let Scene {
             host,
             driver,
             dir: _dir,
-        } = Scene::start().await;
+        } = Scene::start_with(&["--sfu-threshold", "0"]).await;
         let runs: usize = std::env::var("MOIM_BENCH_CALL_RUNS")
             .ok()
             .and_then(|s| s.parse().ok())

@@ -7,7 +7,8 @@ mod common;
 use std::sync::Arc;
 use std::time::Instant;
 
-use common::{start_host, test_config, Client, TestHost, EVENT_TIMEOUT};
+use common::{room_with, start_host, test_config, Client, TestHost, EVENT_TIMEOUT};
+
 use serde_json::{json, Value};
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
 use str0m::media::{Direction, MediaKind};
@@ -275,5 +276,90 @@ async fn each_member_gets_the_others_tracks_and_a_leaver_disappears() {
         "b's m-lines are stopped:\n{sdp}"
     );
     media_a.answer(&offer).await;
+    host.stop().await;
+}
+
+#[tokio::test]
+async fn a_mesh_room_moves_to_the_sfu_when_a_fifth_joins_and_stays_there() {
+    let host = start_host(test_config()).await;
+    let (room, mut four) = room_with(&host, 4).await;
+    four[0].send(json!({"type": "list-rooms"})).await;
+    let rooms = four[0].recv_until("rooms").await;
+    assert_eq!(
+        (
+            rooms["rooms"][0]["media"].clone(),
+            rooms["rooms"][0]["capacity"].clone()
+        ),
+        (json!("mesh"), json!(8)),
+        "four people: a mesh"
+    );
+    let (_media, offer) = Media::publish().await;
+    four[1]
+        .send(json!({"type": "sfu-offer", "sdp": offer}))
+        .await;
+    four[1].expect_error("not-sfu-room").await;
+
+    // the fifth enters a room that goes through the host
+    let mut fifth = Client::connect(&host).await;
+    let entered = fifth.join(&room, "fifth").await;
+    assert_eq!(entered["room"]["media"], "sfu", "{entered}");
+    assert_eq!(entered["room"]["capacity"], 50);
+    let token = entered["room_token"].as_str().unwrap().to_string();
+    assert!(
+        token.starts_with('L'),
+        "a listed large meeting's token: {token}"
+    );
+    // the four hear of the move first, then of the newcomer
+    for c in four.iter_mut() {
+        let moved = c.recv_until("room-media").await;
+        assert_eq!(moved["media"], "sfu", "{moved}");
+        assert_eq!(moved["reason"], "size");
+        assert_eq!(moved["capacity"], 50);
+        assert_eq!(
+            moved["room_token"],
+            token.as_str(),
+            "the same token as the newcomer's"
+        );
+        let next = c.recv().await;
+        assert_eq!(next["type"], "peer-joined", "{next}");
+        assert_eq!(next["peer"]["id"], fifth.peer_id.as_str());
+    }
+    fifth.assert_quiet().await;
+    // a member now talks to the SFU
+    let (_media, _tracks) = connect_media(&mut four[1]).await;
+
+    // one leaves: four again, and the room stays where it is (no second move, no move back)
+    fifth.send(json!({"type": "leave"})).await;
+    fifth.expect("left").await;
+    for c in four.iter_mut() {
+        c.recv_until("peer-left").await;
+    }
+    four[0].send(json!({"type": "list-rooms"})).await;
+    let rooms = four[0].recv_until("rooms").await;
+    assert_eq!(rooms["rooms"][0]["media"], "sfu", "{rooms}");
+    let mut again = Client::connect(&host).await;
+    assert_eq!(again.join(&room, "again").await["room"]["media"], "sfu");
+    for c in four.iter_mut() {
+        let next = c.recv_until("peer-joined").await;
+        assert_eq!(next["peer"]["id"], again.peer_id.as_str());
+    }
+    host.stop().await;
+}
+
+#[tokio::test]
+async fn with_the_threshold_off_a_room_of_five_stays_a_mesh() {
+    let host = start_host(moim::HostConfig {
+        sfu_threshold: 0,
+        ..test_config()
+    })
+    .await;
+    let (room, mut five) = room_with(&host, 5).await;
+    let mut sixth = Client::connect(&host).await;
+    let entered = sixth.join(&room, "sixth").await;
+    assert_eq!(entered["room"]["media"], "mesh", "{entered}");
+    for c in five.iter_mut() {
+        let next = c.recv().await;
+        assert_eq!(next["type"], "peer-joined", "no move: {next}");
+    }
     host.stop().await;
 }

@@ -54,6 +54,12 @@ export class Call {
     for (const type of ['sfu-offer', 'sfu-answer']) {
       sig.on(type, (/** @type {import('./protocol.js').SfuIn} */ msg) => session.inRoom && mesh.host?.description(msg));
     }
+    // the room outgrew the mesh, or its members cannot reach each other: through the host now
+    sig.on('room-media', (/** @type {import('./protocol.js').RoomMediaIn} */ msg) => {
+      if (!session.inRoom) return;
+      session.mediaMoved(msg);
+      mesh.toHost();
+    });
     sig.on('chat', (m) => chat.receive(m.from, { t: 'chat', id: m.id, name: m.name, time: m.time, text: m.text }));
     // my camera and microphone
     p.media.on('track', (kind, track) => {

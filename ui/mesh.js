@@ -35,6 +35,15 @@ export const AWAY_GRACE_MS = 5 * 60 * 1000;
 export const MAX_QUEUED_SIGNALS = 400;
 export { CLEAR_POLLS } from './senders.js';
 
+/**
+ * When a room moves to the host's SFU, a direct connection is handed over to the host's once
+ * the host forwards that peer's media (or the direct one fails), or after this long at the
+ * most (a host that never forwards it: the direct connection goes on working until then).
+ */
+export const HANDOVER_MAX_MS = 30000;
+/** A direct connection handed over stays open this long, for the other side's hand-over. */
+export const HANDOVER_LINGER_MS = 3000;
+
 /** Trace steps kept per remote peer (a guard against a pair that keeps rebuilding). */
 export const MAX_TRACE_STEPS = 400;
 
@@ -172,6 +181,72 @@ export class Mesh extends Emitter {
     this.emit('size', this.size);
   }
 
+  /**
+   * The host moved the room to its SFU (`room-media`): open the connection to the host now,
+   * and keep each direct connection until the host forwards that peer's media, so a tile
+   * freezes for a moment at most and the sound does not stop. Peers who join from now on are
+   * reached through the host only.
+   */
+  toHost() {
+    if (this.host || !this.webrtc || !this.localId) return;
+    this.mark('to-host');
+    this.host = this.link;
+    this.host.open(this.iceServers, this.tracks);
+    for (const id of this.infos.keys()) this._handOver(id, this.host);
+  }
+
+  /**
+   * Move `id` from its direct connection to `host` once the host's tracks of it carry media
+   * (every kind it says it sends has unmuted), once the direct connection fails, or after
+   * HANDOVER_MAX_MS.
+   * @param {string} id
+   * @param {HostLink} host
+   */
+  _handOver(id, host) {
+    const direct = this.peers.get(id);
+    const via = host.remote(id);
+    if (!direct) {
+      this._wire(id, via);
+      return;
+    }
+    this.traceStep(id, 'hand-over');
+    const arrived = () => {
+      const info = this.infos.get(id);
+      const tracks = via.stream.getTracks();
+      const has = (/** @type {string} */ kind) => tracks.some((t) => t.kind === kind && !t.muted);
+      // (someone with camera and microphone off has nothing to lose on the way)
+      return (!info?.audio || has('audio')) && (!info?.video || has('video'));
+    };
+    const check = () => {
+      if (this.peers.get(id) !== direct || this.host !== host) return finish(false);
+      if (arrived()) finish(true, 'media');
+      else if (direct.state === 'failed' || direct.closed) finish(true, direct.state);
+    };
+    /** @type {(() => void)[]} */
+    const offs = [];
+    const watch = (/** @type {MediaStream} */ stream) => {
+      for (const t of stream.getTracks()) t.addEventListener('unmute', check);
+      check();
+    };
+    const timer = setTimeout(() => finish(true, 'timeout'), HANDOVER_MAX_MS);
+    let done = false;
+    /** @param {boolean} swap @param {string} [why] */
+    const finish = (swap, why) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      for (const off of offs) off();
+      for (const t of via.stream.getTracks()) t.removeEventListener('unmute', check);
+      if (!swap || this.peers.get(id) !== direct) return;
+      this.traceStep(id, 'handed-over', why);
+      this.peers.delete(id);
+      this._wire(id, via);
+      setTimeout(() => direct.close(), HANDOVER_LINGER_MS);
+    };
+    offs.push(via.on('track', watch), direct.on('state', check));
+    watch(via.stream);
+  }
+
   /** The socket dropped: signals are queued until enter() is called again. */
   offline() {
     this.online = false;
@@ -248,6 +323,7 @@ export class Mesh extends Emitter {
       this.peers.delete(id);
       peer.close();
     }
+    this.host?.forget(id); // (one being handed over to the host)
     this.queue = this.queue.filter((q) => q.to !== id);
     if (this.infos.delete(id)) {
       this.emit('peer-removed', id);
@@ -449,6 +525,8 @@ export class Mesh extends Emitter {
       if (this.peers.get(id) === peer) this._replacePeer(id);
     });
     this.emit('peer-state', id, peer.state);
+    // (a member handed over to the host already has its tracks)
+    if (peer.stream.getTracks().length) this.emit('stream', id, peer.stream);
   }
 
   /** @param {string} id */

@@ -211,10 +211,14 @@
 /** @typedef {{type: 'sfu-offer', sdp: string, tracks: SfuTrack[]}} SfuOfferIn the host's offer */
 /** @typedef {{type: 'sfu-answer', sdp: string, tracks: SfuTrack[]}} SfuAnswerIn the host's answer */
 /** @typedef {SfuOfferIn|SfuAnswerIn} SfuIn */
+/**
+ * @typedef {{type: 'room-media', media: RoomMedia, reason: 'size', room_token: string,
+ *   capacity: number}} RoomMediaIn the host moved the room's media to its SFU
+ */
 
 /**
  * @typedef {Welcome|RoomCreated|ExistingPeers|PeerJoined|PeerUpdated|PeerLeft|Left|SignalIn|Rooms
- *   |Hosts|ChatIn|Pong|ErrorMessage|Closing|MeetingIn|FilesIn|ControlIn|StatusIn|SfuIn} ServerMessage
+ *   |Hosts|ChatIn|Pong|ErrorMessage|Closing|MeetingIn|FilesIn|ControlIn|StatusIn|SfuIn|RoomMediaIn} ServerMessage
  */
 
 export {};

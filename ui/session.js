@@ -226,6 +226,16 @@ export class Session extends Emitter {
   }
 
   /**
+   * `room-media`: the room's media moved to the host's SFU; its new token and capacity.
+   * @param {import('./protocol.js').RoomMediaIn} msg
+   */
+  mediaMoved(msg) {
+    if (!this.room) return;
+    this.room.token = msg.room_token;
+    this.room.capacity = msg.capacity;
+  }
+
+  /**
    * What an `error` from the host means here:
    *   'ask'      a passcode is needed: the pending request is answered (not pending while the
    *              person is asked), to be `retry`d or `refused` with what they say

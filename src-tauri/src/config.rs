@@ -16,6 +16,9 @@ pub const DEFAULT_PORT: u16 = 7447;
 pub const DEFAULT_MAX_PEERS_PER_ROOM: usize = 8;
 /// How many people a large meeting (media through the host's SFU) holds by default.
 pub const DEFAULT_MAX_PEERS_PER_LARGE_ROOM: usize = 50;
+/// Default for `--sfu-threshold`: the head count at which a room moves from the mesh to the
+/// host's SFU (at five, each laptop would encode and upload four copies of its camera).
+pub const DEFAULT_SFU_THRESHOLD: usize = 5;
 
 /// Largest WebSocket frame or message the host reads; larger ones close the socket with 1009.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -78,6 +81,10 @@ pub struct HostConfig {
     /// as `--port`, or a free one if that is taken; 0 picks a free one).
     #[arg(long, env = "MOIM_SFU_PORT")]
     pub sfu_port: Option<u16>,
+    /// The head count at which a room moves from peer-to-peer media to the host's SFU (0:
+    /// never; only rooms created as large meetings use it).
+    #[arg(long, env = "MOIM_SFU_THRESHOLD", default_value_t = DEFAULT_SFU_THRESHOLD)]
+    pub sfu_threshold: usize,
     /// How many rooms the host holds at once.
     #[arg(long, env = "MOIM_MAX_ROOMS", default_value_t = 10_000)]
     pub max_rooms: usize,
@@ -184,6 +191,7 @@ impl Default for HostConfig {
             max_peers_per_room: DEFAULT_MAX_PEERS_PER_ROOM,
             max_peers_per_large_room: DEFAULT_MAX_PEERS_PER_LARGE_ROOM,
             sfu_port: None,
+            sfu_threshold: DEFAULT_SFU_THRESHOLD,
             max_rooms: 10_000,
             max_connections: 4096,
             max_pending_connections: DEFAULT_MAX_PENDING,

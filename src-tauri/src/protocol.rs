@@ -342,6 +342,14 @@ pub enum RoomMedia {
     Sfu,
 }
 
+/// @sfu: why the host moved a room's media to its SFU (`room-media`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MediaReason {
+    /// The room reached the host's `--sfu-threshold` head count.
+    Size,
+}
+
 /// @sfu: where the host's SFU listens (in `welcome`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SfuInfo {
@@ -696,6 +704,19 @@ pub enum ServerMessage {
         sdp: String,
         /// Whose media each of the host's m-lines carries.
         tracks: Vec<SfuTrack>,
+    },
+    /// The room's media moved to the host's SFU: every member opens its connection to the host
+    /// and closes its direct ones once the host forwards the others' media.
+    #[serde(rename = "room-media")]
+    MediaMoved {
+        /// How the room's media travels now (`sfu`).
+        media: RoomMedia,
+        /// Why.
+        reason: MediaReason,
+        /// The room's new token (a large meeting's binds that), for `recreate`.
+        room_token: String,
+        /// The room's capacity now.
+        capacity: usize,
     },
     // @first-minutes: room status for the pre-join page
     /// One room as its pre-join page sees it (answer to `watch-room`, and after every change).

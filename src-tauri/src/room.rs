@@ -25,8 +25,9 @@ use serde_json::value::RawValue;
 
 use crate::protocol::{
     check_text, raw_signal_frame, ClientMessage, ErrorBody, ErrorCode, HostInfo, IceServer,
-    LeaveReason, PeerId, PeerInfo, PresenceUpdate, Recreate, RoomInfo, RoomMedia, ServerMessage,
-    TextKind, WireLimits, MAX_LISTED_ROOMS, MAX_SCREEN_ID_CHARS, PROTOCOL_VERSION, REACTIONS,
+    LeaveReason, MediaReason, PeerId, PeerInfo, PresenceUpdate, Recreate, RoomInfo, RoomMedia,
+    ServerMessage, TextKind, WireLimits, MAX_LISTED_ROOMS, MAX_SCREEN_ID_CHARS, PROTOCOL_VERSION,
+    REACTIONS,
 };
 pub use crate::protocol::{
     CLOSE_REPLACED, MAX_CHAT_CHARS, MAX_CHAT_ID_CHARS, MAX_NAME_CHARS, MAX_PASSCODE_CHARS,
@@ -221,6 +222,8 @@ pub struct HubSettings {
     pub budgets: crate::budget::BudgetSizes,
     /// @sfu: how many a large meeting holds.
     pub max_peers_per_large_room: usize,
+    /// @sfu: the head count at which a mesh room moves to the SFU (0: never).
+    pub sfu_threshold: usize,
 }
 
 impl HubSettings {
@@ -242,6 +245,7 @@ impl HubSettings {
             max_rooms: config.max_rooms,
             budgets: config.budget_sizes(),
             max_peers_per_large_room: config.max_peers_per_large_room,
+            sfu_threshold: config.sfu_threshold,
         }
     }
 }
@@ -829,7 +833,13 @@ impl Hub {
     fn add_member(&self, state: &mut State, peer: PeerId, room_id: &str) -> Result<(), ErrorBody> {
         let capacity = self.capacity();
         let room = state.rooms.get_mut(room_id).ok_or_else(not_in_room)?;
-        let capacity = capacity.of(room);
+        // @sfu: the newcomer that brings a mesh room to the threshold moves it to the SFU
+        let grows = self.grows_into_sfu(room);
+        let capacity = if grows {
+            capacity.large
+        } else {
+            capacity.of(room)
+        };
         if room.members.len() >= capacity {
             let mut err = ErrorBody::new(
                 ErrorCode::RoomFull,
@@ -841,6 +851,9 @@ impl Hub {
         room.members.push(peer);
         room.unclaimed_since = None;
         state.in_rooms += 1;
+        if grows {
+            self.move_to_sfu(state, room_id, MediaReason::Size, Some(peer));
+        }
         Ok(())
     }
 

@@ -263,13 +263,22 @@ pub struct Host {
 impl Host {
     /// Start on a free port with a fresh data folder under `dir`.
     pub async fn start(dir: &Path) -> Host {
+        Host::start_with(dir, &[]).await
+    }
+
+    /// [`Host::start`] with more `moim serve` flags.
+    pub async fn start_with(dir: &Path, flags: &[&str]) -> Host {
         let data_dir = dir.join("host-data");
         std::fs::create_dir_all(&data_dir).unwrap();
-        Host::start_on(free_port(), &data_dir, dir).await
+        Host::spawn(free_port(), &data_dir, dir, flags).await
     }
 
     /// Start on `port` with `data_dir` (a restart keeps both).
     pub async fn start_on(port: u16, data_dir: &Path, dir: &Path) -> Host {
+        Host::spawn(port, data_dir, dir, &[]).await
+    }
+
+    async fn spawn(port: u16, data_dir: &Path, dir: &Path, flags: &[&str]) -> Host {
         let log = unique_log(dir);
         let file = std::fs::File::create(&log).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_moim"))
@@ -277,6 +286,7 @@ impl Host {
             .arg(port.to_string())
             .arg("--data-dir")
             .arg(data_dir)
+            .args(flags)
             .env("RUST_LOG", "moim=debug,info")
             .stdin(Stdio::null())
             .stdout(file.try_clone().unwrap())
@@ -954,8 +964,13 @@ pub struct Scene {
 
 impl Scene {
     pub async fn start() -> Scene {
+        Scene::start_with(&[]).await
+    }
+
+    /// [`Scene::start`] with more `moim serve` flags for its host.
+    pub async fn start_with(flags: &[&str]) -> Scene {
         let dir = scratch();
-        let host = Host::start(dir.path()).await;
+        let host = Host::start_with(dir.path(), flags).await;
         let driver = Driver::start(dir.path()).await;
         Scene { host, driver, dir }
     }

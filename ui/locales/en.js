@@ -256,6 +256,7 @@ export default {
   'first.notice.joined': '{name} joined',
   'first.notice.left': '{name} left',
   'first.notice.renamed': '{old} is now {name}',
+  'first.notice.media': 'The meeting has grown: from now on its video goes through the host, so no one sends it many times.',
 
   // @language (errors, banners, dialogs, host panel, chat, settings)
   'lang.name': 'English',

@@ -14,7 +14,7 @@ export class NoticesView {
   }
 
   /**
-   * @param {'join'|'leave'|'rename'} kind
+   * @param {'join'|'leave'|'rename'|'media'} kind
    * @param {string} text
    * @param {boolean} sound play a short tone with it
    */
@@ -23,7 +23,7 @@ export class NoticesView {
     this.root.append(item);
     while (this.root.children.length > 4) this.root.firstElementChild?.remove();
     setTimeout(() => item.remove(), NOTICE_MS);
-    if (sound && kind !== 'rename') this._tone(kind === 'join' ? [523, 784] : [784, 523]);
+    if (sound && (kind === 'join' || kind === 'leave')) this._tone(kind === 'join' ? [523, 784] : [784, 523]);
   }
 
   /** Remove every notice (out of the meeting). */

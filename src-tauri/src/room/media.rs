@@ -2,9 +2,11 @@
 //! SFU, their members' `sfu-offer` and `sfu-answer` (checked here, handed to the SFU), what the
 //! SFU says back, and telling it who is out of a room.
 
-use super::{not_in_room, text, Hub, Room};
+use super::{not_in_room, text, Hub, Room, State};
 use crate::config::MAX_SIGNAL_BYTES;
-use crate::protocol::{ErrorBody, ErrorCode, PeerId, RoomMedia, ServerMessage, SfuInfo};
+use crate::protocol::{
+    ErrorBody, ErrorCode, MediaReason, PeerId, RoomMedia, ServerMessage, SfuInfo,
+};
 
 /// A large meeting's room token starts with the first when it is listed, the second when not
 /// (a mesh room's with `l` or `u`).
@@ -39,6 +41,52 @@ impl Hub {
     /// The server started the SFU: large meetings can be held from now on.
     pub(crate) fn set_sfu(&self, sfu: crate::sfu::Sfu) {
         let _ = self.sfu.set(sfu);
+    }
+
+    /// Whether one more member brings mesh room `room` to the SFU threshold (and the host has
+    /// an SFU to move it to).
+    pub(super) fn grows_into_sfu(&self, room: &Room) -> bool {
+        let threshold = self.settings.sfu_threshold;
+        room.media == RoomMedia::Mesh
+            && threshold > 0
+            && room.members.len() + 1 >= threshold
+            && self.sfu.get().is_some()
+    }
+
+    /// Move `room_id`'s media to the SFU for `reason`: its members (but `newcomer`, whose
+    /// `existing-peers` will say so) hear `room-media` with the room's new token, and whoever
+    /// lists or watches the room sees its new capacity. A room already there stays.
+    pub(super) fn move_to_sfu(
+        &self,
+        state: &mut State,
+        room_id: &str,
+        reason: MediaReason,
+        newcomer: Option<PeerId>,
+    ) {
+        if self.sfu.get().is_none() {
+            return;
+        }
+        let capacity = self.capacity();
+        let Some(room) = state.rooms.get_mut(room_id) else {
+            return;
+        };
+        if room.media == RoomMedia::Sfu {
+            return;
+        }
+        room.media = RoomMedia::Sfu;
+        let frame = text(&ServerMessage::MediaMoved {
+            media: RoomMedia::Sfu,
+            reason,
+            room_token: self.room_token(room_id, room),
+            capacity: capacity.of(room),
+        });
+        let members = room.members.clone();
+        tracing::info!(room = %room_id, people = members.len(), ?reason, "room moved to the SFU");
+        for id in members.iter().filter(|id| Some(**id) != newcomer) {
+            self.send_locked(state, *id, frame.clone());
+        }
+        self.status_changed(state, room_id);
+        self.rooms_changed(state);
     }
 
     /// Where the SFU listens, for `welcome`.
