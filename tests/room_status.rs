@@ -82,12 +82,7 @@ async fn a_lock_and_a_waiting_room_are_pushed_and_a_locked_room_refuses_joins() 
 
 #[tokio::test]
 async fn a_full_room_says_so_and_a_freed_seat_is_pushed() {
-    // a mesh room all the way (by default it would move to the SFU at five)
-    let host = start_host(moim::HostConfig {
-        sfu_threshold: 0,
-        ..test_config()
-    })
-    .await;
+    let host = start_host(mesh_config()).await;
     let (room, mut members) = room_with(&host, 8).await;
     let mut page = Client::connect(&host).await;
     let s = watch(&mut page, &room).await;

@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Instant;
 
-use common::{room_with, start_host, test_config, Client, TestHost, EVENT_TIMEOUT};
+use common::{mesh_config, room_with, start_host, test_config, Client, TestHost, EVENT_TIMEOUT};
 
 use serde_json::{json, Value};
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
@@ -348,11 +348,7 @@ async fn a_mesh_room_moves_to_the_sfu_when_a_fifth_joins_and_stays_there() {
 
 #[tokio::test]
 async fn with_the_threshold_off_a_room_of_five_stays_a_mesh() {
-    let host = start_host(moim::HostConfig {
-        sfu_threshold: 0,
-        ..test_config()
-    })
-    .await;
+    let host = start_host(mesh_config()).await;
     let (room, mut five) = room_with(&host, 5).await;
     let mut sixth = Client::connect(&host).await;
     let entered = sixth.join(&room, "sixth").await;

@@ -40,12 +40,7 @@ async fn two_peers_join_and_see_each_other() {
 
 #[tokio::test]
 async fn eight_peers_see_each_other_and_a_ninth_is_refused() {
-    // a mesh room all the way (by default it would move to the SFU at five)
-    let host = start_host(moim::HostConfig {
-        sfu_threshold: 0,
-        ..test_config()
-    })
-    .await;
+    let host = start_host(mesh_config()).await;
     let (room, mut clients) = room_with(&host, 8).await;
     let ids: Vec<String> = clients.iter().map(|c| c.peer_id.clone()).collect();
     // Each peer's view: ask for a rejoin-free snapshot through the room list and the joins seen.

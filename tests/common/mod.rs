@@ -73,6 +73,15 @@ pub fn test_config() -> HostConfig {
     }
 }
 
+/// [`test_config`] for rooms that stay a mesh however many join (by default a room moves to
+/// the SFU at five).
+pub fn mesh_config() -> HostConfig {
+    HostConfig {
+        sfu_threshold: 0,
+        ..test_config()
+    }
+}
+
 /// [`test_config`] with a data directory of its own (for what a host keeps across a
 /// restart); the directory is the caller's to remove.
 pub fn persistent_config() -> (HostConfig, std::path::PathBuf) {
