@@ -146,11 +146,13 @@ e2e_test!(
     /// moderator locks turns Join off at once, and on again when opened (with its waiting room
     /// said before the click).
     async fn prejoin_page_knows_its_room_before_any_click() {
+        // rooms that stay a mesh, so eight fill one (by default it would move to the SFU at
+        // five and hold fifty)
         let Scene {
             host,
             driver,
             dir: _dir,
-        } = Scene::start().await;
+        } = Scene::start_with(&["--sfu-threshold", "0"]).await;
         let b = driver.browser("guest").await;
 
         // a link that is no room id: said at once, Join off, nothing asked of the host
