@@ -155,51 +155,53 @@ const WATCH_MOVE_JS: &str = "(() => { window.__gap = {}; window.__notices = []; 
      tick(); return true; })()";
 
 e2e_test!(
-    /// Issue 18: four people meet peer to peer; a fifth joins and the room moves to the host's
-    /// SFU by itself (`--sfu-threshold`, default 5). Everyone is told why, ends on one
+    /// Issue 18: two people meet peer to peer; a third joins and the room moves to the host's
+    /// SFU by itself (`--sfu-threshold 3` here: the default 5 is the same code, and five
+    /// Chromiums starve each other on two cores until pages stop loading). Everyone is told
+    /// why, ends on one
     /// connection to the host that sends their camera once, plays every other's video, and each
     /// direct connection was handed over once the host forwarded that person's media (not on a
     /// timer), with no silence at the hand-over (the sound's longest gap there is printed).
-    async fn a_meeting_of_four_moves_to_the_host_when_a_fifth_joins() {
+    async fn a_meeting_moves_to_the_host_when_it_reaches_the_threshold() {
         let Scene {
             host,
             driver,
             dir: _dir,
-        } = Scene::start().await;
-        // five Chromiums on two cores, each encoding for three others and the host at once:
-        // cameras at 2 frames/s
+        } = Scene::start_with(&["--sfu-threshold", "3"]).await;
+        // during the move each Chromium encodes for the others and the host at once: cameras
+        // at 5 frames/s
         let flags: Vec<String> = e2e::CHROMIUM_FLAGS
             .iter()
             .map(|f| match *f {
-                "--use-fake-device-for-media-stream" => format!("{f}=fps=2"),
+                "--use-fake-device-for-media-stream" => format!("{f}=fps=5"),
                 other => other.to_string(),
             })
             .collect();
-        let names = ["Ara", "Bomi", "Chan", "Dana", "Eun"];
+        let names = ["Ara", "Bomi", "Chan"];
         let browsers = futures_util::future::join_all(
             names.iter().map(|n| driver.browser_with(n, flags.clone())),
         )
         .await;
         let room = host.create_room("grows").await;
         let mut ids = Vec::new();
-        for (b, name) in browsers.iter().zip(names).take(4) {
+        for (b, name) in browsers.iter().zip(names).take(2) {
             ids.push(b.join(&host, &room, name, "").await);
         }
-        futures_util::future::join_all(browsers[..4].iter().enumerate().map(|(i, b)| {
+        futures_util::future::join_all(browsers[..2].iter().enumerate().map(|(i, b)| {
             let ids = &ids;
             async move {
                 b.videos_advance(&others(ids, i), 0.5).await;
                 let direct = b
                     .eval("!window.moim.mesh.host && new Set([...window.moim.mesh.peers.values()].map(p => p.pc)).size")
                     .await;
-                assert_eq!(direct, 3, "{}: four people meet peer to peer", b.label);
+                assert_eq!(direct, 1, "{}: two people meet peer to peer", b.label);
                 b.eval(WATCH_MOVE_JS).await;
             }
         }))
         .await;
 
-        // the fifth: the room moves
-        ids.push(browsers[4].join(&host, &room, names[4], "").await);
+        // the third: the room moves
+        ids.push(browsers[2].join(&host, &room, names[2], "").await);
         let n = names.len();
         futures_util::future::join_all(browsers.iter().enumerate().map(|(i, b)| {
             let ids = &ids;
@@ -210,7 +212,7 @@ e2e_test!(
             }
         }))
         .await;
-        for (i, b) in browsers[..4].iter().enumerate() {
+        for (i, b) in browsers[..2].iter().enumerate() {
             let seen = b
                 .eval(
                     "(() => { const tr = window.moim.mesh.setupTrace().peers; \
@@ -228,7 +230,7 @@ e2e_test!(
                 "{}: told why the meeting moved: {seen}",
                 b.label
             );
-            for id in others(&ids[..4], i) {
+            for id in others(&ids[..2], i) {
                 let handed = &seen["handed"][&id];
                 assert_eq!(
                     handed.as_array().map(Vec::len),
@@ -241,28 +243,33 @@ e2e_test!(
                     "{}: {id} handed over when its media came: {seen}",
                     b.label
                 );
-                // the sound around the hand-over (three seconds either side). A hand-over
-                // before the host's media flows is seconds of silence; what this catches. The
-                // issue's 500 ms is not asserted here: five Chromiums on two cores freeze a page
-                // for seconds while the fifth joins, and then even the fifth's own sound, which
-                // never changes path, goes half a second without a packet (see docs/sfu.md)
+                // the sound around the hand-over (three seconds either side): a hand-over
+                // before the host's media flows would be seconds of silence
                 let handed = seen["at"][format!("handed {id}")].as_f64().unwrap();
-                let around: Vec<f64> = seen["gap"][&id]["seen"]
+                let samples: Vec<(f64, f64)> = seen["gap"][&id]["seen"]
                     .as_array()
                     .unwrap()
                     .iter()
-                    .filter(|s| (s[0].as_f64().unwrap() - handed).abs() <= 3000.0)
-                    .map(|s| s[1].as_f64().unwrap())
+                    .map(|s| (s[0].as_f64().unwrap(), s[1].as_f64().unwrap()))
                     .collect();
                 assert!(
-                    around.len() >= 2,
-                    "{}: {id}'s sound sampled around its hand-over: {seen}",
+                    samples.iter().any(|(t, _)| *t >= handed),
+                    "{}: {id}'s sound sampled after its hand-over: {seen}",
                     b.label
                 );
+                // (a starved page samples seldom: the first sample after the window still
+                // measures a silence that began in it)
+                let mut around = Vec::new();
+                for (t, gap) in samples.iter().filter(|(t, _)| *t >= handed - 3000.0) {
+                    around.push(*gap);
+                    if *t > handed + 3000.0 {
+                        break;
+                    }
+                }
                 let max = around.iter().cloned().fold(0.0, f64::max);
                 e2e::step(&format!("{}: {id}'s sound around the hand-over: at most {max:.0} ms without a packet ({} samples)", b.label, around.len()));
                 assert!(
-                    max <= 1500.0,
+                    max <= 500.0,
                     "{}: {id}'s sound stopped for {max:.0} ms at the hand-over: {seen}",
                     b.label
                 );
