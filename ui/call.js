@@ -54,7 +54,7 @@ export class Call {
     for (const type of ['sfu-offer', 'sfu-answer']) {
       sig.on(type, (/** @type {import('./protocol.js').SfuIn} */ msg) => session.inRoom && mesh.host?.description(msg));
     }
-    // the room outgrew the mesh, or its members cannot reach each other: through the host now
+    // the room outgrew the mesh: its media goes through the host from now on
     sig.on('room-media', (/** @type {import('./protocol.js').RoomMediaIn} */ msg) => {
       if (!session.inRoom) return;
       session.mediaMoved(msg);

@@ -25,9 +25,8 @@ use serde_json::value::RawValue;
 
 use crate::protocol::{
     check_text, raw_signal_frame, ClientMessage, ErrorBody, ErrorCode, HostInfo, IceServer,
-    LeaveReason, MediaReason, PeerId, PeerInfo, PresenceUpdate, Recreate, RoomInfo, RoomMedia,
-    ServerMessage, TextKind, WireLimits, MAX_LISTED_ROOMS, MAX_SCREEN_ID_CHARS, PROTOCOL_VERSION,
-    REACTIONS,
+    LeaveReason, PeerId, PeerInfo, PresenceUpdate, Recreate, RoomInfo, RoomMedia, ServerMessage,
+    TextKind, WireLimits, MAX_LISTED_ROOMS, MAX_SCREEN_ID_CHARS, PROTOCOL_VERSION, REACTIONS,
 };
 pub use crate::protocol::{
     CLOSE_REPLACED, MAX_CHAT_CHARS, MAX_CHAT_ID_CHARS, MAX_NAME_CHARS, MAX_PASSCODE_CHARS,
@@ -852,7 +851,7 @@ impl Hub {
         room.unclaimed_since = None;
         state.in_rooms += 1;
         if grows {
-            self.move_to_sfu(state, room_id, MediaReason::Size, Some(peer));
+            self.move_to_sfu(state, room_id, peer);
         }
         Ok(())
     }

@@ -53,36 +53,25 @@ impl Hub {
             && self.sfu.get().is_some()
     }
 
-    /// Move `room_id`'s media to the SFU for `reason`: its members (but `newcomer`, whose
-    /// `existing-peers` will say so) hear `room-media` with the room's new token, and whoever
-    /// lists or watches the room sees its new capacity. A room already there stays.
-    pub(super) fn move_to_sfu(
-        &self,
-        state: &mut State,
-        room_id: &str,
-        reason: MediaReason,
-        newcomer: Option<PeerId>,
-    ) {
-        if self.sfu.get().is_none() {
-            return;
-        }
+    /// `newcomer` brought `room_id` to the threshold ([`Hub::grows_into_sfu`], in the same lock):
+    /// move its media to the SFU. The members but the newcomer (whose `existing-peers` says so)
+    /// hear `room-media` with the room's new token; whoever lists or watches the room sees its
+    /// new capacity.
+    pub(super) fn move_to_sfu(&self, state: &mut State, room_id: &str, newcomer: PeerId) {
         let capacity = self.capacity();
         let Some(room) = state.rooms.get_mut(room_id) else {
             return;
         };
-        if room.media == RoomMedia::Sfu {
-            return;
-        }
         room.media = RoomMedia::Sfu;
         let frame = text(&ServerMessage::MediaMoved {
             media: RoomMedia::Sfu,
-            reason,
+            reason: MediaReason::Size,
             room_token: self.room_token(room_id, room),
             capacity: capacity.of(room),
         });
         let members = room.members.clone();
-        tracing::info!(room = %room_id, people = members.len(), ?reason, "room moved to the SFU");
-        for id in members.iter().filter(|id| Some(**id) != newcomer) {
+        tracing::info!(room = %room_id, people = members.len(), "room moved to the SFU");
+        for id in members.iter().filter(|id| **id != newcomer) {
             self.send_locked(state, *id, frame.clone());
         }
         self.status_changed(state, room_id);
