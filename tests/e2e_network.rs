@@ -214,21 +214,6 @@ e2e_test!(
 
 // ------------------------------------------------------------------------- a bad network
 
-/// Run `nft` or `tc` (`args`) in host `k`'s namespace, failing the test with its stderr.
-fn net(lan: &LanView, k: usize, program: &str, args: &[&str]) {
-    let out = lan
-        .command(k, program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{program}: {e} (install it with scripts/deps.sh test)"));
-    assert!(
-        out.status.success(),
-        "{program} {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// An impairment of host `k`'s link (`eth0`), applied by the test and lifted on drop. The
 /// WebDriver connection to that host's chromedriver (TCP port `spare`) is the test's own
 /// control line, not part of the call: nft lets it through.
@@ -242,13 +227,12 @@ impl<'a> Impairment<'a> {
     /// nft rules dropping packets both ways on `eth0`: `matching` is the rule's condition
     /// (`numgen random mod 100 < 5` for 5 % loss, empty for all).
     fn drop(lan: &'a LanView, k: usize, spare: u16, matching: &str) -> Self {
-        net(lan, k, "nft", &["add", "table", "inet", "moim_impair"]);
+        lan.net(k, "nft", &["add", "table", "inet", "moim_impair"]);
         for (chain, hook, dir, port) in [
             ("in", "input", "iifname", "dport"),
             ("out", "output", "oifname", "sport"),
         ] {
-            net(
-                lan,
+            lan.net(
                 k,
                 "nft",
                 &[
@@ -264,7 +248,7 @@ impl<'a> Impairment<'a> {
                 format!("add rule inet moim_impair {chain} tcp {port} {spare} accept"),
                 format!("add rule inet moim_impair {chain} {dir} eth0 {matching} drop"),
             ] {
-                net(lan, k, "nft", &rule.split_whitespace().collect::<Vec<_>>());
+                lan.net(k, "nft", &rule.split_whitespace().collect::<Vec<_>>());
             }
         }
         Impairment { lan, k, tc: false }
@@ -272,8 +256,7 @@ impl<'a> Impairment<'a> {
 
     /// Host `k`'s upload capped at `rate` (a token bucket on `eth0`'s egress).
     fn cap_upload(lan: &'a LanView, k: usize, rate: &str) -> Self {
-        net(
-            lan,
+        lan.net(
             k,
             "tc",
             &[

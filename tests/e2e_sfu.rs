@@ -1,6 +1,7 @@
 //! End to end: a large meeting, its media through the host's SFU. Real headless Chromium (fake
 //! camera and microphone) against the real `moim` binary, inside a network namespace of its own
-//! (see tests/e2e/mod.rs). Run serially:
+//! (see tests/e2e/mod.rs); the test of a network that keeps people apart runs on a LAN of three
+//! namespace hosts (tests/e2e/lan.rs). Run serially:
 //!
 //! ```text
 //! cargo test --no-default-features --features bench --test e2e_sfu -- --test-threads=1
@@ -8,7 +9,10 @@
 
 mod e2e;
 
-use e2e::{others, Browser, Scene, WAIT};
+use std::time::Duration;
+
+use e2e::lan::{run_lan, LanView, PORT};
+use e2e::{others, Browser, Driver, Scene, CHROMIUM_FLAGS, WAIT};
 use serde_json::Value;
 
 /// People in the room.
@@ -275,3 +279,171 @@ e2e_test!(
         host.terminate().await;
     }
 );
+
+/// Host `k` of `lan` reaches host 1 only: every other packet on its link (to or from the other
+/// hosts, and all of IPv6) is dropped, as an access point that isolates its clients would. The
+/// namespaces go with the test.
+fn reaches_host_1_only(lan: &LanView, k: usize) {
+    let one = lan.addr(1).to_string();
+    lan.net(k, "nft", &["add", "table", "inet", "moim_apart"]);
+    for (chain, hook, dir, addr) in [
+        ("in", "input", "iifname", "saddr"),
+        ("out", "output", "oifname", "daddr"),
+    ] {
+        lan.net(
+            k,
+            "nft",
+            &[
+                "add",
+                "chain",
+                "inet",
+                "moim_apart",
+                chain,
+                &format!("{{ type filter hook {hook} priority 0; }}"),
+            ],
+        );
+        for rule in [
+            format!("add rule inet moim_apart {chain} {dir} eth0 ip {addr} != {one} drop"),
+            format!("add rule inet moim_apart {chain} {dir} eth0 meta nfproto ipv6 drop"),
+        ] {
+            lan.net(k, "nft", &rule.split_whitespace().collect::<Vec<_>>());
+        }
+    }
+}
+
+/// Issue 18: three people on a network that lets each reach the host but not each other. Hana
+/// sits at the host (host 1); Gus (host 2) reaches host 1 only, so he and Ina (host 3) cannot
+/// connect directly, while each of them reaches Hana. Their pair never connects, a client says
+/// so, and the host moves the room (three people, under the size threshold) to its SFU: everyone
+/// is told why, ends on one connection to the host, and plays both others' video, Gus and Ina
+/// each other's too; the pair that never connected was handed over at once, the others when
+/// the host forwarded their media.
+async fn people_kept_apart_meet_through_the_host(lan: LanView) {
+    let dir = lan.dir.path();
+    let host = lan.start_host(1).await;
+    let room = host.create_room("apart").await;
+    reaches_host_1_only(&lan, 2);
+    let (d1, d2, d3) = tokio::join!(
+        Driver::start(dir),
+        Driver::start_in(&lan, 2, dir),
+        Driver::start_in(&lan, 3, dir)
+    );
+    let mut flags: Vec<String> = CHROMIUM_FLAGS
+        .iter()
+        .map(|f| match *f {
+            "--use-fake-device-for-media-stream" => format!("{f}=fps=5"),
+            other => other.to_string(),
+        })
+        .collect();
+    flags.push(format!(
+        "--ignore-certificate-errors-spki-list={}",
+        host.spki()
+    ));
+    let (hana, gus, ina) = tokio::join!(
+        d1.browser_with("hana@host1", flags.clone()),
+        d2.browser_with("gus@host2", flags.clone()),
+        d3.browser_with("ina@host3", flags)
+    );
+    let browsers = [hana, gus, ina];
+    let mut ids = Vec::new();
+    for (b, name) in browsers.iter().zip(["Hana", "Gus", "Ina"]) {
+        let url = if name == "Hana" {
+            format!("http://127.0.0.1:{PORT}/j/{room}?name={name}&autojoin=1")
+        } else {
+            format!(
+                "https://{}/j/{room}?name={name}&autojoin=1#c={}",
+                host.addr,
+                host.code()
+            )
+        };
+        b.goto(&url).await;
+        b.in_room(&room).await;
+        b.eval(WATCH_MOVE_JS).await;
+        ids.push(b.peer_id().await);
+    }
+    let (gus_id, ina_id) = (ids[1].clone(), ids[2].clone());
+
+    // the pair that cannot connect says so (8 s after its set-up stalled on the offering
+    // side), and the room moves
+    for b in &browsers {
+        b.wait_until(
+            "the room to move to the host",
+            "!!window.moim.mesh.host",
+            Duration::from_secs(60),
+        )
+        .await;
+    }
+    futures_util::future::join_all(browsers.iter().enumerate().map(|(i, b)| {
+        let ids = &ids;
+        async move {
+            let media = wait_media(b, 2).await;
+            b.videos_advance(&others(ids, i), 0.5).await;
+            e2e::step(&format!("{}: through the host: {media}", b.label));
+        }
+    }))
+    .await;
+    let mut said = 0;
+    for (i, b) in browsers.iter().enumerate() {
+        let seen = b
+            .eval(
+                "(() => { const tr = window.moim.mesh.setupTrace().peers; \
+                 return {notices: window.__notices, \
+                   steps: Object.fromEntries(Object.entries(tr).map(([id, s]) => \
+                     [id, s.filter(x => ['unreachable', 'handed-over'].includes(x.ev))]))}; })()",
+            )
+            .await;
+        e2e::step(&format!("{}: {seen}", b.label));
+        assert!(
+            seen["notices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t.as_str().unwrap().starts_with(
+                    "media: This network does not let everyone here reach each other"
+                )),
+            "{}: told why the meeting moved: {seen}",
+            b.label
+        );
+        for id in others(&ids, i) {
+            let steps = seen["steps"][&id].as_array().unwrap();
+            let apart = (i == 1 && id == ina_id) || (i == 2 && id == gus_id);
+            let unreachable = steps.iter().filter(|s| s["ev"] == "unreachable").count();
+            let handed: Vec<&Value> = steps.iter().filter(|s| s["ev"] == "handed-over").collect();
+            assert_eq!(
+                handed.len(),
+                1,
+                "{}: one hand-over of {id}: {seen}",
+                b.label
+            );
+            if apart {
+                said += unreachable;
+                assert_eq!(
+                    handed[0]["detail"], "never-connected",
+                    "{}: the pair that never connected went to the host at once: {seen}",
+                    b.label
+                );
+            } else {
+                assert_eq!(unreachable, 0, "{}: {id} was reached: {seen}", b.label);
+                assert_eq!(
+                    handed[0]["detail"], "media",
+                    "{}: {id} handed over when its media came: {seen}",
+                    b.label
+                );
+            }
+        }
+    }
+    assert!(said >= 1, "Gus or Ina said the other was unreachable");
+    for b in browsers {
+        b.close().await;
+    }
+}
+
+/// See [`people_kept_apart_meet_through_the_host`].
+#[test]
+fn people_who_cannot_reach_each_other_meet_through_the_host() {
+    run_lan(
+        "people_who_cannot_reach_each_other_meet_through_the_host",
+        3,
+        people_kept_apart_meet_through_the_host,
+    );
+}

@@ -359,3 +359,62 @@ async fn with_the_threshold_off_a_room_of_five_stays_a_mesh() {
     }
     host.stop().await;
 }
+
+#[tokio::test]
+async fn members_who_cannot_reach_each_other_move_their_room_to_the_sfu() {
+    // the size threshold is off: only the report moves the room
+    let host = start_host(mesh_config()).await;
+    let (room, mut three) = room_with(&host, 3).await;
+    let (a, b) = (three[0].peer_id.clone(), three[1].peer_id.clone());
+    // a report about someone who is not in the room, or about oneself, is refused and moves
+    // nothing
+    let (outsider, _elsewhere) = create(&host, false, "outsider").await;
+    for who in [outsider.peer_id.clone(), a.clone()] {
+        three[0]
+            .send(json!({"type": "unreachable", "peer": who}))
+            .await;
+        three[0].expect_error("unknown-peer").await;
+    }
+    three[1]
+        .send(json!({"type": "unreachable", "peer": "not a peer id"}))
+        .await;
+    three[1].expect_error("bad-message").await;
+    let mut stranger = Client::connect(&host).await;
+    stranger
+        .send(json!({"type": "unreachable", "peer": a}))
+        .await;
+    stranger.expect_error("not-in-room").await;
+    for c in three.iter_mut() {
+        c.assert_quiet().await;
+    }
+
+    // one member cannot reach another: everyone, the sender too, hears the move and why
+    three[0]
+        .send(json!({"type": "unreachable", "peer": b}))
+        .await;
+    let mut tokens = Vec::new();
+    for c in three.iter_mut() {
+        let moved = c.recv_until("room-media").await;
+        assert_eq!(
+            (&moved["media"], &moved["reason"], &moved["capacity"]),
+            (&json!("sfu"), &json!("reach"), &json!(50)),
+            "{moved}"
+        );
+        tokens.push(moved["room_token"].clone());
+    }
+    assert!(
+        tokens.iter().all(|t| *t == tokens[0]),
+        "one token: {tokens:?}"
+    );
+    // the room is a large meeting now; a second report changes nothing
+    let (_media, _tracks) = connect_media(&mut three[1]).await;
+    three[1]
+        .send(json!({"type": "unreachable", "peer": a}))
+        .await;
+    for c in three.iter_mut() {
+        c.assert_quiet().await;
+    }
+    let mut fourth = Client::connect(&host).await;
+    assert_eq!(fourth.join(&room, "fourth").await["room"]["media"], "sfu");
+    host.stop().await;
+}

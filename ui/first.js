@@ -163,8 +163,8 @@ export class FirstMinutes {
       this.roster.set(msg.peer.id, msg.peer.name);
       if (before !== msg.peer.name) this.notices.add('rename', t('first.notice.renamed', { old: before, name: msg.peer.name }), false);
     });
-    sig.on('room-media', () => {
-      if (session.inRoom) this.notices.add('media', t('first.notice.media'), false);
+    sig.on('room-media', (/** @type {import('./protocol.js').RoomMediaIn} */ msg) => {
+      if (session.inRoom) this.notices.add('media', t(msg.reason === 'reach' ? 'first.notice.media.reach' : 'first.notice.media.size'), false);
     });
     sig.on('peer-left', (/** @type {import('./protocol.js').PeerLeft} */ msg) => {
       const name = this.roster.get(msg.peer_id);

@@ -62,13 +62,15 @@ export class Mesh extends Emitter {
   /**
    * @param {object} opts
    * @param {(to: string, data: string) => boolean} opts.sendSignal false when it could not be sent
-   * @param {(msg: import('./protocol.js').SfuOut) => boolean} [opts.sendHost] to the host's SFU
+   * @param {(msg: import('./protocol.js').SfuOut) => boolean} [opts.sendHost] to the host (its
+   *   SFU, or that a member cannot be reached directly)
    * @param {boolean} [opts.webrtc] false in a browser without RTCPeerConnection (presence only)
    */
   constructor({ sendSignal, sendHost = () => false, webrtc = true }) {
     super();
     /** the connection to the host's SFU, used in a large meeting only */
     this.link = new HostLink({ send: sendHost });
+    this.sendHost = sendHost;
     /** @type {HostLink|null} set while in a large meeting */
     this.host = null;
     this.sendSignalRaw = sendSignal;
@@ -198,7 +200,7 @@ export class Mesh extends Emitter {
   /**
    * Move `id` from its direct connection to `host` once the host's tracks of it carry media
    * (every kind it says it sends has unmuted), once the direct connection fails, or after
-   * HANDOVER_MAX_MS.
+   * HANDOVER_MAX_MS; at once if the direct connection never came up.
    * @param {string} id
    * @param {HostLink} host
    */
@@ -220,6 +222,7 @@ export class Mesh extends Emitter {
     const check = () => {
       if (this.peers.get(id) !== direct || this.host !== host) return finish(false);
       if (arrived()) finish(true, 'media');
+      else if (!direct.everConnected) finish(true, 'never-connected'); // nothing to keep
       else if (direct.state === 'failed' || direct.closed) finish(true, direct.state);
     };
     /** @type {(() => void)[]} */
@@ -518,6 +521,11 @@ export class Mesh extends Emitter {
     peer.on('broken', () => {
       // a description could not be applied: start over with a fresh connection
       if (this.peers.get(id) === peer) this._replacePeer(id);
+    });
+    peer.on('unreachable', () => {
+      // the network keeps us apart though both reach the host: the host moves the room to its
+      // SFU (room-media, then toHost())
+      if (this.peers.get(id) === peer && !this.host) this.sendHost({ type: 'unreachable', peer: id });
     });
     peer.on('stalled', () => {
       // no progress at all: a signal was lost outside this protocol; start over (the other

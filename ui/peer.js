@@ -14,7 +14,8 @@
 //   anyone hears of it, so the first offer (impolite side) and hello (polite side) always
 //   arrive. Only a pair that makes no progress at all for SETUP_STALL_MS (a message lost by
 //   something outside this protocol) is rebuilt: a fresh connection and session, which the
-//   other side follows (see mesh.js);
+//   other side follows (see mesh.js); one whose signals all went through but whose ICE never
+//   connects is not: the network keeps the two apart, and the host is told (`unreachable`);
 // * what is sent (camera, microphone, a shared screen) and with which encodings lives in
 //   senders.js: audio first (priority `high`, video `low`), the camera's caps lowered under
 //   pressure (`setPressure()`), the screen on transceivers of its own;
@@ -38,6 +39,7 @@
 //   'message' (any)    a JSON message on the chat channel
 //   'channel-close'    the chat channel closed (the other side closed its connection)
 //   'negotiated'       signaling state became stable
+//   'unreachable'      it never connected though its signals went through (_cannotReach)
 
 import { Emitter } from './emitter.js';
 import { Senders, MAX_PRESSURE, pressed } from './senders.js';
@@ -126,6 +128,8 @@ export class Peer extends Emitter {
     this.stream = new MediaStream();
     /** @type {ReturnType<typeof setTimeout>|null} */
     this.stallTimer = null;
+    /** whether 'unreachable' was emitted */
+    this.saidUnreachable = false;
 
     // max-bundle: one transport (one set of candidates, one ICE and DTLS handshake) for audio,
     // video and chat from the first offer on.
@@ -215,8 +219,28 @@ export class Peer extends Emitter {
   _stalled() {
     this.stallTimer = null;
     if (this.closed || this.everConnected || this.unsupported) return;
+    if (this._cannotReach()) return;
     this.trace('stalled', `${this.pc.signalingState}/${this.pc.iceConnectionState}`);
     this.emit('stalled');
+  }
+
+  /**
+   * Whether this pair never connected though its signals went through: the descriptions are
+   * applied, the other side's candidates arrived, and ICE is still checking after a stall's
+   * wait, or failed. The network lets both sides reach the host but not each other (an access
+   * point isolating its clients, a firewall): rebuilding would not help. Said once
+   * ('unreachable'); ICE goes on trying meanwhile.
+   */
+  _cannotReach() {
+    const pc = this.pc;
+    const checked = pc.signalingState === 'stable' && this.traced.has('candidate-in');
+    if (!checked || this.everConnected || !['new', 'checking', 'failed'].includes(pc.iceConnectionState)) return false;
+    this._once('unreachable', pc.iceConnectionState);
+    if (!this.saidUnreachable) {
+      this.saidUnreachable = true;
+      this.emit('unreachable');
+    }
+    return true;
   }
 
   /** The camera or microphone transceiver of `kind` (senders.js). @param {Kind} kind */
@@ -388,6 +412,7 @@ export class Peer extends Emitter {
       }, this.polite ? 2 * DISCONNECTED_GRACE_MS : DISCONNECTED_GRACE_MS);
     } else if (cs === 'failed' || pc.iceConnectionState === 'failed') {
       this._setState('failed');
+      this._cannotReach();
       this.restartIce();
       this._retryWhileDown();
     } else if (cs === 'closed') {

@@ -141,7 +141,11 @@
  *   the host's SFU (`fresh`: the first offer of a new RTCPeerConnection)
  */
 /** @typedef {{type: 'sfu-answer', sdp: string}} SfuAnswerOut the answer to the host's offer */
-/** @typedef {SfuOfferOut|SfuAnswerOut} SfuOut */
+/**
+ * @typedef {{type: 'unreachable', peer: string}} UnreachableOut my direct connection to this
+ *   member never came up though our signals went through: the host moves the room to its SFU
+ */
+/** @typedef {SfuOfferOut|SfuAnswerOut|UnreachableOut} SfuOut */
 
 /**
  * @typedef {CreateRoom|Join|Leave|SignalOut|Update|ListRooms|WatchHosts|ChatOut|Ping|MeetingOut
@@ -212,7 +216,7 @@
 /** @typedef {{type: 'sfu-answer', sdp: string, tracks: SfuTrack[]}} SfuAnswerIn the host's answer */
 /** @typedef {SfuOfferIn|SfuAnswerIn} SfuIn */
 /**
- * @typedef {{type: 'room-media', media: RoomMedia, reason: 'size', room_token: string,
+ * @typedef {{type: 'room-media', media: RoomMedia, reason: 'size'|'reach', room_token: string,
  *   capacity: number}} RoomMediaIn the host moved the room's media to its SFU
  */
 

@@ -203,6 +203,13 @@ pub enum ClientMessage {
         /// The SDP.
         sdp: String,
     },
+    /// The sender's direct connection to `peer`, a member of its mesh room, never connected
+    /// although their signals went through: the network lets both reach the host but not each
+    /// other (an access point that isolates its clients). The host moves the room to its SFU.
+    Unreachable {
+        /// The member it cannot reach.
+        peer: PeerId,
+    },
     // @first-minutes: room status for the pre-join page
     /// Follow one room's status for its pre-join page: a `room-status` now and after every
     /// change (someone joins, leaves or renames; the room ends), until the socket joins a room,
@@ -329,6 +336,7 @@ pub const CLIENT_TYPES: &[&str] = &[
     // @sfu
     "sfu-offer",
     "sfu-answer",
+    "unreachable",
 ];
 
 /// @sfu: how a room's media travels.
@@ -348,6 +356,9 @@ pub enum RoomMedia {
 pub enum MediaReason {
     /// The room reached the host's `--sfu-threshold` head count.
     Size,
+    /// Members of the room could not reach each other directly (`unreachable`), though each
+    /// reaches the host.
+    Reach,
 }
 
 /// @sfu: where the host's SFU listens (in `welcome`).
@@ -1050,6 +1061,7 @@ mod tests {
             r#"{"type":"create-room","name":"class","large":true}"#.to_string(),
             r#"{"type":"sfu-offer","sdp":"v=0","fresh":true}"#.to_string(),
             r#"{"type":"sfu-answer","sdp":"v=0"}"#.to_string(),
+            format!(r#"{{"type":"unreachable","peer":"{id}"}}"#),
         ];
         for case in cases {
             assert!(decode(&case).is_ok(), "{case}");

@@ -25,8 +25,9 @@ use serde_json::value::RawValue;
 
 use crate::protocol::{
     check_text, raw_signal_frame, ClientMessage, ErrorBody, ErrorCode, HostInfo, IceServer,
-    LeaveReason, PeerId, PeerInfo, PresenceUpdate, Recreate, RoomInfo, RoomMedia, ServerMessage,
-    TextKind, WireLimits, MAX_LISTED_ROOMS, MAX_SCREEN_ID_CHARS, PROTOCOL_VERSION, REACTIONS,
+    LeaveReason, MediaReason, PeerId, PeerInfo, PresenceUpdate, Recreate, RoomInfo, RoomMedia,
+    ServerMessage, TextKind, WireLimits, MAX_LISTED_ROOMS, MAX_SCREEN_ID_CHARS, PROTOCOL_VERSION,
+    REACTIONS,
 };
 pub use crate::protocol::{
     CLOSE_REPLACED, MAX_CHAT_CHARS, MAX_CHAT_ID_CHARS, MAX_NAME_CHARS, MAX_PASSCODE_CHARS,
@@ -587,6 +588,7 @@ impl Hub {
             // @sfu
             ClientMessage::SfuOffer { sdp, fresh } => self.sfu_signal(peer, sdp, Some(fresh)),
             ClientMessage::SfuAnswer { sdp } => self.sfu_signal(peer, sdp, None),
+            ClientMessage::Unreachable { peer: other } => self.unreachable(peer, other),
         }
     }
 
@@ -851,7 +853,7 @@ impl Hub {
         room.unclaimed_since = None;
         state.in_rooms += 1;
         if grows {
-            self.move_to_sfu(state, room_id, peer);
+            self.move_to_sfu(state, room_id, MediaReason::Size, Some(peer));
         }
         Ok(())
     }

@@ -108,6 +108,21 @@ impl LanView {
         cmd
     }
 
+    /// Run `nft` or `tc` (`args`) in host k's namespace, failing the test with its stderr.
+    pub fn net(&self, k: usize, program: &str, args: &[&str]) {
+        let out = self
+            .command(k, program)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{program}: {e} (install it with scripts/deps.sh test)"));
+        assert!(
+            out.status.success(),
+            "{program} {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// `moim serve` on host k, with mDNS, on all its interfaces.
     pub async fn start_host(&self, k: usize) -> LanHost {
         let data = self.dir.path().join(format!("host{k}"));

@@ -256,7 +256,8 @@ export default {
   'first.notice.joined': '{name} joined',
   'first.notice.left': '{name} left',
   'first.notice.renamed': '{old} is now {name}',
-  'first.notice.media': 'The meeting has grown: from now on its video goes through the host, so no one sends it many times.',
+  'first.notice.media.size': 'The meeting has grown: from now on its video goes through the host, so no one sends it many times.',
+  'first.notice.media.reach': "This network does not let everyone here reach each other directly, so from now on the meeting's video goes through the host.",
 
   // @language (errors, banners, dialogs, host panel, chat, settings)
   'lang.name': 'English',

@@ -255,7 +255,8 @@ export default {
   'first.notice.joined': '{name} 님이 들어왔습니다',
   'first.notice.left': '{name} 님이 나갔습니다',
   'first.notice.renamed': '{old} 님이 이제 {name} 님입니다',
-  'first.notice.media': '참가자가 많아져 이제부터 영상이 호스트를 거쳐 전달됩니다. 각자 영상을 한 번만 보내면 됩니다.',
+  'first.notice.media.size': '참가자가 많아져 이제부터 영상이 호스트를 거쳐 전달됩니다. 각자 영상을 한 번만 보내면 됩니다.',
+  'first.notice.media.reach': '이 네트워크에서는 참가자끼리 직접 연결할 수 없어 이제부터 영상이 호스트를 거쳐 전달됩니다.',
 
   // @language (errors, banners, dialogs, host panel, chat, settings)
   'lang.name': '한국어',

@@ -53,11 +53,17 @@ impl Hub {
             && self.sfu.get().is_some()
     }
 
-    /// `newcomer` brought `room_id` to the threshold ([`Hub::grows_into_sfu`], in the same lock):
-    /// move its media to the SFU. The members but the newcomer (whose `existing-peers` says so)
-    /// hear `room-media` with the room's new token; whoever lists or watches the room sees its
-    /// new capacity.
-    pub(super) fn move_to_sfu(&self, state: &mut State, room_id: &str, newcomer: PeerId) {
+    /// Move mesh room `room_id`'s media to the SFU, for `reason`: its members but `newcomer`
+    /// (who brought it to the threshold, [`Hub::grows_into_sfu`], in the same lock; its
+    /// `existing-peers` says so) hear `room-media` with the room's new token; whoever lists or
+    /// watches the room sees its new capacity.
+    pub(super) fn move_to_sfu(
+        &self,
+        state: &mut State,
+        room_id: &str,
+        reason: MediaReason,
+        newcomer: Option<PeerId>,
+    ) {
         let capacity = self.capacity();
         let Some(room) = state.rooms.get_mut(room_id) else {
             return;
@@ -65,17 +71,42 @@ impl Hub {
         room.media = RoomMedia::Sfu;
         let frame = text(&ServerMessage::MediaMoved {
             media: RoomMedia::Sfu,
-            reason: MediaReason::Size,
+            reason,
             room_token: self.room_token(room_id, room),
             capacity: capacity.of(room),
         });
         let members = room.members.clone();
-        tracing::info!(room = %room_id, people = members.len(), "room moved to the SFU");
-        for id in members.iter().filter(|id| **id != newcomer) {
+        tracing::info!(room = %room_id, people = members.len(), ?reason, "room moved to the SFU");
+        for id in members.iter().filter(|id| Some(**id) != newcomer) {
             self.send_locked(state, *id, frame.clone());
         }
         self.status_changed(state, room_id);
         self.rooms_changed(state);
+    }
+
+    /// `unreachable`: `peer`'s direct connection to `other`, a member of its room, never came
+    /// up although both reach the host. A mesh room moves to the SFU, where everyone connects
+    /// to the host only (whatever the size threshold: such a room cannot meet otherwise). A
+    /// large meeting, or a host without an SFU, has nothing to do.
+    pub(super) fn unreachable(&self, peer: PeerId, other: PeerId) -> Result<(), ErrorBody> {
+        let mut state = self.state.lock();
+        let room_id = state
+            .peers
+            .get(&peer)
+            .and_then(|p| p.room.clone())
+            .ok_or_else(not_in_room)?;
+        let room = state.rooms.get(&room_id).ok_or_else(not_in_room)?;
+        if other == peer || !room.members.contains(&other) {
+            return Err(ErrorBody::new(
+                ErrorCode::UnknownPeer,
+                "That peer is not in your room.",
+            ));
+        }
+        if room.media == RoomMedia::Mesh && self.sfu.get().is_some() {
+            tracing::info!(room = %room_id, %peer, %other, "members cannot reach each other");
+            self.move_to_sfu(&mut state, &room_id, MediaReason::Reach, None);
+        }
+        Ok(())
     }
 
     /// Where the SFU listens, for `welcome`.
