@@ -227,30 +227,12 @@ impl<'a> Impairment<'a> {
     /// nft rules dropping packets both ways on `eth0`: `matching` is the rule's condition
     /// (`numgen random mod 100 < 5` for 5 % loss, empty for all).
     fn drop(lan: &'a LanView, k: usize, spare: u16, matching: &str) -> Self {
-        lan.net(k, "nft", &["add", "table", "inet", "moim_impair"]);
-        for (chain, hook, dir, port) in [
-            ("in", "input", "iifname", "dport"),
-            ("out", "output", "oifname", "sport"),
-        ] {
-            lan.net(
-                k,
-                "nft",
-                &[
-                    "add",
-                    "chain",
-                    "inet",
-                    "moim_impair",
-                    chain,
-                    &format!("{{ type filter hook {hook} priority 0; }}"),
-                ],
-            );
-            for rule in [
-                format!("add rule inet moim_impair {chain} tcp {port} {spare} accept"),
-                format!("add rule inet moim_impair {chain} {dir} eth0 {matching} drop"),
-            ] {
-                lan.net(k, "nft", &rule.split_whitespace().collect::<Vec<_>>());
-            }
-        }
+        lan.filter(k, "moim_impair", |w| {
+            vec![
+                format!("tcp {} {spare} accept", w.port),
+                format!("{} eth0 {matching} drop", w.iface),
+            ]
+        });
         Impairment { lan, k, tc: false }
     }
 

@@ -284,31 +284,13 @@ e2e_test!(
 /// hosts, and all of IPv6) is dropped, as an access point that isolates its clients would. The
 /// namespaces go with the test.
 fn reaches_host_1_only(lan: &LanView, k: usize) {
-    let one = lan.addr(1).to_string();
-    lan.net(k, "nft", &["add", "table", "inet", "moim_apart"]);
-    for (chain, hook, dir, addr) in [
-        ("in", "input", "iifname", "saddr"),
-        ("out", "output", "oifname", "daddr"),
-    ] {
-        lan.net(
-            k,
-            "nft",
-            &[
-                "add",
-                "chain",
-                "inet",
-                "moim_apart",
-                chain,
-                &format!("{{ type filter hook {hook} priority 0; }}"),
-            ],
-        );
-        for rule in [
-            format!("add rule inet moim_apart {chain} {dir} eth0 ip {addr} != {one} drop"),
-            format!("add rule inet moim_apart {chain} {dir} eth0 meta nfproto ipv6 drop"),
-        ] {
-            lan.net(k, "nft", &rule.split_whitespace().collect::<Vec<_>>());
-        }
-    }
+    let one = lan.addr(1);
+    lan.filter(k, "moim_apart", |w| {
+        vec![
+            format!("{} eth0 ip {} != {one} drop", w.iface, w.remote),
+            format!("{} eth0 meta nfproto ipv6 drop", w.iface),
+        ]
+    });
 }
 
 /// Issue 18: three people on a network that lets each reach the host but not each other. Hana

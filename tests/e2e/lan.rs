@@ -123,6 +123,22 @@ impl LanView {
         );
     }
 
+    /// An nft table `table` on host k filtering what comes in and goes out: for each way
+    /// ([`Way::IN`], [`Way::OUT`]), a chain of the rules `rules` gives for it (each an nft rule
+    /// body, such as `iifname eth0 drop`). The test deletes the table, or it goes with the
+    /// namespace.
+    pub fn filter(&self, k: usize, table: &str, rules: impl Fn(&Way) -> Vec<String>) {
+        self.net(k, "nft", &["add", "table", "inet", table]);
+        for way in [Way::IN, Way::OUT] {
+            let hook = format!("{{ type filter hook {} priority 0; }}", way.hook);
+            self.net(k, "nft", &["add", "chain", "inet", table, way.chain, &hook]);
+            for rule in rules(&way) {
+                let rule = format!("add rule inet {table} {} {rule}", way.chain);
+                self.net(k, "nft", &rule.split_whitespace().collect::<Vec<_>>());
+            }
+        }
+    }
+
     /// `moim serve` on host k, with mDNS, on all its interfaces.
     pub async fn start_host(&self, k: usize) -> LanHost {
         let data = self.dir.path().join(format!("host{k}"));
@@ -183,6 +199,35 @@ impl LanView {
             proc,
         }
     }
+}
+
+/// One way through a host's link, as nft names its parts: the chain and its hook, the
+/// interface match, the address field of the other end, and the port field of this host's end.
+pub struct Way {
+    pub chain: &'static str,
+    pub hook: &'static str,
+    pub iface: &'static str,
+    pub remote: &'static str,
+    pub port: &'static str,
+}
+
+impl Way {
+    /// Packets coming in.
+    pub const IN: Way = Way {
+        chain: "in",
+        hook: "input",
+        iface: "iifname",
+        remote: "saddr",
+        port: "dport",
+    };
+    /// Packets going out.
+    pub const OUT: Way = Way {
+        chain: "out",
+        hook: "output",
+        iface: "oifname",
+        remote: "daddr",
+        port: "sport",
+    };
 }
 
 /// The verification code of a certificate fingerprint (64 hex digits): its first 50 bits, ten
