@@ -53,7 +53,11 @@ export class Recorder extends Emitter {
     this.sources = new Map();
     /** @type {ReturnType<typeof setInterval>|null} */
     this.timer = null;
-    /** when MediaRecorder started and stopped (performance.now()) */
+    /**
+     * when recording was asked to start and to stop (performance.now()): the span the file's
+     * packets cover. Not MediaRecorder's onstart/onstop, which a busy page hears late: the
+     * recording was already running (or already over) by then.
+     */
     this.startedAt = 0;
     this.stoppedAt = 0;
     /** @type {File|null} the last recording (a test hook reads it) */
@@ -95,7 +99,6 @@ export class Recorder extends Emitter {
       if (ev.data.size) writing = writing.then(() => sink.write(ev.data));
     };
     rec.onstop = async () => {
-      this.stoppedAt = performance.now();
       video.stop();
       for (const node of this.sources.values()) node.disconnect();
       this.sources.clear();
@@ -117,11 +120,12 @@ export class Recorder extends Emitter {
     const draw = () => this._draw(g, canvas, scale);
     draw();
     this.timer = setInterval(draw, 1000 / FPS);
-    await new Promise((resolve) => {
+    const started = new Promise((resolve) => {
       rec.onstart = resolve;
-      rec.start(SLICE_MS);
     });
+    rec.start(SLICE_MS);
     this.startedAt = performance.now();
+    await started;
     this.emit('state', true);
   }
 
@@ -176,6 +180,7 @@ export class Recorder extends Emitter {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     rec.stop(); // 'state' false once it has stopped (onstop)
+    this.stoppedAt = performance.now();
   }
 
   /** Forget a finished recording's stored file. */
