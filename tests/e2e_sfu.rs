@@ -19,17 +19,26 @@ use serde_json::Value;
 const PEOPLE: [&str; 4] = ["Teacher", "Ara", "Bomi", "Chan"];
 
 /// What a page's media connections hold: how many distinct RTCPeerConnections its members
-/// use, how many video streams it sends (outbound-rtp), from how many members it decodes video
-/// (inbound-rtp with frames decoded), and how many video m-lines it receives on now.
+/// use, how many video streams it sends (outbound-rtp m-lines) in how many encodings (its
+/// simulcast layers), from how many members it decodes video (inbound-rtp with frames
+/// decoded), and how many video m-lines it receives on now.
 const MEDIA_JS: &str = "(async () => { const peers = [...window.moim.mesh.peers.values()]; \
      if (!peers.length) return null; const pcs = new Set(peers.map(p => p.pc)); \
-     const pc = peers[0].pc; let out = 0, decoding = 0; \
+     const pc = peers[0].pc; const mids = new Set(); let layers = 0, decoding = 0; \
      (await pc.getStats()).forEach(r => { if (r.kind !== 'video') return; \
-       if (r.type === 'outbound-rtp') out += 1; \
+       if (r.type === 'outbound-rtp') { mids.add(r.mid); layers += 1; } \
        if (r.type === 'inbound-rtp' && r.framesDecoded > 0) decoding += 1; }); \
      const receiving = pc.getTransceivers().filter(t => t.receiver.track.kind === 'video' \
        && t.currentDirection === 'recvonly').length; \
-     return {pcs: pcs.size, out, decoding, receiving}; })()";
+     return {pcs: pcs.size, out: mids.size, layers, decoding, receiving}; })()";
+
+/// The height of the picture `b` decodes now from each member it receives video from (by
+/// the track's member, as the host's `tracks` say).
+const HEIGHTS_JS: &str =
+    "(async () => { const link = window.moim.mesh.host; if (!link || !link.pc) return null; \
+     const out = {}; (await link.pc.getStats()).forEach(r => { \
+       if (r.type !== 'inbound-rtp' || r.kind !== 'video' || !r.framesDecoded) return; \
+       const t = link.mids.get(r.mid); if (t) out[t.peer] = r.frameHeight; }); return out; })()";
 
 /// The first person opens the lobby, ticks "Large meeting" and creates the room; its id.
 async fn create_large_meeting(b: &Browser, host: &e2e::Host) -> String {
@@ -50,13 +59,16 @@ async fn create_large_meeting(b: &Browser, host: &e2e::Host) -> String {
     room
 }
 
-/// Page `b` sends one video stream, on one connection, and decodes the video of `n` others.
+/// Page `b` sends one video stream in three simulcast layers, on one connection, and decodes
+/// the video of `n` others.
 async fn wait_media(b: &Browser, n: usize) -> Value {
     b.wait_until(
-        &format!("one connection, one outbound video, video decoded from {n} others"),
         &format!(
-            "{MEDIA_JS}.then(m => m && m.pcs === 1 && m.out === 1 && m.decoding === {n} \
-             && m.receiving === {n} && m)"
+            "one connection, one outbound video of three layers, video decoded from {n} others"
+        ),
+        &format!(
+            "{MEDIA_JS}.then(m => m && m.pcs === 1 && m.out === 1 && m.layers === 3 \
+             && m.decoding === {n} && m.receiving === {n} && m)"
         ),
         WAIT,
     )
@@ -64,9 +76,11 @@ async fn wait_media(b: &Browser, n: usize) -> Value {
 }
 
 e2e_test!(
-    /// Issue 18, first slice: four people in a large meeting each play every other's video,
-    /// through one connection to the host that sends their camera once; one leaves, and the
-    /// others lose that tile and its m-line while the rest play on.
+    /// Issue 18: four people in a large meeting each play every other's video, through one
+    /// connection to the host that sends their camera once, as three simulcast layers. A
+    /// subscriber whose tiles are small decodes the low layer of every camera; one who pins a
+    /// tile large decodes a taller layer of it. One leaves, and the others lose that tile and
+    /// its m-line while the rest play on.
     async fn a_large_meeting_goes_through_the_host() {
         let Scene {
             host,
@@ -91,6 +105,36 @@ e2e_test!(
             }
         }))
         .await;
+
+        // Ara's window is small (four tiles about 110 pixels tall): the host sends her the
+        // low layer of every camera; the Teacher, in a large window, pins Bomi and gets a
+        // taller layer of her
+        browsers[1].set_viewport(480, 320).await;
+        let small = browsers[1]
+            .wait_until(
+                "the low layer of every camera in Ara's small tiles",
+                &format!(
+                    "{HEIGHTS_JS}.then(h => h && Object.keys(h).length === {} \
+                     && Object.values(h).every(x => x > 0 && x <= 180) && h)",
+                    n - 1
+                ),
+                WAIT,
+            )
+            .await;
+        e2e::step(&format!("Ara's small tiles decode {small}"));
+        let bomi = ids[2].clone();
+        browsers[0].set_viewport(1280, 900).await;
+        browsers[0]
+            .click(&format!(".tile[data-peer-id=\"{bomi}\"] .tile-pin"))
+            .await;
+        let big = browsers[0]
+            .wait_until(
+                "a taller layer of Bomi in the Teacher's pinned tile",
+                &format!("{HEIGHTS_JS}.then(h => h && h['{bomi}'] >= 360 && h)"),
+                WAIT,
+            )
+            .await;
+        e2e::step(&format!("the Teacher, Bomi pinned, decodes {big}"));
 
         // Chan leaves: the others lose its tile and its m-lines, and play on
         let leaver = n - 1;

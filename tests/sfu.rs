@@ -203,6 +203,9 @@ async fn an_sfu_offer_in_a_mesh_room_or_outside_a_room_is_refused() {
     a.expect_error("not-sfu-room").await;
     a.send(json!({"type": "sfu-answer", "sdp": "v=0"})).await;
     a.expect_error("not-sfu-room").await;
+    a.send(json!({"type": "sfu-view", "sizes": {b.peer_id.clone(): 180}}))
+        .await;
+    a.expect_error("not-sfu-room").await;
     // nothing reached the other member, and the mesh goes on
     b.assert_quiet().await;
     a.signal(&b.peer_id, "{}").await;
@@ -231,6 +234,21 @@ async fn garbage_sdp_gets_bad_sdp_and_changes_nothing() {
     b.expect_error("too-large").await;
     b.send(json!({"type": "sfu-offer"})).await;
     b.expect_error("bad-message").await;
+    // views: a tile taller than 8K, a list longer than any room, a height that is no number
+    b.send(json!({"type": "sfu-view", "sizes": {a.peer_id.clone(): 5000}}))
+        .await;
+    assert_eq!(b.expect_error("invalid-field").await["field"], "sizes");
+    let many: serde_json::Map<String, Value> = (0..257)
+        .map(|_| (uuid::Uuid::new_v4().to_string(), json!(100)))
+        .collect();
+    b.send(json!({"type": "sfu-view", "sizes": many})).await;
+    assert_eq!(b.expect_error("invalid-field").await["field"], "sizes");
+    b.send(json!({"type": "sfu-view", "sizes": {a.peer_id.clone(): "big"}}))
+        .await;
+    b.expect_error("bad-message").await;
+    // a good one is taken without a word
+    b.send(json!({"type": "sfu-view", "sizes": {a.peer_id.clone(): 180}}))
+        .await;
     // the other member heard nothing of it, and b's session still works
     a.assert_quiet().await;
     b.assert_quiet().await;

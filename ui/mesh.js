@@ -250,6 +250,15 @@ export class Mesh extends Emitter {
     watch(via.stream);
   }
 
+  /**
+   * How tall (device pixels) each remote camera is shown now: in a large meeting the host
+   * forwards the layer of each camera that fits (sfu.js); a mesh sends one size to all.
+   * @param {Record<string, number>} sizes by peer id
+   */
+  setTileSizes(sizes) {
+    this.link.setView(sizes);
+  }
+
   /** The socket dropped: signals are queued until enter() is called again. */
   offline() {
     this.online = false;

@@ -142,10 +142,14 @@
  */
 /** @typedef {{type: 'sfu-answer', sdp: string}} SfuAnswerOut the answer to the host's offer */
 /**
+ * @typedef {{type: 'sfu-view', sizes: Record<string, number>}} SfuViewOut how tall (device
+ *   pixels) I show each member's camera: the host forwards the simulcast layer that fits
+ */
+/**
  * @typedef {{type: 'unreachable', peer: string}} UnreachableOut my direct connection to this
  *   member never came up though our signals went through: the host moves the room to its SFU
  */
-/** @typedef {SfuOfferOut|SfuAnswerOut|UnreachableOut} SfuOut */
+/** @typedef {SfuOfferOut|SfuAnswerOut|SfuViewOut|UnreachableOut} SfuOut */
 
 /**
  * @typedef {CreateRoom|Join|Leave|SignalOut|Update|ListRooms|WatchHosts|ChatOut|Ping|MeetingOut

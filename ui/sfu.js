@@ -1,5 +1,6 @@
 // A large meeting's media: one RTCPeerConnection to the host's SFU instead of one per peer
-// (docs/sfu.md). I publish my camera and microphone once, on two sendonly transceivers; the
+// (docs/sfu.md). I publish my camera (three simulcast layers) and microphone once, on two
+// sendonly transceivers, and say how tall I show each member (`sfu-view`); the
 // host adds one sendonly m-line per track of every other member and says whose each is
 // (`tracks` of its `sfu-offer` / `sfu-answer`). No DOM.
 //
@@ -13,6 +14,7 @@
 // Signals travel on the signaling session: `sfu-offer` / `sfu-answer` both ways.
 
 import { Emitter } from './emitter.js';
+import { withStartBitrate } from './sdp.js';
 
 /** @typedef {import('./protocol.js').SfuTrack} SfuTrack */
 /** @typedef {'connecting'|'connected'|'reconnecting'|'failed'|'closed'} LinkState */
@@ -20,6 +22,20 @@ import { Emitter } from './emitter.js';
 
 /** A connection that stays `failed` this long is built again (a new offer, a new host Rtc). */
 export const REBUILD_MS = 3000;
+
+/**
+ * The camera as three simulcast layers (a quarter, half and full size: 180p, 360p, 720p for a
+ * 720p camera); the host forwards each subscriber the one that fits its tile (docs/sfu.md).
+ * The browser drops the top layers itself when the uplink cannot carry them.
+ * @type {RTCRtpEncodingParameters[]}
+ */
+export const LAYERS = [
+  { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
+];
+/** The microphone's one encoding (audio first, as in a mesh: senders.js). */
+const VOICE = { priority: 'high', networkPriority: 'high', maxBitrate: 48_000 };
 
 /** What a member reached through the host sends on: nothing of mine is per member. */
 const NO_SENDERS = {
@@ -131,6 +147,27 @@ export class HostLink extends Emitter {
     /** @type {ReturnType<typeof setTimeout>|null} */
     this.rebuildTimer = null;
     this.fresh = true;
+    /** @type {Record<string, number>} how tall each member's camera is shown (`sfu-view`) */
+    this.view = {};
+    /** the view the host has, as sent */
+    this.viewSent = '';
+  }
+
+  /**
+   * How tall (device pixels) each member's camera is shown now: said to the host (`sfu-view`)
+   * when it changed, once the connection is up (and again after a new connection).
+   * @param {Record<string, number>} sizes by peer id
+   */
+  setView(sizes) {
+    this.view = sizes;
+    this._sendView();
+  }
+
+  _sendView() {
+    if (!this.pc || this.state !== 'connected') return;
+    const said = JSON.stringify(this.view);
+    if (said === this.viewSent) return;
+    if (this.send({ type: 'sfu-view', sizes: this.view })) this.viewSent = said;
   }
 
   /**
@@ -148,7 +185,8 @@ export class HostLink extends Emitter {
     const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
     this.pc = pc;
     for (const kind of /** @type {Kind[]} */ (['audio', 'video'])) {
-      this.tx[kind] = pc.addTransceiver(this.tracks[kind] || kind, { direction: 'sendonly' });
+      const encodings = kind === 'video' ? LAYERS.map((l) => ({ ...l, priority: 'low', networkPriority: 'low' })) : [VOICE];
+      this.tx[kind] = pc.addTransceiver(this.tracks[kind] || kind, { direction: 'sendonly', sendEncodings: /** @type {any} */ (encodings) });
     }
     pc.onnegotiationneeded = () => this._offer(pc);
     pc.ontrack = () => this._assign();
@@ -227,7 +265,8 @@ export class HostLink extends Emitter {
     if (msg.type === 'sfu-answer' && pc.signalingState !== 'have-local-offer') return; // rolled back
     this.mids = new Map(msg.tracks.map((t) => [t.mid, t]));
     // an offer while mine is out: the host ignored mine; setRemoteDescription rolls it back
-    await pc.setRemoteDescription({ type: msg.type === 'sfu-offer' ? 'offer' : 'answer', sdp: msg.sdp });
+    // (the video start bitrate, as on a direct connection: sdp.js)
+    await pc.setRemoteDescription({ type: msg.type === 'sfu-offer' ? 'offer' : 'answer', sdp: withStartBitrate(msg.sdp) });
     if (msg.type === 'sfu-offer') {
       await pc.setLocalDescription();
       if (pc.localDescription) this.send({ type: 'sfu-answer', sdp: pc.localDescription.sdp });
@@ -268,7 +307,10 @@ export class HostLink extends Emitter {
   _connectionState(pc) {
     if (this.pc !== pc) return;
     const s = pc.connectionState;
-    if (s === 'connected') this._setState('connected');
+    if (s === 'connected') {
+      this._setState('connected');
+      this._sendView();
+    }
     else if (s === 'disconnected') this._setState('reconnecting');
     else if (s === 'failed') {
       this._setState('failed');
@@ -299,5 +341,6 @@ export class HostLink extends Emitter {
     if (this.pc) this.pc.close();
     this.pc = null;
     this.tx = { audio: null, video: null };
+    this.viewSent = ''; // a new connection is a new client of the host's
   }
 }

@@ -2,6 +2,8 @@
 //! sends back. Data only: no I/O and no room logic live here. `docs/protocol.md` is the
 //! human-readable twin of this file; keep them in step.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -203,6 +205,14 @@ pub enum ClientMessage {
         /// The SDP.
         sdp: String,
     },
+    /// How tall (device pixels) the sender shows each member's camera now, in a large meeting:
+    /// the host forwards the simulcast layer that fits. Members not listed keep theirs (at
+    /// first 360).
+    SfuView {
+        /// Member → height (0: not shown), at most [`MAX_SFU_VIEW_ENTRIES`] entries, each at
+        /// most [`MAX_SFU_VIEW_HEIGHT`].
+        sizes: BTreeMap<PeerId, u32>,
+    },
     /// The sender's direct connection to `peer`, a member of its mesh room, never connected
     /// although their signals went through: the network lets both reach the host but not each
     /// other (an access point that isolates its clients). The host moves the room to its SFU.
@@ -336,8 +346,14 @@ pub const CLIENT_TYPES: &[&str] = &[
     // @sfu
     "sfu-offer",
     "sfu-answer",
+    "sfu-view",
     "unreachable",
 ];
+
+/// @sfu: the most members one `sfu-view` lists.
+pub const MAX_SFU_VIEW_ENTRIES: usize = 256;
+/// @sfu: the tallest tile one `sfu-view` may give (device pixels: an 8K screen).
+pub const MAX_SFU_VIEW_HEIGHT: u32 = 4320;
 
 /// @sfu: how a room's media travels.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -1062,6 +1078,7 @@ mod tests {
             r#"{"type":"sfu-offer","sdp":"v=0","fresh":true}"#.to_string(),
             r#"{"type":"sfu-answer","sdp":"v=0"}"#.to_string(),
             format!(r#"{{"type":"unreachable","peer":"{id}"}}"#),
+            format!(r#"{{"type":"sfu-view","sizes":{{"{id}":180}}}}"#),
         ];
         for case in cases {
             assert!(decode(&case).is_ok(), "{case}");

@@ -588,6 +588,7 @@ impl Hub {
             // @sfu
             ClientMessage::SfuOffer { sdp, fresh } => self.sfu_signal(peer, sdp, Some(fresh)),
             ClientMessage::SfuAnswer { sdp } => self.sfu_signal(peer, sdp, None),
+            ClientMessage::SfuView { sizes } => self.sfu_view(peer, sizes),
             ClientMessage::Unreachable { peer: other } => self.unreachable(peer, other),
         }
     }

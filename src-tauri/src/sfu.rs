@@ -3,12 +3,13 @@
 //! owns the UDP sockets and every client's sans-IO `str0m::Rtc` (`docs/sfu.md`); the hub talks
 //! to it through [`Sfu`], and it answers clients through the hub.
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use str0m::crypto::CryptoProvider;
-use str0m::media::{KeyframeRequestKind, MediaData, MediaKind};
+use str0m::media::{KeyframeRequestKind, MediaData, MediaKind, Rid};
 use str0m::Input;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -36,6 +37,11 @@ enum Command {
     },
     /// A member's answer to the host's offer.
     Answer { peer: PeerId, sdp: String },
+    /// How tall the member shows each other member's camera (`sfu-view`).
+    View {
+        peer: PeerId,
+        sizes: BTreeMap<PeerId, u32>,
+    },
     /// A member left its room (or the room ended): drop its connection and its tracks.
     Leave { peer: PeerId },
 }
@@ -97,6 +103,11 @@ impl Sfu {
     }
 
     /// `peer` is out of its room.
+    /// `sfu-view` of `peer`: how tall it shows each member's camera (device pixels).
+    pub(crate) fn view(&self, peer: PeerId, sizes: BTreeMap<PeerId, u32>) {
+        let _ = self.tx.send(Command::View { peer, sizes });
+    }
+
     pub(crate) fn leave(&self, peer: PeerId) {
         let _ = self.tx.send(Command::Leave { peer });
     }
@@ -142,12 +153,11 @@ impl Engine {
     }
 
     fn receive(&mut self, d: Datagram) {
-        let now = Instant::now();
         let Ok(contents) = d.data.as_slice().try_into() else {
             return;
         };
         let input = Input::Receive(
-            now,
+            d.at,
             str0m::net::Receive {
                 proto: str0m::net::Protocol::Udp,
                 source: d.source,
@@ -176,10 +186,15 @@ impl Engine {
                 match self.clients[i].answer(&sdp) {
                     Ok(opened) => {
                         for source in opened {
-                            self.keyframe(source, KeyframeRequestKind::Pli);
+                            self.keyframe(source, None, KeyframeRequestKind::Pli);
                         }
                     }
                     Err(e) => self.refuse(peer, &e.to_string()),
+                }
+            }
+            Command::View { peer, sizes } => {
+                if let Some(i) = self.index(peer) {
+                    self.clients[i].set_view(sizes);
                 }
             }
             Command::Leave { peer } => self.drop_client(peer),
@@ -308,23 +323,32 @@ impl Engine {
                 }
             }
             Happened::Media(source, data) => self.forward(from, &room, source, &data),
-            Happened::KeyframeWanted(source, kind) => self.keyframe(source, kind),
+            Happened::KeyframeWanted(source, rid, kind) => self.keyframe(source, rid, kind),
             Happened::Timeout(_) | Happened::Nothing | Happened::Offer(..) => {}
         }
     }
 
     fn forward(&mut self, from: usize, room: &str, source: Source, data: &MediaData) {
+        // (the publisher's layers as it sends them now: copied, at most a few)
+        let layers = self.clients[from].layers(source.mid).to_vec();
+        let mut wanted: Vec<Rid> = Vec::new();
         for (j, c) in self.clients.iter_mut().enumerate() {
             if j != from && c.room == room {
-                c.forward(source, data);
+                if let Some(rid) = c.forward(source, data, &layers) {
+                    if !wanted.contains(&rid) {
+                        wanted.push(rid);
+                    }
+                }
             }
+        }
+        for rid in wanted {
+            self.clients[from].request_keyframe(source.mid, Some(rid), KeyframeRequestKind::Pli);
         }
     }
 
-    /// Ask `source`'s publisher for a keyframe (throttled there).
-    fn keyframe(&mut self, source: Source, kind: KeyframeRequestKind) {
+    fn keyframe(&mut self, source: Source, rid: Option<Rid>, kind: KeyframeRequestKind) {
         if let Some(i) = self.index(source.peer) {
-            self.clients[i].request_keyframe(source.mid, kind);
+            self.clients[i].request_keyframe(source.mid, rid, kind);
         }
     }
 }

@@ -15,6 +15,8 @@ import { t } from '../i18n.js';
  * @property {() => void} onLeave
  * @property {() => void} onCopyLink
  * @property {() => void} onAutoplayBlocked
+ * @property {(sizes: Record<string, number>) => void} [onTileSizes] how tall (device pixels)
+ *   each remote camera is shown, after every layout (see Stage)
  */
 
 /**
@@ -26,10 +28,10 @@ import { t } from '../i18n.js';
  * @property {() => void} onPeople
  */
 
-/** The reactions offered (the host relays only these: protocol.rs REACTIONS). */
 /** The same sentence about one's own connection is not announced again within this. */
 export const OWN_REPEAT_MS = 60_000;
 
+/** The reactions offered (the host relays only these: protocol.rs REACTIONS). */
 export const REACTIONS = ['👍', '👏', '😂', '❤️', '🎉', '😮'];
 
 export class MeetingView {
@@ -51,7 +53,7 @@ export class MeetingView {
     this.own = byId('own-quality');
     /** what the own-quality notice last announced, and when */
     this.ownSaid = { own: '', at: 0 };
-    this.stage = new Stage({ onAutoplayBlocked: h.onAutoplayBlocked });
+    this.stage = new Stage({ onAutoplayBlocked: h.onAutoplayBlocked, onTileSizes: h.onTileSizes });
     /** @type {[HTMLElement, HTMLElement][]} each popover's button and box */
     this.popovers = [
       [this.devicesBtn, this.devicesPopover],

@@ -17,7 +17,11 @@ import { createTile, floatReaction, screenInfo, tileInfo, tileQuality, tileState
 export const screenKey = (peerId) => `screen:${peerId}`;
 
 export class Stage {
-  /** @param {{onAutoplayBlocked: () => void, onChange?: () => void}} h */
+  /**
+   * @param {{onAutoplayBlocked: () => void, onChange?: () => void,
+   *   onTileSizes?: (sizes: Record<string, number>) => void}} h `onTileSizes`: after each
+   *   layout, how tall each remote camera is shown (device pixels, by peer id)
+   */
   constructor(h) {
     this.h = h;
     this.root = byId('tiles');
@@ -201,6 +205,15 @@ export class Stage {
     this.root.dataset.view = this.view;
     this.root.dataset.focus = this.focus.join(' ');
     this.root.dataset.strip = a.strip || '';
+    if (this.h.onTileSizes) {
+      /** @type {Record<string, number>} */
+      const sizes = {};
+      for (const [key, tile] of this.tiles) {
+        const rect = a.rects.get(key);
+        if (rect && !key.startsWith('screen:') && !tile.classList.contains('local')) sizes[key] = Math.round(rect.h * devicePixelRatio);
+      }
+      this.h.onTileSizes(sizes);
+    }
     if (this.h.onChange) this.h.onChange();
   }
 

@@ -4,8 +4,11 @@
 
 use super::{not_in_room, text, Hub, Room, State};
 use crate::config::MAX_SIGNAL_BYTES;
+use std::collections::BTreeMap;
+
 use crate::protocol::{
     ErrorBody, ErrorCode, MediaReason, PeerId, RoomMedia, ServerMessage, SfuInfo,
+    MAX_SFU_VIEW_ENTRIES, MAX_SFU_VIEW_HEIGHT,
 };
 
 /// A large meeting's room token starts with the first when it is listed, the second when not
@@ -132,26 +135,57 @@ impl Hub {
             return Err(err);
         }
         let state = self.state.lock();
+        let (room_id, sfu) = self.large_meeting_of(&state, peer)?;
+        match offer {
+            Some(fresh) => sfu.offer(peer, room_id, sdp, fresh),
+            None => sfu.answer(peer, sdp),
+        }
+        Ok(())
+    }
+
+    /// `sfu-view` from `peer`: how tall it shows each member's camera, for the SFU's choice of
+    /// layers. Only a member of a large meeting says it.
+    pub(super) fn sfu_view(
+        &self,
+        peer: PeerId,
+        sizes: BTreeMap<PeerId, u32>,
+    ) -> Result<(), ErrorBody> {
+        if sizes.len() > MAX_SFU_VIEW_ENTRIES {
+            let mut err = ErrorBody::invalid_field(
+                "sizes",
+                format!("A view lists at most {MAX_SFU_VIEW_ENTRIES} members."),
+            );
+            err.limit = Some(MAX_SFU_VIEW_ENTRIES);
+            return Err(err);
+        }
+        if sizes.values().any(|h| *h > MAX_SFU_VIEW_HEIGHT) {
+            return Err(ErrorBody::invalid_field(
+                "sizes",
+                format!("A tile is at most {MAX_SFU_VIEW_HEIGHT} pixels tall."),
+            ));
+        }
+        let state = self.state.lock();
+        let (_, sfu) = self.large_meeting_of(&state, peer)?;
+        sfu.view(peer, sizes);
+        Ok(())
+    }
+
+    /// The room `peer` is in, and the SFU, when that room is a large meeting.
+    fn large_meeting_of<'a>(
+        &'a self,
+        state: &'a State,
+        peer: PeerId,
+    ) -> Result<(&'a str, &'a crate::sfu::Sfu), ErrorBody> {
         let room_id = state
             .peers
             .get(&peer)
             .and_then(|p| p.room.as_deref())
             .ok_or_else(not_in_room)?;
         let room = state.rooms.get(room_id).ok_or_else(not_in_room)?;
-        let sfu = match (room.media, self.sfu.get()) {
-            (RoomMedia::Sfu, Some(sfu)) => sfu,
-            _ => {
-                return Err(ErrorBody::new(
-                    ErrorCode::NotSfuRoom,
-                    "This room's media goes peer to peer; there is no connection to the host.",
-                ))
-            }
-        };
-        match offer {
-            Some(fresh) => sfu.offer(peer, room_id, sdp, fresh),
-            None => sfu.answer(peer, sdp),
+        match (room.media, self.sfu.get()) {
+            (RoomMedia::Sfu, Some(sfu)) => Ok((room_id, sfu)),
+            _ => Err(not_sfu_room()),
         }
-        Ok(())
     }
 
     /// `peer` is out of `room` (it left, dropped, was removed, or the room ended).
@@ -165,4 +199,12 @@ impl Hub {
     pub(crate) fn sfu_say(&self, peer: PeerId, msg: &ServerMessage) {
         self.send_to(peer, text(msg));
     }
+}
+
+/// A large-meeting message in a room whose media goes peer to peer.
+fn not_sfu_room() -> ErrorBody {
+    ErrorBody::new(
+        ErrorCode::NotSfuRoom,
+        "This room's media goes peer to peer; there is no connection to the host.",
+    )
 }

@@ -2,19 +2,29 @@
 //! forwards to it, and the host's side of their offer/answer exchange (the host is the
 //! impolite side: it ignores a client's offer while its own is unanswered).
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
 use str0m::crypto::CryptoProvider;
-use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind, Mid};
+use str0m::format::CodecExtra;
+use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind, Mid, Rid};
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
 
 use crate::protocol::{PeerId, SfuTrack};
 
-/// A publisher is asked for a keyframe at most this often per track.
+/// A publisher is asked for a keyframe at most this often per track (per simulcast layer).
 const KEYFRAME_EVERY: Duration = Duration::from_secs(1);
+/// The height (device pixels) a subscriber is taken to show a camera at until it says
+/// (`sfu-view`).
+pub(super) const DEFAULT_VIEW_HEIGHT: u32 = 360;
+/// A simulcast layer not heard from for this long is taken as switched off by its publisher
+/// (the browser drops its top layers when its uplink cannot carry them).
+const LAYER_STALE: Duration = Duration::from_millis(1500);
+/// A layer a little shorter than the tile still fits it (a 360p layer for a 380-pixel tile).
+const FIT_PERCENT: u32 = 90;
 /// Tracks one client may publish (camera, microphone, a screen and its sound).
 pub(super) const MAX_PUBLISHED: usize = 4;
 
@@ -28,7 +38,20 @@ pub(super) struct Source {
 struct Published {
     mid: Mid,
     kind: MediaKind,
-    last_keyframe_request: Option<Instant>,
+    /// When a keyframe was last asked for, per layer (`None`: a track without simulcast).
+    keyframe_requests: Vec<(Option<Rid>, Instant)>,
+    /// Its simulcast layers, as heard so far (empty: no simulcast).
+    layers: Vec<Layer>,
+}
+
+/// One simulcast layer of a published camera.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Layer {
+    pub rid: Rid,
+    /// Its picture's height, from its last keyframe (0 until one came).
+    pub height: u32,
+    /// When a frame of it last came.
+    pub seen: Instant,
 }
 
 /// Where one forwarded m-line is in its negotiation.
@@ -47,6 +70,8 @@ struct Forwarded {
     state: OutState,
     /// Its publisher is gone: stop the m-line at the next negotiation.
     gone: bool,
+    /// The simulcast layer forwarded now (switched only at a keyframe of the next one).
+    layer: Option<Rid>,
 }
 
 /// What polling a client produced, for the engine to pass on.
@@ -59,8 +84,8 @@ pub(super) enum Happened {
     Published(Source, MediaKind),
     /// A frame of one of its tracks (boxed: a frame's header is large next to the others).
     Media(Source, Box<MediaData>),
-    /// It wants a keyframe of a track it receives.
-    KeyframeWanted(Source, KeyframeRequestKind),
+    /// It wants a keyframe of a track it receives (of that simulcast layer).
+    KeyframeWanted(Source, Option<Rid>, KeyframeRequestKind),
     /// An offer for the client, with the tracks it carries.
     Offer(String, Vec<SfuTrack>),
 }
@@ -81,6 +106,8 @@ pub(super) struct Client {
     pending: Option<SdpPendingOffer>,
     published: Vec<Published>,
     forwarded: Vec<Forwarded>,
+    /// How tall it shows each member's camera (`sfu-view`), in device pixels.
+    views: BTreeMap<PeerId, u32>,
 }
 
 impl Client {
@@ -113,6 +140,7 @@ impl Client {
             pending: None,
             published: Vec::new(),
             forwarded: Vec::new(),
+            views: BTreeMap::new(),
         };
         Ok((client, answer.to_sdp_string()))
     }
@@ -182,7 +210,21 @@ impl Client {
             kind,
             state: OutState::ToOpen,
             gone: false,
+            layer: None,
         });
+    }
+
+    /// `sfu-view`: how tall it shows each member's camera now (those not listed keep theirs).
+    pub fn set_view(&mut self, sizes: BTreeMap<PeerId, u32>) {
+        self.views.extend(sizes);
+    }
+
+    /// The simulcast layers heard of its track `mid` (empty: none, or no simulcast).
+    pub fn layers(&self, mid: Mid) -> &[Layer] {
+        self.published
+            .iter()
+            .find(|p| p.mid == mid)
+            .map_or(&[], |p| p.layers.as_slice())
     }
 
     /// `peer` left: stop forwarding its tracks.
@@ -243,7 +285,8 @@ impl Client {
                 self.published.push(Published {
                     mid: m.mid,
                     kind: m.kind,
-                    last_keyframe_request: None,
+                    keyframe_requests: Vec::new(),
+                    layers: Vec::new(),
                 });
                 let source = Source {
                     peer: self.peer,
@@ -253,7 +296,10 @@ impl Client {
             }
             Event::MediaData(data) => {
                 if !data.contiguous {
-                    self.request_keyframe(data.mid, KeyframeRequestKind::Fir);
+                    self.request_keyframe(data.mid, data.rid, KeyframeRequestKind::Fir);
+                }
+                if let Some(rid) = data.rid {
+                    self.heard_layer(&data, rid);
                 }
                 let source = Source {
                     peer: self.peer,
@@ -262,7 +308,7 @@ impl Client {
                 Happened::Media(source, Box::new(data))
             }
             Event::KeyframeRequest(req) => match self.source_of(req.mid) {
-                Some(source) => Happened::KeyframeWanted(source, req.kind),
+                Some((source, layer)) => Happened::KeyframeWanted(source, layer, req.kind),
                 None => Happened::Nothing,
             },
             _ => Happened::Nothing,
@@ -277,48 +323,90 @@ impl Client {
         })
     }
 
-    /// The source whose media goes out on our m-line `mid`.
-    fn source_of(&self, mid: Mid) -> Option<Source> {
+    /// A frame of simulcast layer `rid` of one of its tracks: the layer is on, and its
+    /// keyframes tell its height.
+    fn heard_layer(&mut self, data: &MediaData, rid: Rid) {
+        let Some(track) = self.published.iter_mut().find(|p| p.mid == data.mid) else {
+            return;
+        };
+        let height = is_keyframe(data).then(|| vp8_height(&data.data)).flatten();
+        match track.layers.iter_mut().find(|l| l.rid == rid) {
+            Some(layer) => {
+                layer.seen = data.network_time;
+                if let Some(h) = height {
+                    layer.height = h;
+                }
+            }
+            None => track.layers.push(Layer {
+                rid,
+                height: height.unwrap_or(0),
+                seen: data.network_time,
+            }),
+        }
+    }
+
+    /// The source whose media goes out on our m-line `mid`, and the layer of it sent now.
+    fn source_of(&self, mid: Mid) -> Option<(Source, Option<Rid>)> {
         self.forwarded
             .iter()
             .find(|t| t.state == OutState::Open(mid))
-            .map(|t| t.source)
+            .map(|t| (t.source, t.layer))
     }
 
-    /// Ask this client (a publisher) for a keyframe of its track `mid`, at most once a second.
-    pub fn request_keyframe(&mut self, mid: Mid, kind: KeyframeRequestKind) {
+    /// Ask this client (a publisher) for a keyframe of its track `mid` (of its simulcast layer
+    /// `rid`), at most once a second each. Without a layer, a simulcast track is not asked:
+    /// each subscriber asks for the layer it needs when it forwards.
+    pub fn request_keyframe(&mut self, mid: Mid, rid: Option<Rid>, kind: KeyframeRequestKind) {
         let now = Instant::now();
         let Some(track) = self.published.iter_mut().find(|p| p.mid == mid) else {
             return;
         };
-        if track.kind != MediaKind::Video
-            || track
-                .last_keyframe_request
-                .is_some_and(|t| now.duration_since(t) < KEYFRAME_EVERY)
-        {
+        let recent = track
+            .keyframe_requests
+            .iter()
+            .any(|(r, t)| *r == rid && now.duration_since(*t) < KEYFRAME_EVERY);
+        if track.kind != MediaKind::Video || recent || (rid.is_none() && !track.layers.is_empty()) {
             return;
         }
         if let Some(mut writer) = self.rtc.writer(mid) {
-            if writer.request_keyframe(None, kind).is_ok() {
-                track.last_keyframe_request = Some(now);
+            if writer.request_keyframe(rid, kind).is_ok() {
+                track.keyframe_requests.retain(|(r, _)| *r != rid);
+                track.keyframe_requests.push((rid, now));
             }
         }
     }
 
-    /// Send a frame of `source` on the m-line that forwards it, if that one is open.
-    pub fn forward(&mut self, source: Source, data: &MediaData) {
-        let Some(mid) = self.forwarded.iter().find_map(|t| match t.state {
-            OutState::Open(mid) if t.source == source && !t.gone => Some(mid),
-            _ => None,
-        }) else {
-            return;
+    /// Send a frame of `source` on the m-line that forwards it, if that one is open. Of a
+    /// simulcast camera (`layers`, as its publisher sends them) only the layer that fits this
+    /// subscriber's tile is sent: a switch waits for a keyframe of the new layer. The layer a
+    /// keyframe is wanted of, for the publisher.
+    pub fn forward(&mut self, source: Source, data: &MediaData, layers: &[Layer]) -> Option<Rid> {
+        let want = self
+            .views
+            .get(&source.peer)
+            .copied()
+            .unwrap_or(DEFAULT_VIEW_HEIGHT);
+        let track = self
+            .forwarded
+            .iter_mut()
+            .find(|t| t.source == source && !t.gone && matches!(t.state, OutState::Open(_)))?;
+        let OutState::Open(mid) = track.state else {
+            return None;
         };
-        let Some(writer) = self.rtc.writer(mid) else {
-            return;
-        };
-        let Some(pt) = writer.match_params(data.params) else {
-            return;
-        };
+        let mut keyframe_of = None;
+        if let Some(rid) = data.rid {
+            let target = pick_layer(layers, want, data.network_time).unwrap_or(rid);
+            if track.layer == Some(rid) {
+                // on the layer sent now; a move to another waits for its keyframe
+                keyframe_of = (target != rid).then_some(target);
+            } else if rid == target && is_keyframe(data) {
+                track.layer = Some(rid);
+            } else {
+                return (rid == target).then_some(target);
+            }
+        }
+        let writer = self.rtc.writer(mid)?;
+        let pt = writer.match_params(data.params)?;
         let writer = match (data.ext_vals.audio_level, data.ext_vals.voice_activity) {
             (Some(level), Some(voice)) => writer.audio_level(level, voice),
             _ => writer,
@@ -327,6 +415,7 @@ impl Client {
             tracing::info!(peer = %self.peer, %e, "SFU forward failed");
             self.rtc.disconnect();
         }
+        keyframe_of
     }
 
     /// An offer for the tracks that wait for one (none while one is unanswered).
@@ -385,6 +474,42 @@ impl Client {
     }
 }
 
+/// The simulcast layer to send for a tile `want` device pixels tall: the smallest layer on now
+/// at least about that tall, or the tallest on if none is (`None`: no layer is on). Layers
+/// whose height is not known yet count as the shortest.
+pub(super) fn pick_layer(layers: &[Layer], want: u32, now: Instant) -> Option<Rid> {
+    let mut on: Vec<&Layer> = layers
+        .iter()
+        .filter(|l| now.saturating_duration_since(l.seen) < LAYER_STALE)
+        .collect();
+    on.sort_by_key(|l| l.height);
+    on.iter()
+        .find(|l| l.height.saturating_mul(100) >= want.saturating_mul(FIT_PERCENT))
+        .or(on.last())
+        .map(|l| l.rid)
+}
+
+/// Whether `data` is a keyframe (for the codecs whose frames say so).
+fn is_keyframe(data: &MediaData) -> bool {
+    match &data.codec_extra {
+        CodecExtra::Vp8(e) => e.is_keyframe,
+        CodecExtra::H264(e) => e.is_keyframe,
+        CodecExtra::Av1(e) => e.is_keyframe,
+        _ => false,
+    }
+}
+
+/// The height of a VP8 keyframe (RFC 6386 9.1: a 3-byte frame tag whose low bit is 0 for a
+/// keyframe, the start code 9d 01 2a, then 14-bit width and height, little-endian).
+fn vp8_height(frame: &[u8]) -> Option<u32> {
+    match frame {
+        [tag, _, _, 0x9d, 0x01, 0x2a, _, _, lo, hi, ..] if tag & 1 == 0 => {
+            Some(u32::from(u16::from_le_bytes([*lo, *hi]) & 0x3fff))
+        }
+        _ => None,
+    }
+}
+
 fn parse_offer(sdp: &str) -> Result<SdpOffer, SdpRefused> {
     SdpOffer::from_sdp_string(sdp).map_err(|e| SdpRefused::Parse(e.to_string()))
 }
@@ -393,5 +518,68 @@ fn kind_name(kind: MediaKind) -> &'static str {
     match kind {
         MediaKind::Audio => "audio",
         MediaKind::Video => "video",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer(rid: &str, height: u32, seen: Instant) -> Layer {
+        Layer {
+            rid: rid.into(),
+            height,
+            seen,
+        }
+    }
+
+    #[test]
+    fn the_shortest_layer_that_fits_the_tile_or_the_tallest_on() {
+        let now = Instant::now();
+        let all = [
+            layer("f", 720, now),
+            layer("q", 180, now),
+            layer("h", 360, now),
+        ];
+        let pick = |layers: &[Layer], want| pick_layer(layers, want, now).map(|r| r.to_string());
+        assert_eq!(pick(&all, 0).as_deref(), Some("q"), "a hidden tile");
+        assert_eq!(pick(&all, 110).as_deref(), Some("q"));
+        assert_eq!(pick(&all, 200).as_deref(), Some("q"), "180 is 90 % of 200");
+        assert_eq!(pick(&all, 201).as_deref(), Some("h"));
+        assert_eq!(pick(&all, 400).as_deref(), Some("h"));
+        assert_eq!(pick(&all, 700).as_deref(), Some("f"));
+        assert_eq!(
+            pick(&all, 2160).as_deref(),
+            Some("f"),
+            "the tallest there is"
+        );
+        // the browser switched its top layer off: the next one down
+        let stale = now - Duration::from_secs(2);
+        let no_top = [
+            layer("f", 720, stale),
+            layer("q", 180, now),
+            layer("h", 360, now),
+        ];
+        assert_eq!(pick(&no_top, 700).as_deref(), Some("h"));
+        // heights not known yet (no keyframe): they count as the shortest
+        let unknown = [layer("q", 0, now), layer("h", 360, now)];
+        assert_eq!(pick(&unknown, 300).as_deref(), Some("h"));
+        assert_eq!(pick(&[], 300), None, "nothing is sent");
+    }
+
+    #[test]
+    fn a_vp8_keyframe_tells_its_height() {
+        // frame tag (key frame, version 0, shown), start code, 640 × 360 (scale bits set)
+        let key = [
+            0x50, 0x2d, 0x01, 0x9d, 0x01, 0x2a, 0x80, 0x42, 0x68, 0xc1, 0x00,
+        ];
+        assert_eq!(vp8_height(&key), Some(360));
+        let mut inter = key;
+        inter[0] |= 1;
+        assert_eq!(vp8_height(&inter), None, "an interframe has no size");
+        assert_eq!(vp8_height(&key[..6]), None, "cut short");
+        let mut no_code = key;
+        no_code[4] = 0;
+        assert_eq!(vp8_height(&no_code), None);
     }
 }

@@ -5,6 +5,7 @@
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::time::Instant;
 
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
@@ -17,6 +18,10 @@ pub(super) struct Datagram {
     pub data: Vec<u8>,
     pub source: SocketAddr,
     pub destination: SocketAddr,
+    /// When it was read off the socket: its arrival time for the transport-wide congestion
+    /// feedback the client's bandwidth estimate runs on (the engine may take it from the
+    /// channel later, and a late stamp reads as a congested network).
+    pub at: Instant,
 }
 
 /// The bound sockets.
@@ -96,11 +101,13 @@ impl Udp {
                             return;
                         }
                     };
+                    let at = Instant::now();
                     let data = buf[..n].to_vec();
                     let datagram = Datagram {
                         data,
                         source,
                         destination,
+                        at,
                     };
                     if tx.send(datagram).await.is_err() {
                         return;
