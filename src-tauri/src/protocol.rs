@@ -206,8 +206,8 @@ pub enum ClientMessage {
         sdp: String,
     },
     /// How tall (device pixels) the sender shows each member's camera now, in a large meeting:
-    /// the host forwards the simulcast layer that fits. Members not listed keep theirs (at
-    /// first 360).
+    /// the host forwards the simulcast layer that fits. Each replaces the last; a member not
+    /// listed is taken at 360.
     SfuView {
         /// Member → height (0: not shown), at most [`MAX_SFU_VIEW_ENTRIES`] entries, each at
         /// most [`MAX_SFU_VIEW_HEIGHT`].

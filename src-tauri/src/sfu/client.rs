@@ -27,6 +27,9 @@ const LAYER_STALE: Duration = Duration::from_millis(1500);
 const FIT_PERCENT: u32 = 90;
 /// Tracks one client may publish (camera, microphone, a screen and its sound).
 pub(super) const MAX_PUBLISHED: usize = 4;
+/// Simulcast layers of one track the host keeps track of (clients send three); frames of
+/// further ones are never forwarded.
+const MAX_LAYERS: usize = 4;
 
 /// A published track: whose, and which of its m-lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,9 +217,10 @@ impl Client {
         });
     }
 
-    /// `sfu-view`: how tall it shows each member's camera now (those not listed keep theirs).
+    /// `sfu-view`: how tall it shows each member's camera now (in place of the last one: a
+    /// member not listed is taken at the default).
     pub fn set_view(&mut self, sizes: BTreeMap<PeerId, u32>) {
-        self.views.extend(sizes);
+        self.views = sizes;
     }
 
     /// The simulcast layers heard of its track `mid` (empty: none, or no simulcast).
@@ -330,6 +334,7 @@ impl Client {
             return;
         };
         let height = is_keyframe(data).then(|| vp8_height(&data.data)).flatten();
+        let room = track.layers.len() < MAX_LAYERS;
         match track.layers.iter_mut().find(|l| l.rid == rid) {
             Some(layer) => {
                 layer.seen = data.network_time;
@@ -337,11 +342,12 @@ impl Client {
                     layer.height = h;
                 }
             }
-            None => track.layers.push(Layer {
+            None if room => track.layers.push(Layer {
                 rid,
                 height: height.unwrap_or(0),
                 seen: data.network_time,
             }),
+            None => {}
         }
     }
 
