@@ -663,6 +663,23 @@ e2e_test!(
                 for (b, name) in measured.iter().zip(&names[n - measured.len()..]) {
                     b.goto(&host.url(&format!("/j/{room}?name={name}"))).await;
                     b.ready_to_join().await;
+                    if fps != 30 {
+                        // Chromium 156's fake camera runs at 5 frames/s at the least, whatever
+                        // its flag asks: the track itself is held to `fps`
+                        let rate = b
+                            .exec(&format!(
+                                "const t = window.moim.media.tracks.video; const s = t.getSettings(); \
+                                 await t.applyConstraints({{width: s.width, height: s.height, frameRate: {{max: {fps}}}}}); \
+                                 return t.getSettings().frameRate;"
+                            ))
+                            .await
+                            .unwrap();
+                        assert!(
+                            rate.as_f64().is_some_and(|r| r <= fps as f64),
+                            "{}: the camera at {fps} frame/s: {rate}",
+                            b.label
+                        );
+                    }
                     b.exec(&arm_js(n - 1)).await.unwrap();
                 }
                 futures_util::future::join_all(measured.iter().map(|b| b.click("#prejoin-btn")))
