@@ -988,7 +988,7 @@ fn browser_figures(w: &mut String, args: &ReportArgs) {
     for n in [2, 4, 6] {
         if !calls.iter().any(|d| d["peers"] == n) {
             let why = if call_ran {
-                "not measured: the run did not finish (see *What limits it*)"
+                "not measured: not tried, or the run did not finish (see the notes at the top and *What limits it*)"
             } else {
                 "not measured in this run"
             };
@@ -1010,6 +1010,20 @@ fn browser_figures(w: &mut String, args: &ReportArgs) {
             d["runs"]
         );
     }
+    // The set-up targets (two people to the first frame, four to every pair connected).
+    let goals: Vec<String> = [(2, 250.0), (4, 1000.0)]
+        .iter()
+        .map(|(n, goal)| {
+            let got = calls
+                .iter()
+                .find(|d| d["peers"] == *n)
+                .and_then(|d| d["median_ms"].as_f64());
+            let shown = got.map_or("–".to_string(), |x| format!("{x:.0} ms"));
+            let met = got.map(|x| x <= *goal);
+            format!("{n} peers ≤ {goal:.0} ms: {shown}, {}", mark(met))
+        })
+        .collect();
+    let _ = writeln!(w, "\nCall set-up targets (medians): {}.", goals.join("; "));
     // The client's set-up trace (ui/mesh.js setupTrace()), summed up by the benchmark.
     if calls.iter().any(|d| d["breakdown"].is_string()) {
         let _ = writeln!(
