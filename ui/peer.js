@@ -233,7 +233,9 @@ export class Peer extends Emitter {
    */
   _cannotReach() {
     const pc = this.pc;
-    const checked = pc.signalingState === 'stable' && this.traced.has('candidate-in');
+    // both descriptions applied (a lost offer or answer leaves one missing: that pair is rebuilt)
+    const applied = !!pc.currentLocalDescription && !!pc.currentRemoteDescription;
+    const checked = pc.signalingState === 'stable' && applied && this.traced.has('candidate-in');
     if (!checked || this.everConnected || !['new', 'checking', 'failed'].includes(pc.iceConnectionState)) return false;
     this._once('unreachable', pc.iceConnectionState);
     if (!this.saidUnreachable) {
