@@ -12,7 +12,7 @@ mod e2e;
 use std::time::Duration;
 
 use e2e::lan::{run_lan, LanView, PORT};
-use e2e::{others, Browser, Driver, Scene, CHROMIUM_FLAGS, WAIT};
+use e2e::{others, Browser, Driver, Scene, WAIT};
 use serde_json::Value;
 
 /// People in the room.
@@ -212,13 +212,7 @@ e2e_test!(
         } = Scene::start_with(&["--sfu-threshold", "3"]).await;
         // during the move each Chromium encodes for the others and the host at once: cameras
         // at 5 frames/s
-        let flags: Vec<String> = e2e::CHROMIUM_FLAGS
-            .iter()
-            .map(|f| match *f {
-                "--use-fake-device-for-media-stream" => format!("{f}=fps=5"),
-                other => other.to_string(),
-            })
-            .collect();
+        let flags = e2e::flags_at_fps(5);
         let names = ["Ara", "Bomi", "Chan"];
         let browsers = futures_util::future::join_all(
             names.iter().map(|n| driver.browser_with(n, flags.clone())),
@@ -354,13 +348,7 @@ async fn people_kept_apart_meet_through_the_host(lan: LanView) {
         Driver::start_in(&lan, 2, dir),
         Driver::start_in(&lan, 3, dir)
     );
-    let mut flags: Vec<String> = CHROMIUM_FLAGS
-        .iter()
-        .map(|f| match *f {
-            "--use-fake-device-for-media-stream" => format!("{f}=fps=5"),
-            other => other.to_string(),
-        })
-        .collect();
+    let mut flags = e2e::flags_at_fps(5);
     flags.push(format!(
         "--ignore-certificate-errors-spki-list={}",
         host.spki()

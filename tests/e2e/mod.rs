@@ -992,6 +992,18 @@ pub async fn join_all(
     (browsers, ids)
 }
 
+/// [`CHROMIUM_FLAGS`] with the fake camera at `fps` frames a second: several Chromiums with
+/// 30-frame/s cameras, each encoding for and decoding from every other, starve two cores.
+pub fn flags_at_fps(fps: u32) -> Vec<String> {
+    CHROMIUM_FLAGS
+        .iter()
+        .map(|f| match *f {
+            "--use-fake-device-for-media-stream" => format!("{f}=fps={fps}"),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
 pub fn scratch() -> Scratch {
     Scratch::view(PathBuf::from(
         std::env::var_os(ENV_DIR).expect("run through e2e_test!"),
