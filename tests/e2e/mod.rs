@@ -685,21 +685,30 @@ impl Browser {
         }
     }
 
-    /// Click through WebDriver's pointer input (scroll into view, mouse down and up).
+    /// Click through WebDriver's pointer input (scroll into view, mouse down and up). It may
+    /// take up to three times [`WAIT`]: a native click waits for the page, and on two cores
+    /// shared by four Chromiums (156.0.8078.114) a page has taken 16-30 s just to load.
     pub async fn click_native(&self, css: &str) {
         step(&format!("{} clicks {css} (WebDriver input)", self.label));
         let act = async {
             let el = self.client.find(Locator::Css(css)).await?;
             el.click().await
         };
-        match tokio::time::timeout(WAIT, act).await {
+        let started = Instant::now();
+        let done = tokio::time::timeout(3 * WAIT, act).await;
+        step(&format!(
+            "{}: the click took {:?}",
+            self.label,
+            started.elapsed()
+        ));
+        match done {
             Ok(Ok(())) => {}
             Ok(Err(e)) => panic!(
                 "{}: click {css}: {e}\n{}",
                 self.label,
                 self.diagnose().await
             ),
-            Err(_) => panic!("{}: clicking {css} took over {WAIT:?}", self.label),
+            Err(_) => panic!("{}: clicking {css} took over {:?}", self.label, 3 * WAIT),
         }
     }
 
@@ -984,7 +993,21 @@ pub async fn join_all(
     room: &str,
     names: &[&str],
 ) -> (Vec<Browser>, Vec<String>) {
-    let browsers = futures_util::future::join_all(names.iter().map(|n| driver.browser(n))).await;
+    let flags = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
+    join_all_with(driver, host, room, names, flags).await
+}
+
+/// [`join_all`] with browsers started with `flags` (see [`flags_at_fps`]).
+pub async fn join_all_with(
+    driver: &Driver,
+    host: &Host,
+    room: &str,
+    names: &[&str],
+    flags: Vec<String>,
+) -> (Vec<Browser>, Vec<String>) {
+    let browsers =
+        futures_util::future::join_all(names.iter().map(|n| driver.browser_with(n, flags.clone())))
+            .await;
     let mut ids = Vec::new();
     for (b, name) in browsers.iter().zip(names) {
         ids.push(b.join(host, room, name, "").await);
