@@ -128,8 +128,6 @@ export class Peer extends Emitter {
     this.stream = new MediaStream();
     /** @type {ReturnType<typeof setTimeout>|null} */
     this.stallTimer = null;
-    /** whether 'unreachable' was emitted */
-    this.saidUnreachable = false;
 
     // max-bundle: one transport (one set of candidates, one ICE and DTLS handshake) for audio,
     // video and chat from the first offer on.
@@ -237,9 +235,8 @@ export class Peer extends Emitter {
     const applied = !!pc.currentLocalDescription && !!pc.currentRemoteDescription;
     const checked = pc.signalingState === 'stable' && applied && this.traced.has('candidate-in');
     if (!checked || this.everConnected || !['new', 'checking', 'failed'].includes(pc.iceConnectionState)) return false;
-    this._once('unreachable', pc.iceConnectionState);
-    if (!this.saidUnreachable) {
-      this.saidUnreachable = true;
+    if (!this.traced.has('unreachable')) {
+      this._once('unreachable', pc.iceConnectionState);
       this.emit('unreachable');
     }
     return true;

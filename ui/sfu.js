@@ -15,6 +15,7 @@
 
 import { Emitter } from './emitter.js';
 import { withStartBitrate } from './sdp.js';
+import { AUDIO_MAX_BPS } from './budget.js';
 
 /** @typedef {import('./protocol.js').SfuTrack} SfuTrack */
 /** @typedef {'connecting'|'connected'|'reconnecting'|'failed'|'closed'} LinkState */
@@ -35,7 +36,7 @@ export const LAYERS = [
   { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
 ];
 /** The microphone's one encoding (audio first, as in a mesh: senders.js). */
-const VOICE = { priority: 'high', networkPriority: 'high', maxBitrate: 48_000 };
+const VOICE = { priority: 'high', networkPriority: 'high', maxBitrate: AUDIO_MAX_BPS };
 
 /** What a member reached through the host sends on: nothing of mine is per member. */
 const NO_SENDERS = {

@@ -102,12 +102,12 @@ impl Sfu {
         let _ = self.tx.send(Command::Answer { peer, sdp });
     }
 
-    /// `peer` is out of its room.
     /// `sfu-view` of `peer`: how tall it shows each member's camera (device pixels).
     pub(crate) fn view(&self, peer: PeerId, sizes: BTreeMap<PeerId, u32>) {
         let _ = self.tx.send(Command::View { peer, sizes });
     }
 
+    /// `peer` is out of its room.
     pub(crate) fn leave(&self, peer: PeerId) {
         let _ = self.tx.send(Command::Leave { peer });
     }
@@ -346,6 +346,7 @@ impl Engine {
         }
     }
 
+    /// Ask `source`'s publisher for a keyframe (of layer `rid`; throttled there).
     fn keyframe(&mut self, source: Source, rid: Option<Rid>, kind: KeyframeRequestKind) {
         if let Some(i) = self.index(source.peer) {
             self.clients[i].request_keyframe(source.mid, rid, kind);

@@ -3,9 +3,9 @@
 //! SFU says back, and telling it who is out of a room.
 
 use super::{not_in_room, text, Hub, Room, State};
-use crate::config::MAX_SIGNAL_BYTES;
 use std::collections::BTreeMap;
 
+use crate::config::MAX_SIGNAL_BYTES;
 use crate::protocol::{
     ErrorBody, ErrorCode, MediaReason, PeerId, RoomMedia, ServerMessage, SfuInfo,
     MAX_SFU_VIEW_ENTRIES, MAX_SFU_VIEW_HEIGHT,
@@ -93,12 +93,7 @@ impl Hub {
     /// large meeting, or a host without an SFU, has nothing to do.
     pub(super) fn unreachable(&self, peer: PeerId, other: PeerId) -> Result<(), ErrorBody> {
         let mut state = self.state.lock();
-        let room_id = state
-            .peers
-            .get(&peer)
-            .and_then(|p| p.room.clone())
-            .ok_or_else(not_in_room)?;
-        let room = state.rooms.get(&room_id).ok_or_else(not_in_room)?;
+        let (room_id, room) = room_of(&state, peer)?;
         if other == peer || !room.members.contains(&other) {
             return Err(ErrorBody::new(
                 ErrorCode::UnknownPeer,
@@ -106,6 +101,7 @@ impl Hub {
             ));
         }
         if room.media == RoomMedia::Mesh && self.sfu.get().is_some() {
+            let room_id = room_id.to_string();
             tracing::info!(room = %room_id, %peer, %other, "members cannot reach each other");
             self.move_to_sfu(&mut state, &room_id, MediaReason::Reach, None);
         }
@@ -176,12 +172,7 @@ impl Hub {
         state: &'a State,
         peer: PeerId,
     ) -> Result<(&'a str, &'a crate::sfu::Sfu), ErrorBody> {
-        let room_id = state
-            .peers
-            .get(&peer)
-            .and_then(|p| p.room.as_deref())
-            .ok_or_else(not_in_room)?;
-        let room = state.rooms.get(room_id).ok_or_else(not_in_room)?;
+        let (room_id, room) = room_of(state, peer)?;
         match (room.media, self.sfu.get()) {
             (RoomMedia::Sfu, Some(sfu)) => Ok((room_id, sfu)),
             _ => Err(not_sfu_room()),
@@ -199,6 +190,17 @@ impl Hub {
     pub(crate) fn sfu_say(&self, peer: PeerId, msg: &ServerMessage) {
         self.send_to(peer, text(msg));
     }
+}
+
+/// The room `peer` is in: its id, and the room.
+fn room_of(state: &State, peer: PeerId) -> Result<(&str, &Room), ErrorBody> {
+    let room_id = state
+        .peers
+        .get(&peer)
+        .and_then(|p| p.room.as_deref())
+        .ok_or_else(not_in_room)?;
+    let room = state.rooms.get(room_id).ok_or_else(not_in_room)?;
+    Ok((room_id, room))
 }
 
 /// A large-meeting message in a room whose media goes peer to peer.
