@@ -8,6 +8,11 @@
 //! each link-local address turns from tentative to valid about a second after its link comes
 //! up, and Chromium, seeing a new address, fails every load in flight with
 //! `ERR_NETWORK_CHANGED`), and no address is tentative and no link is still coming up.
+//!
+//! Its name server is its own loopback, where nothing listens (`ip netns exec` mounts
+//! `/etc/netns/<name>/resolv.conf` over `/etc/resolv.conf`): a look-up fails at once instead
+//! of waiting for the machine's name server behind a default route that leads nowhere. With
+//! the machine's, every Chromium's first page load waited 6 to 10 s on a look-up's timeout.
 
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -58,7 +63,16 @@ impl Netns {
             ns.sysctl(&format!("net.ipv6.conf.{conf}.accept_dad=0"))?;
         }
         ip(&["-n", &ns.name, "link", "set", "lo", "up"])?;
+        let etc = ns.etc();
+        std::fs::create_dir_all(&etc)
+            .and_then(|()| std::fs::write(etc.join("resolv.conf"), "nameserver 127.0.0.1\n"))
+            .map_err(|e| format!("{}: {e}", etc.display()))?;
         Ok(ns)
+    }
+
+    /// The files `ip netns exec` mounts over `/etc` in this namespace.
+    fn etc(&self) -> std::path::PathBuf {
+        std::path::Path::new("/etc/netns").join(&self.name)
     }
 
     /// Set one sysctl inside this namespace.
@@ -184,6 +198,7 @@ impl Drop for Netns {
         if let Err(e) = ip(&["netns", "del", &self.name]) {
             eprintln!("could not delete namespace {}: {e}", self.name);
         }
+        let _ = std::fs::remove_dir_all(self.etc());
     }
 }
 
