@@ -18,7 +18,7 @@ mod e2e;
 use std::time::Duration;
 
 use e2e::lan::{certificate_code, run_lan, wait_for, LanHost, LanView, PORT};
-use e2e::{step, Browser, Driver, CHROMIUM_FLAGS, WAIT};
+use e2e::{step, Browser, Driver, WAIT};
 use fantoccini::Locator;
 use serde_json::json;
 
@@ -26,10 +26,9 @@ use serde_json::json;
 
 /// The harness's Chromium flags without `drop`, plus `extra`.
 fn flags(drop: &[&str], extra: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = CHROMIUM_FLAGS
-        .iter()
-        .filter(|f| !drop.contains(f))
-        .map(|f| f.to_string())
+    let mut out: Vec<String> = e2e::harness::chromium::default_flags()
+        .into_iter()
+        .filter(|f| !drop.contains(&f.as_str()))
         .collect();
     out.extend(extra.iter().cloned());
     out

@@ -136,10 +136,7 @@ e2e_test!(
         } = Scene::start().await;
         let room = host.create_room("slides").await;
         let names = ["Ada", "Grace", "Linus", "Barbara"];
-        // cameras at 5 frames/s: with four at 30 frames/s on two cores (Chromium
-        // 156.0.8078.114) the sharer's page stopped answering for seconds
-        let (browsers, ids) =
-            e2e::join_all_with(&driver, &host, &room, &names, e2e::flags_at_fps(5)).await;
+        let (browsers, ids) = e2e::join_all(&driver, &host, &room, &names).await;
         let all: Vec<&Browser> = browsers.iter().collect();
         wait_full_mesh(&all, 4).await;
         let ada = &browsers[0];

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use e2e::lan::{run_lan, LanHost, LanView, PORT};
 use e2e::trace::{connections, count, setup_trace};
-use e2e::{others, step, Browser, Driver, Scene, CHROMIUM_FLAGS, WAIT};
+use e2e::{others, step, Browser, Driver, Scene, WAIT};
 use serde_json::Value;
 
 // ------------------------------------------------------------------------- scenario steps
@@ -324,7 +324,8 @@ async fn call_on_a_bad_network(lan: LanView) {
     let a: LanHost = lan.start_host(1).await;
     let room = a.create_room("bad network").await;
     let (d1, d2) = tokio::join!(Driver::start(dir), Driver::start_in(&lan, 2, dir));
-    let mut flags: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
+    // Gus's camera is the fake device's own 1280×720: his video needs room to degrade
+    let mut flags = e2e::harness::chromium::full_camera_flags();
     flags.push(format!(
         "--ignore-certificate-errors-spki-list={}",
         a.spki()

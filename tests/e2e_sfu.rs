@@ -87,8 +87,12 @@ e2e_test!(
             driver,
             dir: _dir,
         } = Scene::start().await;
-        let browsers =
-            futures_util::future::join_all(PEOPLE.iter().map(|n| driver.browser(n))).await;
+        // the fake device's own 1280×720 camera: Chromium sends three layers only from 960×540
+        let flags = e2e::harness::chromium::full_camera_flags();
+        let browsers = futures_util::future::join_all(
+            PEOPLE.iter().map(|n| driver.browser_with(n, flags.clone())),
+        )
+        .await;
         let room = create_large_meeting(&browsers[0], &host).await;
         let mut ids = vec![browsers[0].peer_id().await];
         for (b, name) in browsers.iter().zip(PEOPLE).skip(1) {

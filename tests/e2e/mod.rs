@@ -437,7 +437,8 @@ impl Driver {
     }
 
     /// A new browser with exactly `flags` (plus its own `--user-data-dir`), for the tests that
-    /// need to differ from [`CHROMIUM_FLAGS`] (trusting a certificate, no loopback candidates).
+    /// need to differ from [`harness::chromium::default_flags`] (trusting a certificate, no
+    /// loopback candidates, the fake device's own camera).
     pub async fn browser_with(&self, label: &str, flags: Vec<String>) -> Browser {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let profile = self.dir.join(format!("profile-{n}-{label}"));
@@ -993,7 +994,7 @@ pub async fn join_all(
     room: &str,
     names: &[&str],
 ) -> (Vec<Browser>, Vec<String>) {
-    let flags = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
+    let flags = harness::chromium::default_flags();
     join_all_with(driver, host, room, names, flags).await
 }
 
@@ -1015,8 +1016,8 @@ pub async fn join_all_with(
     (browsers, ids)
 }
 
-/// [`CHROMIUM_FLAGS`] with the fake camera at `fps` frames a second: several Chromiums with
-/// 30-frame/s cameras, each encoding for and decoding from every other, starve two cores.
+/// [`CHROMIUM_FLAGS`] with the fake device's own 1280×720 camera at `fps` frames a second, for
+/// tests that need its size (simulcast layers) in several browsers at once.
 pub fn flags_at_fps(fps: u32) -> Vec<String> {
     CHROMIUM_FLAGS
         .iter()

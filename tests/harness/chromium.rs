@@ -1,14 +1,19 @@
 //! Chromium for the tests: the binaries, and the flags every browser gets (fake camera and
 //! microphone, no network chatter outside the namespaces, loopback candidates allowed).
 
-use std::path::Path;
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+    sync::OnceLock,
+};
 
 use serde_json::{json, Value};
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-/// Every browser gets exactly these flags, plus its own `--user-data-dir`.
+/// Every browser gets these flags, plus its own `--user-data-dir` and, unless a test asks for
+/// the fake device's own 1280×720 camera, the light camera ([`default_flags`]).
 pub const CHROMIUM_FLAGS: &[&str] = &[
     "--headless=new",
     "--no-sandbox",
@@ -34,7 +39,80 @@ pub fn caps(flags: &[String], profile: &Path) -> Value {
     })
 }
 
-/// [`CHROMIUM_FLAGS`] as owned strings, to add to.
+/// The flags of a test browser, to add to: [`CHROMIUM_FLAGS`] with the light camera. Four
+/// Chromiums in a mesh on two cores, each encoding its camera for three others and decoding
+/// three, starve the machine with the fake device's own 1280×720 camera at 20 frames/s (a
+/// four-person call took three times as long on CI); a 640×360 picture at 10 frames/s costs
+/// a fraction of that and still moves every frame.
 pub fn default_flags() -> Vec<String> {
+    let mut flags = full_camera_flags();
+    flags.push(format!(
+        "--use-file-for-fake-video-capture={}",
+        light_camera().display()
+    ));
+    flags
+}
+
+/// [`CHROMIUM_FLAGS`] as owned strings: the fake device's own camera, 1280×720 at 20
+/// frames/s, for the tests that look at the picture's size (Chromium sends a camera as three
+/// simulcast layers only from 960×540 up; a quality test needs room to degrade).
+pub fn full_camera_flags() -> Vec<String> {
     CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect()
+}
+
+/// The light camera's picture.
+const LIGHT: (usize, usize, usize) = (640, 360, 10);
+/// Seconds of it; Chromium plays the file in a loop.
+const LIGHT_SECS: usize = 3;
+
+/// The light camera's Y4M file, written once per machine into the temporary directory (a
+/// moving diagonal gradient and a bar that crosses the picture, so every frame differs and
+/// the encoders work as they would on a face).
+pub fn light_camera() -> &'static Path {
+    static FILE: OnceLock<PathBuf> = OnceLock::new();
+    FILE.get_or_init(|| {
+        let (w, h, fps) = LIGHT;
+        let path = std::env::temp_dir().join(format!("moim-e2e-camera-{w}x{h}-{fps}.y4m"));
+        let frames = fps * LIGHT_SECS;
+        let header = format!("YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n");
+        let size = header.len() + frames * (6 + w * h * 3 / 2);
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() == size as u64) {
+            return path;
+        }
+        let mut out = Vec::with_capacity(size);
+        out.extend_from_slice(header.as_bytes());
+        for f in 0..frames {
+            out.extend_from_slice(b"FRAME\n");
+            let bar = f * w / frames;
+            for y in 0..h {
+                for x in 0..w {
+                    let luma = if x.abs_diff(bar) < w / 40 {
+                        235
+                    } else {
+                        16 + (x + y + 4 * f) % 200
+                    };
+                    out.push(luma as u8);
+                }
+            }
+            let (cw, ch) = (w / 2, h / 2);
+            for plane in 0..2 {
+                for y in 0..ch {
+                    for x in 0..cw {
+                        let c = if plane == 0 {
+                            x * 255 / cw
+                        } else {
+                            (y + 2 * f) * 255 / ch
+                        };
+                        out.push((c % 256) as u8);
+                    }
+                }
+            }
+        }
+        // written under another name and renamed: a browser never reads half a file
+        let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+        let mut file = std::fs::File::create(&tmp).expect("write the light camera's file");
+        file.write_all(&out).expect("write the light camera's file");
+        std::fs::rename(&tmp, &path).expect("write the light camera's file");
+        path
+    })
 }
