@@ -65,9 +65,9 @@ const LIGHT: (usize, usize, usize) = (640, 360, 10);
 /// Seconds of it; Chromium plays the file in a loop.
 const LIGHT_SECS: usize = 3;
 
-/// The light camera's Y4M file, written once per machine into the temporary directory (a
-/// moving diagonal gradient and a bar that crosses the picture, so every frame differs and
-/// the encoders work as they would on a face).
+/// The light camera's Y4M file, written once per machine into the temporary directory: a calm
+/// blue-grey picture with a soft light disc that sways from side to side and back (the loop
+/// has no jump), so every frame differs and the encoders work as they would on a person.
 pub fn light_camera() -> &'static Path {
     static FILE: OnceLock<PathBuf> = OnceLock::new();
     FILE.get_or_init(|| {
@@ -81,16 +81,17 @@ pub fn light_camera() -> &'static Path {
         }
         let mut out = Vec::with_capacity(size);
         out.extend_from_slice(header.as_bytes());
+        let r = (h / 4) as f64;
         for f in 0..frames {
             out.extend_from_slice(b"FRAME\n");
-            let bar = f * w / frames;
+            let phase = f as f64 / frames as f64 * std::f64::consts::TAU;
+            let (cx, cy) = (w as f64 * (0.5 + 0.25 * phase.sin()), h as f64 * 0.55);
             for y in 0..h {
                 for x in 0..w {
-                    let luma = if x.abs_diff(bar) < w / 40 {
-                        235
-                    } else {
-                        16 + (x + y + 4 * f) % 200
-                    };
+                    let d = ((x as f64 - cx).powi(2) + (y as f64 - cy).powi(2)).sqrt();
+                    // a gradient from 70 at the top to 130 at the bottom, the disc up to 190
+                    let glow = (1.0 - (d / r - 0.8).clamp(0.0, 1.0)) * 60.0;
+                    let luma = 70.0 + 60.0 * y as f64 / h as f64 + glow;
                     out.push(luma as u8);
                 }
             }
@@ -98,12 +99,13 @@ pub fn light_camera() -> &'static Path {
             for plane in 0..2 {
                 for y in 0..ch {
                     for x in 0..cw {
+                        // slightly blue (U above grey), a touch warmer to the right (V)
                         let c = if plane == 0 {
-                            x * 255 / cw
+                            140 + 10 * y / ch
                         } else {
-                            (y + 2 * f) * 255 / ch
+                            118 + 12 * x / cw
                         };
-                        out.push((c % 256) as u8);
+                        out.push(c as u8);
                     }
                 }
             }
