@@ -39,16 +39,22 @@ pub fn caps(flags: &[String], profile: &Path) -> Value {
     })
 }
 
-/// The flags of a test browser, to add to: [`CHROMIUM_FLAGS`] with the light camera. Four
-/// Chromiums in a mesh on two cores, each encoding its camera for three others and decoding
-/// three, starve the machine with the fake device's own 1280×720 camera at 20 frames/s (a
-/// four-person call took three times as long on CI); a 640×360 picture at 10 frames/s costs
-/// a fraction of that and still moves every frame.
+/// The flags of a test browser, to add to: [`CHROMIUM_FLAGS`] with the light camera and the
+/// microphone that goes with it. Four Chromiums in a mesh on two cores, each encoding its
+/// camera for three others and decoding three, starve the machine with the fake device's own
+/// 1280×720 camera at 20 frames/s (a four-person call took three times as long on CI); a
+/// 640×360 picture at 10 frames/s costs a fraction of that and still moves every frame. The
+/// fake microphone beeps only when the fake device's own camera tells it to, so with a file
+/// for the camera it needs a file too: [`light_microphone`].
 pub fn default_flags() -> Vec<String> {
     let mut flags = full_camera_flags();
     flags.push(format!(
         "--use-file-for-fake-video-capture={}",
         light_camera().display()
+    ));
+    flags.push(format!(
+        "--use-file-for-fake-audio-capture={}",
+        light_microphone().display()
     ));
     flags
 }
@@ -76,45 +82,90 @@ pub fn light_camera() -> &'static Path {
         let frames = fps * LIGHT_SECS;
         let header = format!("YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n");
         let size = header.len() + frames * (6 + w * h * 3 / 2);
-        if std::fs::metadata(&path).is_ok_and(|m| m.len() == size as u64) {
-            return path;
-        }
-        let mut out = Vec::with_capacity(size);
-        out.extend_from_slice(header.as_bytes());
-        let r = (h / 4) as f64;
-        for f in 0..frames {
-            out.extend_from_slice(b"FRAME\n");
-            let phase = f as f64 / frames as f64 * std::f64::consts::TAU;
-            let (cx, cy) = (w as f64 * (0.5 + 0.25 * phase.sin()), h as f64 * 0.55);
-            for y in 0..h {
-                for x in 0..w {
-                    let d = ((x as f64 - cx).powi(2) + (y as f64 - cy).powi(2)).sqrt();
-                    // a gradient from 70 at the top to 130 at the bottom, the disc up to 190
-                    let glow = (1.0 - (d / r - 0.8).clamp(0.0, 1.0)) * 60.0;
-                    let luma = 70.0 + 60.0 * y as f64 / h as f64 + glow;
-                    out.push(luma as u8);
+        written_once(path, size, |out| {
+            out.extend_from_slice(header.as_bytes());
+            let r = (h / 4) as f64;
+            for f in 0..frames {
+                out.extend_from_slice(b"FRAME\n");
+                let phase = f as f64 / frames as f64 * std::f64::consts::TAU;
+                let (cx, cy) = (w as f64 * (0.5 + 0.25 * phase.sin()), h as f64 * 0.55);
+                for y in 0..h {
+                    for x in 0..w {
+                        let d = ((x as f64 - cx).powi(2) + (y as f64 - cy).powi(2)).sqrt();
+                        // a gradient from 70 at the top to 130 at the bottom, the disc up to 190
+                        let glow = (1.0 - (d / r - 0.8).clamp(0.0, 1.0)) * 60.0;
+                        let luma = 70.0 + 60.0 * y as f64 / h as f64 + glow;
+                        out.push(luma as u8);
+                    }
                 }
-            }
-            let (cw, ch) = (w / 2, h / 2);
-            for plane in 0..2 {
-                for y in 0..ch {
-                    for x in 0..cw {
-                        // slightly blue (U above grey), a touch warmer to the right (V)
-                        let c = if plane == 0 {
-                            140 + 10 * y / ch
-                        } else {
-                            118 + 12 * x / cw
-                        };
-                        out.push(c as u8);
+                let (cw, ch) = (w / 2, h / 2);
+                for plane in 0..2 {
+                    for y in 0..ch {
+                        for x in 0..cw {
+                            // slightly blue (U above grey), a touch warmer to the right (V)
+                            let c = if plane == 0 {
+                                140 + 10 * y / ch
+                            } else {
+                                118 + 12 * x / cw
+                            };
+                            out.push(c as u8);
+                        }
                     }
                 }
             }
-        }
-        // written under another name and renamed: a browser never reads half a file
-        let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
-        let mut file = std::fs::File::create(&tmp).expect("write the light camera's file");
-        file.write_all(&out).expect("write the light camera's file");
-        std::fs::rename(&tmp, &path).expect("write the light camera's file");
-        path
+        })
+    })
+}
+
+/// `path`, holding the `size` bytes `fill` writes, unless a file of that size is there already
+/// (written under another name and renamed: a browser never reads half a file).
+fn written_once(path: PathBuf, size: usize, fill: impl FnOnce(&mut Vec<u8>)) -> PathBuf {
+    if std::fs::metadata(&path).is_ok_and(|m| m.len() == size as u64) {
+        return path;
+    }
+    let mut out = Vec::with_capacity(size);
+    fill(&mut out);
+    assert_eq!(out.len(), size, "{}", path.display());
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+    let mut file = std::fs::File::create(&tmp).expect("write a fake device's file");
+    file.write_all(&out).expect("write a fake device's file");
+    std::fs::rename(&tmp, &path).expect("write a fake device's file");
+    path
+}
+
+/// The light microphone's WAV file (48 kHz mono, 16 bits), written once like the camera's: a
+/// 440-Hz tone at a quarter of full scale, 200 ms on and 300 ms off, in a loop, as the fake
+/// device's beeps (a voice for the speaking detector, sound for the level meters).
+pub fn light_microphone() -> &'static Path {
+    static FILE: OnceLock<PathBuf> = OnceLock::new();
+    FILE.get_or_init(|| {
+        const RATE: usize = 48_000;
+        let samples = RATE * LIGHT_SECS;
+        let data = samples * 2;
+        let path = std::env::temp_dir().join("moim-e2e-microphone-48k.wav");
+        written_once(path, 44 + data, |out| {
+            let u32le =
+                |out: &mut Vec<u8>, v: usize| out.extend_from_slice(&(v as u32).to_le_bytes());
+            out.extend_from_slice(b"RIFF");
+            u32le(out, 36 + data);
+            out.extend_from_slice(b"WAVEfmt ");
+            u32le(out, 16);
+            out.extend_from_slice(&[1, 0, 1, 0]); // PCM, one channel
+            u32le(out, RATE);
+            u32le(out, RATE * 2);
+            out.extend_from_slice(&[2, 0, 16, 0]); // two bytes a frame, 16 bits
+            out.extend_from_slice(b"data");
+            u32le(out, data);
+            for i in 0..samples {
+                let on = i % (RATE / 2) < RATE / 5;
+                let t = i as f64 / RATE as f64;
+                let v = if on {
+                    (t * 440.0 * std::f64::consts::TAU).sin() * 8192.0
+                } else {
+                    0.0
+                };
+                out.extend_from_slice(&(v as i16).to_le_bytes());
+            }
+        })
     })
 }
