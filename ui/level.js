@@ -1,16 +1,16 @@
 // The microphone's loudness for the level meter (pre-join page and devices menu): a WebAudio
-// analyser on the local audio track, read ten times a second while there is one. No DOM.
+// analyser on the local audio track (in the page's shared context, audio.js), read ten times
+// a second while there is one. No DOM.
 //
 // Events:
 //   'level'  (level: number)   0 (silence) to 1 (loud)
 
+import { holdAudio, releaseAudio, unlockAudio } from './audio.js';
 import { Emitter } from './emitter.js';
 
 export class LevelMeter extends Emitter {
   constructor() {
     super();
-    /** @type {AudioContext|null} */
-    this.ctx = null;
     /** @type {{track: MediaStreamTrack, source: MediaStreamAudioSourceNode, analyser: AnalyserNode}|null} */
     this.src = null;
     /** @type {ReturnType<typeof setInterval>|null} */
@@ -25,10 +25,10 @@ export class LevelMeter extends Emitter {
     const track = stream.getAudioTracks().find((t) => t.readyState === 'live') || null;
     if (this.src && this.src.track === track) return;
     this._stop();
-    if (!track || typeof AudioContext === 'undefined') return;
-    this.ctx = this.ctx || new AudioContext();
-    const source = this.ctx.createMediaStreamSource(new MediaStream([track]));
-    const analyser = this.ctx.createAnalyser();
+    const ctx = track && holdAudio(this);
+    if (!ctx) return;
+    const source = ctx.createMediaStreamSource(new MediaStream([track]));
+    const analyser = ctx.createAnalyser();
     analyser.fftSize = 512;
     source.connect(analyser);
     this.src = { track, source, analyser };
@@ -46,7 +46,7 @@ export class LevelMeter extends Emitter {
 
   /** A person's gesture: the browser lets the audio context run now. */
   resume() {
-    if (this.ctx && this.ctx.state === 'suspended') this.ctx.resume().catch(() => {});
+    unlockAudio();
   }
 
   _stop() {
@@ -54,6 +54,7 @@ export class LevelMeter extends Emitter {
     this.timer = null;
     if (this.src) this.src.source.disconnect();
     this.src = null;
+    releaseAudio(this);
     this.emit('level', 0);
   }
 }

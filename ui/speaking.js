@@ -1,10 +1,11 @@
-// Who is speaking: a WebAudio AnalyserNode on each stream's audio, its level polled ten times a
-// second, with a short hangover so the indicator does not flicker; and who is the active
+// Who is speaking: a WebAudio AnalyserNode on each stream's audio (in the page's shared
+// context, audio.js, held while anything is watched), its level polled ten times a second, with a short hangover so the indicator does not flicker; and who is the active
 // speaker (the loudest recent one among the others, ActiveSpeaker below), which changes only
 // when someone else has led for a while, so the speaker view does not flicker either. No DOM.
 //
 // Events: 'speaking' (id, boolean)   'active' (id|null)
 
+import { holdAudio, releaseAudio, unlockAudio } from './audio.js';
 import { Emitter } from './emitter.js';
 
 export const SPEAKING_LEVEL = 0.02; // RMS of the waveform, 0..1
@@ -73,8 +74,6 @@ export class ActiveSpeaker {
 export class SpeakingDetector extends Emitter {
   constructor() {
     super();
-    /** @type {AudioContext|null} */
-    this.ctx = null;
     /** @type {Map<string, {source: MediaStreamAudioSourceNode, analyser: AnalyserNode, track: MediaStreamTrack, speaking: boolean, lastLoud: number, buf: Float32Array<ArrayBuffer>}>} */
     this.watched = new Map();
     /** @type {ReturnType<typeof setInterval>|null} */
@@ -86,7 +85,7 @@ export class SpeakingDetector extends Emitter {
 
   /** Call from a user gesture so the AudioContext may run. */
   resume() {
-    if (this.ctx && this.ctx.state === 'suspended') this.ctx.resume().catch(() => {});
+    unlockAudio();
   }
 
   /**
@@ -100,18 +99,18 @@ export class SpeakingDetector extends Emitter {
     if (cur && cur.track === track) return;
     this.unwatch(id);
     if (!track) return;
-    const AC = globalThis.AudioContext || /** @type {any} */ (globalThis).webkitAudioContext;
-    if (!AC) return;
+    const ctx = holdAudio(this);
+    if (!ctx) return;
     try {
-      if (!this.ctx) this.ctx = new AC();
-      const source = this.ctx.createMediaStreamSource(new MediaStream([track]));
-      const analyser = this.ctx.createAnalyser();
+      const source = ctx.createMediaStreamSource(new MediaStream([track]));
+      const analyser = ctx.createAnalyser();
       analyser.fftSize = 512;
       source.connect(analyser);
       this.watched.set(id, { source, analyser, track, speaking: false, lastLoud: 0, buf: new Float32Array(new ArrayBuffer(analyser.fftSize * 4)) });
       if (!this.timer) this.timer = setInterval(() => this._poll(), POLL_MS);
     } catch (err) {
       console.debug('moim: no speaking detection', err);
+      if (!this.watched.size) releaseAudio(this);
     }
   }
 
@@ -126,9 +125,10 @@ export class SpeakingDetector extends Emitter {
     }
     this.watched.delete(id);
     if (w.speaking) this.emit('speaking', id, false);
-    if (!this.watched.size && this.timer) {
-      clearInterval(this.timer);
+    if (!this.watched.size) {
+      if (this.timer) clearInterval(this.timer);
       this.timer = null;
+      releaseAudio(this);
     }
   }
 

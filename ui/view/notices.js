@@ -1,6 +1,7 @@
 // Short notices in the meeting (#notices): someone joined, left or took another name. Each
 // shows for a few seconds; an optional sound goes with joins and leaves. DOM only.
 
+import { holdAudio, releaseAudio } from '../audio.js';
 import { byId, el } from './dom.js';
 
 /** How long a notice stays. */
@@ -9,8 +10,8 @@ export const NOTICE_MS = 6000;
 export class NoticesView {
   constructor() {
     this.root = byId('notices');
-    /** @type {AudioContext|null} */
-    this.ctx = null;
+    /** chimes still sounding: the page's audio context is held while there are any */
+    this.sounding = 0;
   }
 
   /**
@@ -33,9 +34,9 @@ export class NoticesView {
 
   /** @param {number[]} freqs two short notes */
   _tone(freqs) {
-    if (typeof AudioContext === 'undefined') return;
-    this.ctx = this.ctx || new AudioContext();
-    const ctx = this.ctx;
+    const ctx = holdAudio(this);
+    if (!ctx) return;
+    this.sounding += 1;
     freqs.forEach((f, i) => {
       const osc = ctx.createOscillator();
       const gain = ctx.createGain();
@@ -46,6 +47,8 @@ export class NoticesView {
       osc.connect(gain).connect(ctx.destination);
       osc.start(at);
       osc.stop(at + 0.22);
+      // the last note of the last chime over, the context may rest
+      if (i === freqs.length - 1) osc.onended = () => (this.sounding -= 1) || releaseAudio(this);
     });
   }
 }
