@@ -631,20 +631,18 @@ e2e_test!(
         for n in sizes {
             let names: Vec<String> = (0..n).map(|i| format!("p{i}")).collect();
             // All the Chromiums share this machine's two cores, each encoding to and decoding
-            // from every other. Two peers keep real-time cameras (the first frame waits for
-            // one). For four and six the fake cameras send one frame a second: what is measured
-            // is signaling, ICE and DTLS, not video codecs fighting over two cores (at 5
-            // frames/s six browsers stop answering for minutes).
+            // from every other. Two peers keep the fake device's real-time camera (the first
+            // frame waits for one). For four and six the cameras are the light one, held to
+            // one frame a second: what is measured is signaling, ICE and DTLS, not video codecs
+            // fighting over two cores (at 5 frames/s six browsers stop answering for minutes).
             let fps = if n == 2 { 30 } else { 1 };
             // Six browsers on two cores take minutes a run, the whole machine busy.
             let runs = if n == 6 { runs.min(3) } else { runs };
-            let flags: Vec<String> = e2e::CHROMIUM_FLAGS
-                .iter()
-                .map(|f| match *f {
-                    "--use-fake-device-for-media-stream" if fps != 30 => format!("{f}=fps={fps}"),
-                    other => other.to_string(),
-                })
-                .collect();
+            let flags = if n == 2 {
+                e2e::harness::chromium::full_camera_flags()
+            } else {
+                e2e::harness::chromium::default_flags()
+            };
             let browsers = futures_util::future::join_all(
                 names.iter().map(|l| driver.browser_with(l, flags.clone())),
             )
@@ -664,8 +662,8 @@ e2e_test!(
                     b.goto(&host.url(&format!("/j/{room}?name={name}"))).await;
                     b.ready_to_join().await;
                     if fps != 30 {
-                        // Chromium 156's fake camera runs at 5 frames/s at the least, whatever
-                        // its flag asks: the track itself is held to `fps`
+                        // the track itself is held to `fps` (Chromium 156's fake camera runs at
+                        // 5 frames/s at the least, whatever its flag asks)
                         let rate = b
                             .exec(&format!(
                                 "const t = window.moim.media.tracks.video; const s = t.getSettings(); \
@@ -727,7 +725,7 @@ e2e_test!(
                 "measure": if n == 2 {
                     "join pressed -> first remote video frame".to_string()
                 } else {
-                    format!("all press join -> all pairs connected (cameras at {fps} frame/s)")
+                    format!("all press join -> all pairs connected (640x360 cameras at {fps} frame/s)")
                 },
                 "median_ms": times[times.len() / 2], "min_ms": times[0], "max_ms": times[times.len() - 1],
                 "breakdown": e2e::trace::describe(&summary), "trace": summary,
