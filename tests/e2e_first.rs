@@ -512,7 +512,11 @@ e2e_test!(
         let r2 = create_room(&host, "Board (passcode)", Some("x")).await;
         let m1 = Member::join(&host, &r1, "Ada", None).await;
         let m2 = Member::join(&host, &r2, "Grace", Some("x")).await;
-        let b = driver.browser("shots").await;
+        // the fake device's own camera: the pre-join page's device list shows its name, where
+        // the light camera's would be a file's path
+        let b = driver
+            .browser_with("shots", e2e::harness::chromium::full_camera_flags())
+            .await;
         open_lobby(&b, &host, "?name=Hana").await;
         b.wait_until(
             "both meetings listed",
