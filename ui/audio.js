@@ -21,7 +21,7 @@ function context() {
 
 /**
  * `who` needs the context running: it is resumed (before a person's first gesture the browser
- * may keep it suspended; see unlock). Null where the browser has no WebAudio.
+ * may keep it suspended; see unlockAudio). Null where the browser has no WebAudio.
  * @param {object} who
  */
 export function holdAudio(who) {

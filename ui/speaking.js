@@ -1,7 +1,8 @@
 // Who is speaking: a WebAudio AnalyserNode on each stream's audio (in the page's shared
-// context, audio.js, held while anything is watched), its level polled ten times a second, with a short hangover so the indicator does not flicker; and who is the active
-// speaker (the loudest recent one among the others, ActiveSpeaker below), which changes only
-// when someone else has led for a while, so the speaker view does not flicker either. No DOM.
+// context, audio.js, held while anything is watched), its level polled ten times a second,
+// with a short hangover so the indicator does not flicker; and who is the active speaker (the
+// loudest recent one among the others, ActiveSpeaker below), which changes only when someone
+// else has led for a while, so the speaker view does not flicker either. No DOM.
 //
 // Events: 'speaking' (id, boolean)   'active' (id|null)
 
