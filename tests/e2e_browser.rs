@@ -133,8 +133,9 @@ async fn open_lobby(b: &Browser, host: &Host, name: &str) {
 // ------------------------------------------------------------------------- the scenarios
 
 e2e_test!(
-    /// Issue 3, scenario 1: two people, each sees and hears the other. The room is made
-    /// through the lobby's form, the second person comes in through the join link.
+    /// Issue 3, scenario 1: two people, each sees and hears the other (and sees the other's
+    /// tile light up as they speak, and go dark once muted). The room is made through the
+    /// lobby's form, the second person comes in through the join link.
     async fn two_peers_see_and_hear_each_other() {
         let Scene {
             host,
@@ -168,7 +169,34 @@ e2e_test!(
                 "{}: the tile is labelled with the other's name",
                 b.label
             );
+            // the other's (fake, tone-burst) voice lights their tile, read from the packets'
+            // audio level: the only stream through an analyser is the page's own
+            b.wait_until(
+                &format!("{name}'s tile to show them speaking"),
+                &format!(
+                    "document.querySelector('.tile[data-peer-id=\"{other}\"]').dataset.speaking === 'true'"
+                ),
+                WAIT,
+            )
+            .await;
+            assert_eq!(
+                b.eval("window.moim.speaking.analysed").await,
+                1,
+                "{}: only my own stream goes through an analyser",
+                b.label
+            );
         }
+        // Ada mutes: her packets carry silence, and Grace's tile of her stops speaking
+        ada.click("#toggle-mic").await;
+        grace
+            .wait_until(
+                "Ada's tile to stop speaking once she is muted",
+                &format!(
+                    "document.querySelector('.tile[data-peer-id=\"{ada_id}\"]').dataset.speaking === 'false'"
+                ),
+                WAIT,
+            )
+            .await;
         ada.close().await;
         grace.close().await;
     }

@@ -258,7 +258,7 @@ function announceNoWebRTC(url) {
   window.dispatchEvent(new CustomEvent('moim:no-webrtc', { detail: { url } }));
 }
 
-installTestHooks({ session, signaling: sig, mesh, media, chat, stats, webrtc, meetingUrl });
+installTestHooks({ session, signaling: sig, mesh, media, chat, stats, speaking, webrtc, meetingUrl });
 extendTestHooks({ control }); // room control: my role, the room's settings, who waits
 new MeetingTools({ session, sig, mesh, media, chatView, call }); // files and recording
 

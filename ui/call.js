@@ -86,7 +86,7 @@ export class Call {
     mesh.on('peer-state', (id, s) => meeting.setState(id, s));
     mesh.on('stream', (id, stream) => {
       meeting.setStream(id, stream);
-      speaking.watch(id, stream);
+      speaking.watch(id, stream, mesh.peers.get(id)?.pc);
     });
     mesh.on('channel-open', (id) => chat.peerOpened(id));
     mesh.on('data', (id, msg) => chat.receive(id, msg));

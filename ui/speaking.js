@@ -1,15 +1,18 @@
-// Who is speaking: a WebAudio AnalyserNode on each stream's audio (in the page's shared
-// context, audio.js, held while anything is watched), its level polled ten times a second,
-// with a short hangover so the indicator does not flicker; and who is the active speaker (the
+// Who is speaking: each stream's level polled ten times a second, with a short hangover so the indicator does not flicker; and who is the active speaker (the
 // loudest recent one among the others, ActiveSpeaker below), which changes only when someone
-// else has led for a while, so the speaker view does not flicker either. No DOM.
+// else has led for a while, so the speaker view does not flicker either. A remote stream's
+// level is the one its sender writes into every audio packet (the RTP audio-level header
+// extension, read from the receiver: nothing decoded or analysed here, through the host's SFU
+// too, which forwards it); my own stream, or one without a receiver that reports levels, goes
+// through a WebAudio AnalyserNode in the page's shared context (audio.js, held while any
+// analyser runs). No DOM.
 //
 // Events: 'speaking' (id, boolean)   'active' (id|null)
 
 import { holdAudio, releaseAudio, unlockAudio } from './audio.js';
 import { Emitter } from './emitter.js';
 
-export const SPEAKING_LEVEL = 0.02; // RMS of the waveform, 0..1
+export const SPEAKING_LEVEL = 0.02; // RMS of the waveform, or the packets' audio level, 0..1
 export const HANGOVER_MS = 600;
 const POLL_MS = 100;
 /** Someone else must be the loudest this long before the active speaker changes. */
@@ -18,6 +21,24 @@ export const SWITCH_MS = 1200;
 export const HOLD_MS = 2500;
 /** How much of the held level is left after each reading (a level rises at once, falls slowly). */
 const RELEASE = 0.7;
+/** A remote level whose last packet is older than this reads as silence. */
+export const LEVEL_STALE_MS = 1000;
+
+/**
+ * How loud a remote track is by its packets' audio-level header extension (0..1 of full
+ * scale, as the sender measured it): `sources` is its receiver's getSynchronizationSources().
+ * 0 when there is none or the last is older than LEVEL_STALE_MS. Browsers stamp a source on
+ * the page's clock (performance.now()) or, older ones, on the wall clock: either is accepted.
+ * @param {{audioLevel?: number, timestamp: number}[]} sources
+ * @param {number} now performance.now()
+ * @param {number} wall Date.now()
+ */
+export function rtpLevel(sources, now, wall) {
+  const s = sources[0];
+  if (!s || typeof s.audioLevel !== 'number') return 0;
+  const age = Math.min(Math.abs(now - s.timestamp), Math.abs(wall - s.timestamp));
+  return age > LEVEL_STALE_MS ? 0 : s.audioLevel;
+}
 
 /**
  * The active speaker, with hysteresis: the loudest held level (its peak, slowly released)
@@ -75,8 +96,10 @@ export class ActiveSpeaker {
 export class SpeakingDetector extends Emitter {
   constructor() {
     super();
-    /** @type {Map<string, {source: MediaStreamAudioSourceNode, analyser: AnalyserNode, track: MediaStreamTrack, speaking: boolean, lastLoud: number, buf: Float32Array<ArrayBuffer>}>} */
+    /** @type {Map<string, {track: MediaStreamTrack, level: () => number, stop: (() => void)|null, speaking: boolean, lastLoud: number}>} */
     this.watched = new Map();
+    /** how many watched streams run through an analyser (the audio context is held meanwhile) */
+    this.analysed = 0;
     /** @type {ReturnType<typeof setInterval>|null} */
     this.timer = null;
     this.speaker = new ActiveSpeaker();
@@ -90,16 +113,24 @@ export class SpeakingDetector extends Emitter {
   }
 
   /**
-   * Watch the audio of `stream` under `id` (again if its audio track changed).
+   * Watch the audio of `stream` under `id` (again if its audio track changed); `pc` is the
+   * connection it arrives on (none for my own).
    * @param {string} id
    * @param {MediaStream} stream
+   * @param {RTCPeerConnection|null} [pc]
    */
-  watch(id, stream) {
+  watch(id, stream, pc = null) {
     const track = stream.getAudioTracks()[0];
     const cur = this.watched.get(id);
     if (cur && cur.track === track) return;
     this.unwatch(id);
     if (!track) return;
+    const receiver = pc ? pc.getReceivers().find((r) => r.track === track) : null;
+    if (receiver && typeof receiver.getSynchronizationSources === 'function') {
+      const level = () => rtpLevel(receiver.getSynchronizationSources(), performance.now(), Date.now());
+      this._add(id, { track, level, stop: null, speaking: false, lastLoud: 0 });
+      return;
+    }
     const ctx = holdAudio(this);
     if (!ctx) return;
     try {
@@ -107,29 +138,48 @@ export class SpeakingDetector extends Emitter {
       const analyser = ctx.createAnalyser();
       analyser.fftSize = 512;
       source.connect(analyser);
-      this.watched.set(id, { source, analyser, track, speaking: false, lastLoud: 0, buf: new Float32Array(new ArrayBuffer(analyser.fftSize * 4)) });
-      if (!this.timer) this.timer = setInterval(() => this._poll(), POLL_MS);
+      const buf = new Float32Array(new ArrayBuffer(analyser.fftSize * 4));
+      const level = () => {
+        analyser.getFloatTimeDomainData(buf);
+        let sum = 0;
+        for (let i = 0; i < buf.length; i += 1) sum += buf[i] * buf[i];
+        return Math.sqrt(sum / buf.length);
+      };
+      this.analysed += 1;
+      this._add(id, { track, level, stop: () => source.disconnect(), speaking: false, lastLoud: 0 });
     } catch (err) {
       console.debug('moim: no speaking detection', err);
-      if (!this.watched.size) releaseAudio(this);
+      if (!this.analysed) releaseAudio(this);
     }
+  }
+
+  /**
+   * @param {string} id
+   * @param {{track: MediaStreamTrack, level: () => number, stop: (() => void)|null, speaking: boolean, lastLoud: number}} w
+   */
+  _add(id, w) {
+    this.watched.set(id, w);
+    if (!this.timer) this.timer = setInterval(() => this._poll(), POLL_MS);
   }
 
   /** @param {string} id */
   unwatch(id) {
     const w = this.watched.get(id);
     if (!w) return;
-    try {
-      w.source.disconnect();
-    } catch {
-      /* already */
+    if (w.stop) {
+      try {
+        w.stop();
+      } catch {
+        /* already */
+      }
+      this.analysed -= 1;
+      if (!this.analysed) releaseAudio(this);
     }
     this.watched.delete(id);
     if (w.speaking) this.emit('speaking', id, false);
-    if (!this.watched.size) {
-      if (this.timer) clearInterval(this.timer);
+    if (!this.watched.size && this.timer) {
+      clearInterval(this.timer);
       this.timer = null;
-      releaseAudio(this);
     }
   }
 
@@ -138,13 +188,7 @@ export class SpeakingDetector extends Emitter {
     /** @type {Map<string, number>} */
     const levels = new Map();
     for (const [id, w] of this.watched) {
-      let level = 0;
-      if (w.track.enabled && w.track.readyState === 'live') {
-        w.analyser.getFloatTimeDomainData(w.buf);
-        let sum = 0;
-        for (let i = 0; i < w.buf.length; i += 1) sum += w.buf[i] * w.buf[i];
-        level = Math.sqrt(sum / w.buf.length);
-      }
+      const level = w.track.enabled && w.track.readyState === 'live' ? w.level() : 0;
       if (id !== 'local') levels.set(id, level);
       if (level > SPEAKING_LEVEL) w.lastLoud = now;
       const speaking = now - w.lastLoud < HANGOVER_MS;

@@ -9,6 +9,7 @@
  * @property {import('./media.js').Media} media
  * @property {import('./chat.js').Chat} chat
  * @property {import('./stats.js').Stats} stats
+ * @property {import('./speaking.js').SpeakingDetector} speaking
  * @property {boolean} webrtc
  * @property {() => string} meetingUrl
  */
@@ -69,6 +70,7 @@ export function installTestHooks(p) {
     media,
     chat: p.chat,
     stats: p.stats,
+    speaking: p.speaking,
   };
 }
 

@@ -46,3 +46,14 @@ test('one context for every holder, suspended when the last lets go', () => {
   assert.equal(a.state, 'running');
   assert.deepEqual(a.calls, ['resume', 'suspend', 'resume', 'resume']);
 });
+
+test("a remote stream's level is its packets' audio level, silence once they stop", async () => {
+  const { rtpLevel, LEVEL_STALE_MS } = await import('../speaking.js');
+  const now = 50_000;
+  const wall = 1_765_000_000_000;
+  assert.equal(rtpLevel([], now, wall), 0, 'no packet yet');
+  assert.equal(rtpLevel([{ timestamp: now - 20 }], now, wall), 0, 'no level in the packets');
+  assert.equal(rtpLevel([{ audioLevel: 0.3, timestamp: now - 20 }], now, wall), 0.3, "on the page's clock");
+  assert.equal(rtpLevel([{ audioLevel: 0.3, timestamp: wall - 20 }], now, wall), 0.3, 'on the wall clock');
+  assert.equal(rtpLevel([{ audioLevel: 0.3, timestamp: now - LEVEL_STALE_MS - 1 }], now, wall), 0, 'stale');
+});
