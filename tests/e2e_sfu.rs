@@ -106,6 +106,19 @@ e2e_test!(
                 b.videos_advance(&others(ids, i), 0.5).await;
                 let media = wait_media(b, n - 1).await;
                 e2e::step(&format!("{}: {media}", b.label));
+                // the host forwards each sender's audio level: the others' (fake, beeping) voices
+                // light their tiles, and no remote stream goes through an analyser
+                let list = serde_json::to_string(&others(ids, i)).unwrap();
+                b.wait_until(
+                    "every other tile to have shown its person speaking",
+                    &format!(
+                        "(() => {{ const seen = window.__spoke = window.__spoke || new Set(); \
+                         for (const id of {list}) if (document.querySelector(`.tile[data-peer-id=\"${{id}}\"]`)?.dataset.speaking === 'true') seen.add(id); \
+                         return {list}.every(id => seen.has(id)) && window.moim.speaking.analysed === 1; }})()"
+                    ),
+                    WAIT,
+                )
+                .await;
             }
         }))
         .await;
