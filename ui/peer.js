@@ -297,6 +297,8 @@ export class Peer extends Emitter {
    */
   handle(msg) {
     this.chain = this.chain.then(() => this._handle(msg)).catch((err) => {
+      // closed while the signal was being applied (replaced, or the person left): nothing broke
+      if (this.closed) return;
       console.warn('moim: signal from', this.remoteId, 'failed', err);
       this.trace('broken', `${this.pc.signalingState}: ${err && err.message ? err.message : err}`.slice(0, 200));
       this.emit('broken', err);
