@@ -98,13 +98,18 @@ export class SpeakingDetector extends Emitter {
     super();
     /** @type {Map<string, {track: MediaStreamTrack, level: () => number, stop: (() => void)|null, speaking: boolean, lastLoud: number}>} */
     this.watched = new Map();
-    /** how many watched streams run through an analyser (the audio context is held meanwhile) */
-    this.analysed = 0;
     /** @type {ReturnType<typeof setInterval>|null} */
     this.timer = null;
     this.speaker = new ActiveSpeaker();
     /** @type {string|null} */
     this.active = null;
+  }
+
+  /** How many watched streams run through an analyser (the audio context is held meanwhile). */
+  get analysed() {
+    let n = 0;
+    for (const w of this.watched.values()) if (w.stop) n += 1;
+    return n;
   }
 
   /** Call from a user gesture so the AudioContext may run. */
@@ -145,7 +150,6 @@ export class SpeakingDetector extends Emitter {
         for (let i = 0; i < buf.length; i += 1) sum += buf[i] * buf[i];
         return Math.sqrt(sum / buf.length);
       };
-      this.analysed += 1;
       this._add(id, { track, level, stop: () => source.disconnect(), speaking: false, lastLoud: 0 });
     } catch (err) {
       console.debug('moim: no speaking detection', err);
@@ -166,16 +170,15 @@ export class SpeakingDetector extends Emitter {
   unwatch(id) {
     const w = this.watched.get(id);
     if (!w) return;
+    this.watched.delete(id);
     if (w.stop) {
       try {
         w.stop();
       } catch {
         /* already */
       }
-      this.analysed -= 1;
       if (!this.analysed) releaseAudio(this);
     }
-    this.watched.delete(id);
     if (w.speaking) this.emit('speaking', id, false);
     if (!this.watched.size && this.timer) {
       clearInterval(this.timer);

@@ -48,7 +48,12 @@ export class NoticesView {
       osc.start(at);
       osc.stop(at + 0.22);
       // the last note of the last chime over, the context may rest
-      if (i === freqs.length - 1) osc.onended = () => (this.sounding -= 1) || releaseAudio(this);
+      if (i === freqs.length - 1) {
+        osc.onended = () => {
+          this.sounding -= 1;
+          if (!this.sounding) releaseAudio(this);
+        };
+      }
     });
   }
 }
