@@ -68,6 +68,9 @@ pub fn full_camera_flags() -> Vec<String> {
 
 /// The light camera's picture.
 const LIGHT: (usize, usize, usize) = (640, 360, 10);
+/// Part of the light files' names, raised whenever what they hold changes: a file is reused
+/// when its name and size match, and an older picture has the same size.
+const LIGHT_VERSION: u32 = 2;
 /// Seconds of it; Chromium plays the file in a loop.
 const LIGHT_SECS: usize = 3;
 
@@ -78,7 +81,9 @@ pub fn light_camera() -> &'static Path {
     static FILE: OnceLock<PathBuf> = OnceLock::new();
     FILE.get_or_init(|| {
         let (w, h, fps) = LIGHT;
-        let path = std::env::temp_dir().join(format!("moim-e2e-camera-{w}x{h}-{fps}.y4m"));
+        let path = std::env::temp_dir().join(format!(
+            "moim-e2e-camera-{w}x{h}-{fps}-v{LIGHT_VERSION}.y4m"
+        ));
         let frames = fps * LIGHT_SECS;
         let header = format!("YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n");
         let size = header.len() + frames * (6 + w * h * 3 / 2);
@@ -142,7 +147,8 @@ pub fn light_microphone() -> &'static Path {
         const RATE: usize = 48_000;
         let samples = RATE * LIGHT_SECS;
         let data = samples * 2;
-        let path = std::env::temp_dir().join("moim-e2e-microphone-48k.wav");
+        let path =
+            std::env::temp_dir().join(format!("moim-e2e-microphone-48k-v{LIGHT_VERSION}.wav"));
         written_once(path, 44 + data, |out| {
             let u32le =
                 |out: &mut Vec<u8>, v: usize| out.extend_from_slice(&(v as u32).to_le_bytes());
