@@ -246,6 +246,17 @@ async fn garbage_sdp_gets_bad_sdp_and_changes_nothing() {
     b.send(json!({"type": "sfu-view", "sizes": {a.peer_id.clone(): "big"}}))
         .await;
     b.expect_error("bad-message").await;
+    // more of the last speakers than any room holds, more pins than a screen shows
+    b.send(json!({"type": "sfu-view", "sizes": {}, "last_n": 257}))
+        .await;
+    assert_eq!(b.expect_error("invalid-field").await["field"], "last_n");
+    let pins: Vec<String> = (0..17).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    b.send(json!({"type": "sfu-view", "sizes": {}, "pinned": pins}))
+        .await;
+    assert_eq!(b.expect_error("invalid-field").await["field"], "pinned");
+    b.send(json!({"type": "sfu-view", "sizes": {}, "last_n": -1}))
+        .await;
+    b.expect_error("bad-message").await;
     // a good one is taken without a word
     b.send(json!({"type": "sfu-view", "sizes": {a.peer_id.clone(): 180}}))
         .await;

@@ -104,7 +104,7 @@ const meeting = new MeetingView({
   onLeave: () => session.leave(),
   onCopyLink: () => copyLink(),
   onAutoplayBlocked: () => notify(say.AUTOPLAY),
-  onTileSizes: (sizes) => mesh.setTileSizes(sizes),
+  onTileSizes: (sizes, pinned) => mesh.setTileSizes(sizes, pinned),
 });
 
 const chatView = new ChatView({ onSend: (text) => chat.send(call.you?.name || call.name, text) });

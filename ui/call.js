@@ -54,6 +54,7 @@ export class Call {
     for (const type of ['sfu-offer', 'sfu-answer']) {
       sig.on(type, (/** @type {import('./protocol.js').SfuIn} */ msg) => session.inRoom && mesh.host?.description(msg));
     }
+    sig.on('sfu-forwarded', (/** @type {import('./protocol.js').SfuForwardedIn} */ msg) => session.inRoom && mesh.host?.forwarded(msg.peers));
     // the room outgrew the mesh: its media goes through the host from now on
     sig.on('room-media', (/** @type {import('./protocol.js').RoomMediaIn} */ msg) => {
       if (!session.inRoom) return;
@@ -91,6 +92,7 @@ export class Call {
     mesh.on('channel-open', (id) => chat.peerOpened(id));
     mesh.on('data', (id, msg) => chat.receive(id, msg));
     mesh.on('size', setRoom);
+    mesh.on('cameras', (cameras) => meeting.setCameras(cameras));
     chat.on('message', (msg, { mine }) => p.chatView.add(msg, mine));
     speaking.on('speaking', (id, on) => meeting.setSpeaking(id === 'local' ? this.localId() : id, on));
     stats.on('stats', (all) => {

@@ -70,6 +70,7 @@ export class Mesh extends Emitter {
     super();
     /** the connection to the host's SFU, used in a large meeting only */
     this.link = new HostLink({ send: sendHost });
+    this.link.on('cameras', (/** @type {Set<string>|null} */ cameras) => this.emit('cameras', cameras));
     this.sendHost = sendHost;
     /** @type {HostLink|null} set while in a large meeting */
     this.host = null;
@@ -251,12 +252,15 @@ export class Mesh extends Emitter {
   }
 
   /**
-   * How tall (device pixels) each remote camera is shown now: in a large meeting the host
-   * forwards the layer of each camera that fits (sfu.js); a mesh sends one size to all.
+   * How tall (device pixels) each remote camera is shown now, and which are pinned: in a large
+   * meeting the host forwards the pinned cameras and the last speakers' (event 'cameras': whose,
+   * null when every camera comes), each at the layer that fits (sfu.js); a mesh sends one size
+   * to all.
    * @param {Record<string, number>} sizes by peer id
+   * @param {string[]} pinned peer ids
    */
-  setTileSizes(sizes) {
-    this.link.setView(sizes);
+  setTileSizes(sizes, pinned) {
+    this.link.setView(sizes, pinned);
   }
 
   /** The socket dropped: signals are queued until enter() is called again. */

@@ -142,8 +142,10 @@
  */
 /** @typedef {{type: 'sfu-answer', sdp: string}} SfuAnswerOut the answer to the host's offer */
 /**
- * @typedef {{type: 'sfu-view', sizes: Record<string, number>}} SfuViewOut how tall (device
- *   pixels) I show each member's camera: the host forwards the simulcast layer that fits
+ * @typedef {{type: 'sfu-view', sizes: Record<string, number>, last_n?: number, pinned?: string[]}}
+ *   SfuViewOut how tall (device pixels) I show each member's camera (0: not shown), whose I
+ *   want: the cameras of the last `last_n` speakers and of those I `pinned`; the host forwards
+ *   those cameras' simulcast layers that fit
  */
 /**
  * @typedef {{type: 'unreachable', peer: string}} UnreachableOut my direct connection to this
@@ -220,13 +222,17 @@
 /** @typedef {{type: 'sfu-answer', sdp: string, tracks: SfuTrack[]}} SfuAnswerIn the host's answer */
 /** @typedef {SfuOfferIn|SfuAnswerIn} SfuIn */
 /**
+ * @typedef {{type: 'sfu-forwarded', peers: string[]}} SfuForwardedIn whose cameras the host sends
+ *   me now (the others' are not sent)
+ */
+/**
  * @typedef {{type: 'room-media', media: RoomMedia, reason: 'size'|'reach', room_token: string,
  *   capacity: number}} RoomMediaIn the host moved the room's media to its SFU
  */
 
 /**
  * @typedef {Welcome|RoomCreated|ExistingPeers|PeerJoined|PeerUpdated|PeerLeft|Left|SignalIn|Rooms
- *   |Hosts|ChatIn|Pong|ErrorMessage|Closing|MeetingIn|FilesIn|ControlIn|StatusIn|SfuIn|RoomMediaIn} ServerMessage
+ *   |Hosts|ChatIn|Pong|ErrorMessage|Closing|MeetingIn|FilesIn|ControlIn|StatusIn|SfuIn|SfuForwardedIn|RoomMediaIn} ServerMessage
  */
 
 export {};

@@ -21,6 +21,12 @@ import { AUDIO_MAX_BPS } from './budget.js';
 /** @typedef {'connecting'|'connected'|'reconnecting'|'failed'|'closed'} LinkState */
 /** @typedef {'audio'|'video'} Kind */
 
+/**
+ * How many of the last speakers' cameras I receive in a large meeting: the host sends those and
+ * the ones I pin, no others, so a room of fifty decodes about ten videos (docs/sfu.md, "Last N").
+ */
+export const LAST_N = 9;
+
 /** A connection that stays `failed` this long is built again (a new offer, a new host Rtc). */
 export const REBUILD_MS = 3000;
 
@@ -148,19 +154,30 @@ export class HostLink extends Emitter {
     /** @type {ReturnType<typeof setTimeout>|null} */
     this.rebuildTimer = null;
     this.fresh = true;
-    /** @type {Record<string, number>} how tall each member's camera is shown (`sfu-view`) */
-    this.view = {};
+    /** @type {{sizes: Record<string, number>, last_n: number, pinned: string[]}} how I show
+     *  each member's camera, and whose I want (`sfu-view`) */
+    this.view = { sizes: {}, last_n: LAST_N, pinned: [] };
     /** the view the host has, as sent */
     this.viewSent = '';
+    /** @type {Set<string>|null} whose cameras the host sends me (`sfu-forwarded`; null: not said yet) */
+    this.cameras = null;
   }
 
   /**
-   * How tall (device pixels) each member's camera is shown now: said to the host (`sfu-view`)
-   * when it changed, once the connection is up (and again after a new connection).
+   * How tall (device pixels) each member's camera is shown now, and whom I pinned: said to the
+   * host (`sfu-view`) when it changed, once the connection is up (and again after a new
+   * connection).
    * @param {Record<string, number>} sizes by peer id
+   * @param {string[]} pinned peer ids
    */
-  setView(sizes) {
-    this.view = sizes;
+  setView(sizes, pinned) {
+    this.view = { ...this.view, sizes, pinned };
+    this._sendView();
+  }
+
+  /** Receive the cameras of this many of the last speakers (default LAST_N). @param {number} n */
+  setLastN(n) {
+    this.view = { ...this.view, last_n: n };
     this._sendView();
   }
 
@@ -168,7 +185,16 @@ export class HostLink extends Emitter {
     if (!this.pc || this.state !== 'connected') return;
     const said = JSON.stringify(this.view);
     if (said === this.viewSent) return;
-    if (this.send({ type: 'sfu-view', sizes: this.view })) this.viewSent = said;
+    if (this.send({ type: 'sfu-view', ...this.view })) this.viewSent = said;
+  }
+
+  /**
+   * The host's `sfu-forwarded`: whose cameras it sends me now (event 'cameras').
+   * @param {string[]} peers
+   */
+  forwarded(peers) {
+    this.cameras = new Set(peers);
+    this.emit('cameras', this.cameras);
   }
 
   /**
@@ -343,5 +369,9 @@ export class HostLink extends Emitter {
     this.pc = null;
     this.tx = { audio: null, video: null };
     this.viewSent = ''; // a new connection is a new client of the host's
+    if (this.cameras) {
+      this.cameras = null; // the new one says again
+      this.emit('cameras', null);
+    }
   }
 }

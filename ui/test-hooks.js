@@ -28,6 +28,8 @@ export function installTestHooks(p) {
         phase: session.phase,
         via: session.via,
         people: room ? mesh.size : 0,
+        /** a large meeting's: whose cameras the host sends (null: everyone's, or a mesh) */
+        cameras: mesh.host?.cameras ? [...mesh.host.cameras] : null,
         peers: [...mesh.infos.values()].map((i) => ({
           id: i.id,
           name: i.name,

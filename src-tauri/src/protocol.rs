@@ -205,13 +205,22 @@ pub enum ClientMessage {
         /// The SDP.
         sdp: String,
     },
-    /// How tall (device pixels) the sender shows each member's camera now, in a large meeting:
-    /// the host forwards the simulcast layer that fits. Each replaces the last; a member not
-    /// listed is taken at 360.
+    /// How the sender shows the others' cameras now, in a large meeting: how tall each is (the
+    /// host forwards the simulcast layer that fits), how many of the last speakers' cameras it
+    /// wants, and which it wants whoever speaks. Each replaces the last; a member not listed
+    /// in `sizes` is taken at 360.
     SfuView {
-        /// Member → height (0: not shown), at most [`MAX_SFU_VIEW_ENTRIES`] entries, each at
-        /// most [`MAX_SFU_VIEW_HEIGHT`].
+        /// Member → height (0: not shown, its camera is not sent), at most
+        /// [`MAX_SFU_VIEW_ENTRIES`] entries, each at most [`MAX_SFU_VIEW_HEIGHT`].
         sizes: BTreeMap<PeerId, u32>,
+        /// The cameras of this many of the last speakers (default [`DEFAULT_LAST_N`], at most
+        /// [`MAX_SFU_VIEW_ENTRIES`]).
+        #[serde(default = "default_last_n")]
+        last_n: usize,
+        /// Members whose camera it wants besides the last speakers (a pinned tile), at most
+        /// [`MAX_SFU_PINNED`].
+        #[serde(default)]
+        pinned: Vec<PeerId>,
     },
     /// The sender's direct connection to `peer`, a member of its mesh room, never connected
     /// although their signals went through: the network lets both reach the host but not each
@@ -354,6 +363,15 @@ pub const CLIENT_TYPES: &[&str] = &[
 pub const MAX_SFU_VIEW_ENTRIES: usize = 256;
 /// @sfu: the tallest tile one `sfu-view` may give (device pixels: an 8K screen).
 pub const MAX_SFU_VIEW_HEIGHT: u32 = 4320;
+/// @sfu: how many of the last speakers' cameras a member of a large meeting receives until its
+/// `sfu-view` says (a grid of three by three).
+pub const DEFAULT_LAST_N: usize = 9;
+/// @sfu: the most members one `sfu-view` pins.
+pub const MAX_SFU_PINNED: usize = 16;
+
+fn default_last_n() -> usize {
+    DEFAULT_LAST_N
+}
 
 /// @sfu: how a room's media travels.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -732,6 +750,12 @@ pub enum ServerMessage {
         /// Whose media each of the host's m-lines carries.
         tracks: Vec<SfuTrack>,
     },
+    /// Whose cameras the host sends the client now (the last speakers its `sfu-view` asked for,
+    /// and those it pinned); the others' cameras are not sent. Said when it changes.
+    SfuForwarded {
+        /// The members, the most recent speaker first, then the pinned ones.
+        peers: Vec<PeerId>,
+    },
     /// The room's media moved to the host's SFU: every member opens its connection to the host
     /// and closes its direct ones once the host forwards the others' media.
     #[serde(rename = "room-media")]
@@ -1079,6 +1103,7 @@ mod tests {
             r#"{"type":"sfu-answer","sdp":"v=0"}"#.to_string(),
             format!(r#"{{"type":"unreachable","peer":"{id}"}}"#),
             format!(r#"{{"type":"sfu-view","sizes":{{"{id}":180}}}}"#),
+            format!(r#"{{"type":"sfu-view","sizes":{{}},"last_n":4,"pinned":["{id}"]}}"#),
         ];
         for case in cases {
             assert!(decode(&case).is_ok(), "{case}");

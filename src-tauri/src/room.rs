@@ -588,7 +588,18 @@ impl Hub {
             // @sfu
             ClientMessage::SfuOffer { sdp, fresh } => self.sfu_signal(peer, sdp, Some(fresh)),
             ClientMessage::SfuAnswer { sdp } => self.sfu_signal(peer, sdp, None),
-            ClientMessage::SfuView { sizes } => self.sfu_view(peer, sizes),
+            ClientMessage::SfuView {
+                sizes,
+                last_n,
+                pinned,
+            } => self.sfu_view(
+                peer,
+                crate::sfu::View {
+                    sizes,
+                    last_n,
+                    pinned,
+                },
+            ),
             ClientMessage::Unreachable { peer: other } => self.unreachable(peer, other),
         }
     }

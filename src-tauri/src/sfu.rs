@@ -14,12 +14,14 @@ use str0m::Input;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::protocol::{ErrorBody, ErrorCode, PeerId, ServerMessage};
+use crate::protocol::{ErrorBody, ErrorCode, PeerId, ServerMessage, DEFAULT_LAST_N};
 
 mod client;
+mod speakers;
 mod udp;
 
 use client::{Client, Happened, Source};
+use speakers::Speakers;
 use udp::{Datagram, Udp};
 
 /// The longest the loop sleeps when no client asked to be woken sooner.
@@ -37,13 +39,32 @@ enum Command {
     },
     /// A member's answer to the host's offer.
     Answer { peer: PeerId, sdp: String },
-    /// How tall the member shows each other member's camera (`sfu-view`).
-    View {
-        peer: PeerId,
-        sizes: BTreeMap<PeerId, u32>,
-    },
+    /// How the member shows the others' cameras (`sfu-view`).
+    View { peer: PeerId, view: View },
     /// A member left its room (or the room ended): drop its connection and its tracks.
     Leave { peer: PeerId },
+}
+
+/// How a member shows the others' cameras (`sfu-view`): whose it receives and at what size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct View {
+    /// How tall (device pixels) it shows each member's camera; 0: not shown (not sent). A
+    /// member not listed is taken at [`client::DEFAULT_VIEW_HEIGHT`].
+    pub sizes: BTreeMap<PeerId, u32>,
+    /// It receives the cameras of this many of the last speakers.
+    pub last_n: usize,
+    /// And these members' cameras, whoever speaks.
+    pub pinned: Vec<PeerId>,
+}
+
+impl Default for View {
+    fn default() -> Self {
+        View {
+            sizes: BTreeMap::new(),
+            last_n: DEFAULT_LAST_N,
+            pinned: Vec::new(),
+        }
+    }
 }
 
 /// How the SFU speaks to a client: through the hub, on the client's signaling session.
@@ -75,6 +96,7 @@ impl Sfu {
             udp,
             crypto: Arc::new(str0m::crypto::from_feature_flags()),
             clients: Vec::new(),
+            speakers: BTreeMap::new(),
             notify,
         };
         tokio::spawn(engine.run(rx, datagrams, shutdown));
@@ -102,9 +124,9 @@ impl Sfu {
         let _ = self.tx.send(Command::Answer { peer, sdp });
     }
 
-    /// `sfu-view` of `peer`: how tall it shows each member's camera (device pixels).
-    pub(crate) fn view(&self, peer: PeerId, sizes: BTreeMap<PeerId, u32>) {
-        let _ = self.tx.send(Command::View { peer, sizes });
+    /// `sfu-view` of `peer`: how it shows the others' cameras.
+    pub(crate) fn view(&self, peer: PeerId, view: View) {
+        let _ = self.tx.send(Command::View { peer, view });
     }
 
     /// `peer` is out of its room.
@@ -119,6 +141,8 @@ struct Engine {
     addrs: Vec<SocketAddr>,
     crypto: Arc<CryptoProvider>,
     clients: Vec<Client>,
+    /// Each room's speakers (by room id), for the cameras each subscriber receives.
+    speakers: BTreeMap<String, Speakers>,
     notify: Notify,
 }
 
@@ -192,9 +216,10 @@ impl Engine {
                     Err(e) => self.refuse(peer, &e.to_string()),
                 }
             }
-            Command::View { peer, sizes } => {
+            Command::View { peer, view } => {
                 if let Some(i) = self.index(peer) {
-                    self.clients[i].set_view(sizes);
+                    self.clients[i].set_view(view);
+                    self.choose_cameras(i);
                 }
             }
             Command::Leave { peer } => self.drop_client(peer),
@@ -234,8 +259,11 @@ impl Engine {
             client.subscribe(source, kind);
         }
         tracing::info!(%peer, room = %client.room, "SFU client connected");
+        let room = client.room.clone();
+        self.speakers.entry(room.clone()).or_default().joined(peer);
         self.clients.push(client);
         self.say_answer(self.clients.len() - 1, answer);
+        self.choose_cameras_in(&room);
     }
 
     fn say_answer(&self, i: usize, sdp: String) {
@@ -262,6 +290,48 @@ impl Engine {
         tracing::info!(%peer, room = %gone.room, "SFU client dropped");
         for other in self.clients.iter_mut().filter(|c| c.room == gone.room) {
             other.source_gone(peer);
+        }
+        if let Some(speakers) = self.speakers.get_mut(&gone.room) {
+            speakers.left(peer);
+            if speakers.is_empty() {
+                self.speakers.remove(&gone.room);
+            }
+        }
+        self.choose_cameras_in(&gone.room);
+    }
+
+    /// Choose again whose cameras every client of `room` receives (the order of its speakers
+    /// changed, or its members).
+    fn choose_cameras_in(&mut self, room: &str) {
+        for i in 0..self.clients.len() {
+            if self.clients[i].room == room {
+                self.choose_cameras(i);
+            }
+        }
+    }
+
+    /// Whose cameras client `i` receives: the last speakers its view asks for, and the members
+    /// it pinned, leaving out those it does not show; told to it when that changed.
+    fn choose_cameras(&mut self, i: usize) {
+        let client = &self.clients[i];
+        let Some(speakers) = self.speakers.get(&client.room) else {
+            return;
+        };
+        let view = client.view();
+        let shown = |p: &PeerId| view.sizes.get(p) != Some(&0);
+        let mut peers: Vec<PeerId> = speakers
+            .last(view.last_n, client.peer)
+            .filter(|p| shown(p))
+            .collect();
+        let pinned: Vec<PeerId> = view
+            .pinned
+            .iter()
+            .copied()
+            .filter(|p| speakers.has(*p) && *p != client.peer && shown(p) && !peers.contains(p))
+            .collect();
+        peers.extend(pinned);
+        if self.clients[i].set_cameras(&peers) {
+            (self.notify)(self.clients[i].peer, ServerMessage::SfuForwarded { peers });
         }
     }
 
@@ -329,9 +399,18 @@ impl Engine {
     }
 
     fn forward(&mut self, from: usize, room: &str, source: Source, data: &MediaData) {
+        if let Some(level) = data.ext_vals.audio_level {
+            let spoke = self
+                .speakers
+                .get_mut(room)
+                .is_some_and(|s| s.heard(source.peer, level, data.network_time));
+            if spoke {
+                self.choose_cameras_in(room);
+            }
+        }
         // (the publisher's layers as it sends them now: copied, at most a few)
         let layers = self.clients[from].layers(source.mid).to_vec();
-        let mut wanted: Vec<Rid> = Vec::new();
+        let mut wanted: Vec<Option<Rid>> = Vec::new();
         for (j, c) in self.clients.iter_mut().enumerate() {
             if j != from && c.room == room {
                 if let Some(rid) = c.forward(source, data, &layers) {
@@ -342,7 +421,7 @@ impl Engine {
             }
         }
         for rid in wanted {
-            self.clients[from].request_keyframe(source.mid, Some(rid), KeyframeRequestKind::Pli);
+            self.clients[from].request_keyframe(source.mid, rid, KeyframeRequestKind::Pli);
         }
     }
 

@@ -15,8 +15,8 @@ import { t } from '../i18n.js';
  * @property {() => void} onLeave
  * @property {() => void} onCopyLink
  * @property {() => void} onAutoplayBlocked
- * @property {(sizes: Record<string, number>) => void} [onTileSizes] how tall (device pixels)
- *   each remote camera is shown, after every layout (see Stage)
+ * @property {(sizes: Record<string, number>, pinned: string[]) => void} [onTileSizes] how tall
+ *   (device pixels) each remote camera is shown and which is pinned, after every layout (see Stage)
  */
 
 /**
@@ -183,6 +183,11 @@ export class MeetingView {
   /** @param {string} id @param {boolean} speaking */
   setSpeaking(id, speaking) {
     this.stage.setSpeaking(id, speaking);
+  }
+
+  /** Whose cameras come (null: everyone's). @param {Set<string>|null} cameras */
+  setCameras(cameras) {
+    this.stage.setCameras(cameras);
   }
 
   /** @param {string} id @param {import('./tile.js').Quality|null} q */

@@ -19,8 +19,9 @@ export const screenKey = (peerId) => `screen:${peerId}`;
 export class Stage {
   /**
    * @param {{onAutoplayBlocked: () => void, onChange?: () => void,
-   *   onTileSizes?: (sizes: Record<string, number>) => void}} h `onTileSizes`: after each
-   *   layout, how tall each remote camera is shown (device pixels, by peer id)
+   *   onTileSizes?: (sizes: Record<string, number>, pinned: string[]) => void}} h `onTileSizes`:
+   *   after each layout, how tall each remote camera is shown (device pixels, by peer id), and
+   *   the remote camera pinned (none or one)
    */
   constructor(h) {
     this.h = h;
@@ -35,6 +36,8 @@ export class Stage {
     this.active = null;
     /** @type {string[]} */
     this.focus = [];
+    /** @type {Set<string>|null} whose cameras come (a large meeting's last speakers; null: all) */
+    this.cameras = null;
     new ResizeObserver(() => this.layout()).observe(this.root);
   }
 
@@ -48,6 +51,7 @@ export class Stage {
     if (tile) return tile;
     tile = createTile(id, { local: info.local }, { pin: () => this.pin(id), full: () => this.fullscreen(id) });
     this.tiles.set(id, tile);
+    this._offstage(id, tile);
     if (info.local) this.root.prepend(tile);
     else this.root.append(tile);
     this.setInfo(id, { name: info.name, audio: !!info.audio, video: !!info.video, hand: info.hand ?? null }, !!info.local);
@@ -118,6 +122,23 @@ export class Stage {
   setState(id, state) {
     const tile = this.tiles.get(id);
     if (tile) tileState(tile, state);
+  }
+
+  /**
+   * Whose cameras come: the other remote tiles show their initials (`data-offstage`), as a
+   * camera that is off does, until they are among the last speakers again.
+   * @param {Set<string>|null} cameras null: everyone's
+   */
+  setCameras(cameras) {
+    this.cameras = cameras;
+    for (const [key, tile] of this.tiles) this._offstage(key, tile);
+  }
+
+  /** @param {string} key @param {HTMLElement} tile */
+  _offstage(key, tile) {
+    const off = !!this.cameras && !tile.classList.contains('local') && !tile.classList.contains('screen') && !this.cameras.has(key);
+    if (off) tile.dataset.offstage = 'true';
+    else delete tile.dataset.offstage;
   }
 
   /** @param {string} id @param {boolean} speaking */
@@ -212,7 +233,8 @@ export class Stage {
         const rect = a.rects.get(key);
         if (rect && !key.startsWith('screen:') && !tile.classList.contains('local')) sizes[key] = Math.round(rect.h * devicePixelRatio);
       }
-      this.h.onTileSizes(sizes);
+      const pinned = this.pinned && sizes[this.pinned] !== undefined ? [this.pinned] : [];
+      this.h.onTileSizes(sizes, pinned);
     }
     if (this.h.onChange) this.h.onChange();
   }

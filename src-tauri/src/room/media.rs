@@ -3,11 +3,10 @@
 //! SFU says back, and telling it who is out of a room.
 
 use super::{not_in_room, text, Hub, Room, State};
-use std::collections::BTreeMap;
 
 use crate::config::MAX_SIGNAL_BYTES;
 use crate::protocol::{
-    ErrorBody, ErrorCode, MediaReason, PeerId, RoomMedia, ServerMessage, SfuInfo,
+    ErrorBody, ErrorCode, MediaReason, PeerId, RoomMedia, ServerMessage, SfuInfo, MAX_SFU_PINNED,
     MAX_SFU_VIEW_ENTRIES, MAX_SFU_VIEW_HEIGHT,
 };
 
@@ -139,13 +138,26 @@ impl Hub {
         Ok(())
     }
 
-    /// `sfu-view` from `peer`: how tall it shows each member's camera, for the SFU's choice of
-    /// layers. Only a member of a large meeting says it.
-    pub(super) fn sfu_view(
-        &self,
-        peer: PeerId,
-        sizes: BTreeMap<PeerId, u32>,
-    ) -> Result<(), ErrorBody> {
+    /// `sfu-view` from `peer`: how tall it shows each member's camera and whose it wants, for
+    /// the SFU's choice of cameras and layers. Only a member of a large meeting says it.
+    pub(super) fn sfu_view(&self, peer: PeerId, view: crate::sfu::View) -> Result<(), ErrorBody> {
+        let sizes = &view.sizes;
+        if view.last_n > MAX_SFU_VIEW_ENTRIES {
+            let mut err = ErrorBody::invalid_field(
+                "last_n",
+                format!("At most the last {MAX_SFU_VIEW_ENTRIES} speakers can be asked for."),
+            );
+            err.limit = Some(MAX_SFU_VIEW_ENTRIES);
+            return Err(err);
+        }
+        if view.pinned.len() > MAX_SFU_PINNED {
+            let mut err = ErrorBody::invalid_field(
+                "pinned",
+                format!("A view pins at most {MAX_SFU_PINNED} members."),
+            );
+            err.limit = Some(MAX_SFU_PINNED);
+            return Err(err);
+        }
         if sizes.len() > MAX_SFU_VIEW_ENTRIES {
             let mut err = ErrorBody::invalid_field(
                 "sizes",
@@ -162,7 +174,7 @@ impl Hub {
         }
         let state = self.state.lock();
         let (_, sfu) = self.large_meeting_of(&state, peer)?;
-        sfu.view(peer, sizes);
+        sfu.view(peer, view);
         Ok(())
     }
 

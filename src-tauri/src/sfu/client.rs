@@ -2,7 +2,6 @@
 //! forwards to it, and the host's side of their offer/answer exchange (the host is the
 //! impolite side: it ignores a client's offer while its own is unanswered).
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,6 +12,7 @@ use str0m::format::CodecExtra;
 use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind, Mid, Rid};
 use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc};
 
+use super::View;
 use crate::protocol::{PeerId, SfuTrack};
 
 /// A publisher is asked for a keyframe at most this often per track (per simulcast layer).
@@ -75,7 +75,14 @@ struct Forwarded {
     gone: bool,
     /// The simulcast layer forwarded now (switched only at a keyframe of the next one).
     layer: Option<Rid>,
+    /// A camera without simulcast whose frames were held back (not among the cameras this
+    /// client receives): its next keyframe starts it again.
+    needs_keyframe: bool,
 }
+
+/// The keyframe a subscriber needs of a publisher's track: of that simulcast layer, or of the
+/// track (`None`: no simulcast).
+pub(super) type KeyframeOf = Option<Rid>;
 
 /// What polling a client produced, for the engine to pass on.
 pub(super) enum Happened {
@@ -109,8 +116,10 @@ pub(super) struct Client {
     pending: Option<SdpPendingOffer>,
     published: Vec<Published>,
     forwarded: Vec<Forwarded>,
-    /// How tall it shows each member's camera (`sfu-view`), in device pixels.
-    views: BTreeMap<PeerId, u32>,
+    /// How it shows the others' cameras (`sfu-view`).
+    view: View,
+    /// Whose cameras it receives now (chosen by the engine from its view and the speakers).
+    cameras: Vec<PeerId>,
 }
 
 impl Client {
@@ -143,7 +152,8 @@ impl Client {
             pending: None,
             published: Vec::new(),
             forwarded: Vec::new(),
-            views: BTreeMap::new(),
+            view: View::default(),
+            cameras: Vec::new(),
         };
         Ok((client, answer.to_sdp_string()))
     }
@@ -214,13 +224,35 @@ impl Client {
             state: OutState::ToOpen,
             gone: false,
             layer: None,
+            needs_keyframe: false,
         });
     }
 
-    /// `sfu-view`: how tall it shows each member's camera now (in place of the last one: a
-    /// member not listed is taken at the default).
-    pub fn set_view(&mut self, sizes: BTreeMap<PeerId, u32>) {
-        self.views = sizes;
+    /// `sfu-view`: how it shows the others' cameras now (in place of the last one).
+    pub fn set_view(&mut self, view: View) {
+        self.view = view;
+    }
+
+    pub fn view(&self) -> &View {
+        &self.view
+    }
+
+    /// Receive the cameras of `peers` from now on (and no others). Whether that changed (not
+    /// their order). A camera that stops is started again at a keyframe.
+    pub fn set_cameras(&mut self, peers: &[PeerId]) -> bool {
+        let same =
+            self.cameras.len() == peers.len() && peers.iter().all(|p| self.cameras.contains(p));
+        if same {
+            return false;
+        }
+        for track in &mut self.forwarded {
+            if track.kind == MediaKind::Video && !peers.contains(&track.source.peer) {
+                track.layer = None;
+                track.needs_keyframe = true;
+            }
+        }
+        self.cameras = peers.to_vec();
+        true
     }
 
     /// The simulcast layers heard of its track `mid` (empty: none, or no simulcast).
@@ -382,13 +414,19 @@ impl Client {
         }
     }
 
-    /// Send a frame of `source` on the m-line that forwards it, if that one is open. Of a
-    /// simulcast camera (`layers`, as its publisher sends them) only the layer that fits this
-    /// subscriber's tile is sent: a switch waits for a keyframe of the new layer. The layer a
-    /// keyframe is wanted of, for the publisher.
-    pub fn forward(&mut self, source: Source, data: &MediaData, layers: &[Layer]) -> Option<Rid> {
+    /// Send a frame of `source` on the m-line that forwards it, if that one is open and, of a
+    /// camera, if this client receives that camera now. Of a simulcast camera (`layers`, as its
+    /// publisher sends them) only the layer that fits this subscriber's tile is sent: a switch
+    /// waits for a keyframe of the new layer. The keyframe wanted of the publisher, if any.
+    pub fn forward(
+        &mut self,
+        source: Source,
+        data: &MediaData,
+        layers: &[Layer],
+    ) -> Option<KeyframeOf> {
         let want = self
-            .views
+            .view
+            .sizes
             .get(&source.peer)
             .copied()
             .unwrap_or(DEFAULT_VIEW_HEIGHT);
@@ -399,17 +437,25 @@ impl Client {
         let OutState::Open(mid) = track.state else {
             return None;
         };
+        if track.kind == MediaKind::Video && !self.cameras.contains(&source.peer) {
+            return None;
+        }
         let mut keyframe_of = None;
         if let Some(rid) = data.rid {
             let target = pick_layer(layers, want, data.network_time).unwrap_or(rid);
             if track.layer == Some(rid) {
                 // on the layer sent now; a move to another waits for its keyframe
-                keyframe_of = (target != rid).then_some(target);
+                keyframe_of = (target != rid).then_some(Some(target));
             } else if rid == target && is_keyframe(data) {
                 track.layer = Some(rid);
             } else {
-                return (rid == target).then_some(target);
+                return (rid == target).then_some(Some(target));
             }
+        } else if track.needs_keyframe {
+            if !is_keyframe(data) {
+                return Some(None);
+            }
+            track.needs_keyframe = false;
         }
         let writer = self.rtc.writer(mid)?;
         let pt = writer.match_params(data.params)?;
