@@ -47,10 +47,22 @@ pub fn caps(flags: &[String], profile: &Path) -> Value {
 /// fake microphone beeps only when the fake device's own camera tells it to, so with a file
 /// for the camera it needs a file too: [`light_microphone`].
 pub fn default_flags() -> Vec<String> {
+    flags_with_camera(light_camera())
+}
+
+/// [`default_flags`] with a larger picture of the same kind, 960×540: the smallest from which
+/// Chromium sends a camera as three simulcast layers (a large meeting's test), at a fraction of
+/// the cost of the fake device's own camera.
+pub fn simulcast_flags() -> Vec<String> {
+    static FILE: OnceLock<PathBuf> = OnceLock::new();
+    flags_with_camera(FILE.get_or_init(|| camera_file(SIMULCAST)))
+}
+
+fn flags_with_camera(camera: &Path) -> Vec<String> {
     let mut flags = full_camera_flags();
     flags.push(format!(
         "--use-file-for-fake-video-capture={}",
-        light_camera().display()
+        camera.display()
     ));
     flags.push(format!(
         "--use-file-for-fake-audio-capture={}",
@@ -66,8 +78,10 @@ pub fn full_camera_flags() -> Vec<String> {
     CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect()
 }
 
-/// The light camera's picture.
+/// The light camera's picture: width, height, frames a second.
 const LIGHT: (usize, usize, usize) = (640, 360, 10);
+/// The picture of [`simulcast_flags`].
+const SIMULCAST: (usize, usize, usize) = (960, 540, 10);
 /// Part of the light files' names, raised whenever what they hold changes: a file is reused
 /// when its name and size match, and an older picture has the same size.
 const LIGHT_VERSION: u32 = 2;
@@ -79,46 +93,49 @@ const LIGHT_SECS: usize = 3;
 /// has no jump), so every frame differs and the encoders work as they would on a person.
 pub fn light_camera() -> &'static Path {
     static FILE: OnceLock<PathBuf> = OnceLock::new();
-    FILE.get_or_init(|| {
-        let (w, h, fps) = LIGHT;
-        let path = std::env::temp_dir().join(format!(
-            "moim-e2e-camera-{w}x{h}-{fps}-v{LIGHT_VERSION}.y4m"
-        ));
-        let frames = fps * LIGHT_SECS;
-        let header = format!("YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n");
-        let size = header.len() + frames * (6 + w * h * 3 / 2);
-        written_once(path, size, |out| {
-            out.extend_from_slice(header.as_bytes());
-            let r = (h / 4) as f64;
-            for f in 0..frames {
-                out.extend_from_slice(b"FRAME\n");
-                let phase = f as f64 / frames as f64 * std::f64::consts::TAU;
-                let (cx, cy) = (w as f64 * (0.5 + 0.25 * phase.sin()), h as f64 * 0.55);
-                for y in 0..h {
-                    for x in 0..w {
-                        let d = ((x as f64 - cx).powi(2) + (y as f64 - cy).powi(2)).sqrt();
-                        // a gradient from 70 at the top to 130 at the bottom, the disc up to 190
-                        let glow = (1.0 - (d / r - 0.8).clamp(0.0, 1.0)) * 60.0;
-                        let luma = 70.0 + 60.0 * y as f64 / h as f64 + glow;
-                        out.push(luma as u8);
-                    }
+    FILE.get_or_init(|| camera_file(LIGHT))
+}
+
+/// The light camera's picture at `w`×`h`, `fps` frames a second, as a Y4M file (see
+/// [`light_camera`]).
+fn camera_file((w, h, fps): (usize, usize, usize)) -> PathBuf {
+    let path = std::env::temp_dir().join(format!(
+        "moim-e2e-camera-{w}x{h}-{fps}-v{LIGHT_VERSION}.y4m"
+    ));
+    let frames = fps * LIGHT_SECS;
+    let header = format!("YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n");
+    let size = header.len() + frames * (6 + w * h * 3 / 2);
+    written_once(path, size, |out| {
+        out.extend_from_slice(header.as_bytes());
+        let r = (h / 4) as f64;
+        for f in 0..frames {
+            out.extend_from_slice(b"FRAME\n");
+            let phase = f as f64 / frames as f64 * std::f64::consts::TAU;
+            let (cx, cy) = (w as f64 * (0.5 + 0.25 * phase.sin()), h as f64 * 0.55);
+            for y in 0..h {
+                for x in 0..w {
+                    let d = ((x as f64 - cx).powi(2) + (y as f64 - cy).powi(2)).sqrt();
+                    // a gradient from 70 at the top to 130 at the bottom, the disc up to 190
+                    let glow = (1.0 - (d / r - 0.8).clamp(0.0, 1.0)) * 60.0;
+                    let luma = 70.0 + 60.0 * y as f64 / h as f64 + glow;
+                    out.push(luma as u8);
                 }
-                let (cw, ch) = (w / 2, h / 2);
-                for plane in 0..2 {
-                    for y in 0..ch {
-                        for x in 0..cw {
-                            // slightly blue (U above grey), a touch warmer to the right (V)
-                            let c = if plane == 0 {
-                                140 + 10 * y / ch
-                            } else {
-                                118 + 12 * x / cw
-                            };
-                            out.push(c as u8);
-                        }
+            }
+            let (cw, ch) = (w / 2, h / 2);
+            for plane in 0..2 {
+                for y in 0..ch {
+                    for x in 0..cw {
+                        // slightly blue (U above grey), a touch warmer to the right (V)
+                        let c = if plane == 0 {
+                            140 + 10 * y / ch
+                        } else {
+                            118 + 12 * x / cw
+                        };
+                        out.push(c as u8);
                     }
                 }
             }
-        })
+        }
     })
 }
 
