@@ -253,6 +253,17 @@ e2e_test!(
         bomi.click("#toggle-mic").await;
         chan.click("#toggle-mic").await;
         teacher.videos_advance(&others(&ids, 0), 0.5).await;
+        // (her voice reaches the Teacher's page: the host hears it too)
+        teacher
+            .wait_until(
+                "Ara's tile to show her speaking",
+                &format!(
+                    "document.querySelector('.tile[data-peer-id=\"{}\"]')?.dataset.speaking === 'true'",
+                    ids[1]
+                ),
+                WAIT,
+            )
+            .await;
         teacher.eval("window.moim.mesh.host.setLastN(1)").await;
         only_camera_of(teacher, &ids[1], &[&ids[2], &ids[3]]).await;
         // Ara asked for nothing: the default nine, so every camera
