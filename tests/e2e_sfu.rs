@@ -124,8 +124,9 @@ e2e_test!(
         .await;
 
         // Ara's window is small (five tiles about 100 pixels tall): the host sends her the
-        // low layer of every camera; the Teacher, in a large window, pins Bomi and gets a
-        // taller layer of her
+        // low layer of every camera (135 lines of the 540); the Teacher, in a large window,
+        // pins Bomi and gets a taller layer of her: the top (540) when Bomi's uplink estimate
+        // carries it, else the middle one (270), which a busy machine's estimate often holds to
         browsers[1].set_viewport(480, 320).await;
         let small = browsers[1]
             .wait_until(
@@ -147,7 +148,7 @@ e2e_test!(
         let big = browsers[0]
             .wait_until(
                 "a taller layer of Bomi in the Teacher's pinned tile",
-                &format!("{HEIGHTS_JS}.then(h => h && h['{bomi}'] >= 360 && h)"),
+                &format!("{HEIGHTS_JS}.then(h => h && h['{bomi}'] >= 270 && h)"),
                 WAIT,
             )
             .await;
