@@ -12,6 +12,7 @@
 #   MOIM_BENCH_KEEP=<dir>     keep the raw results there (`moim-bench report --dir <dir>` rewrites
 #                             the report from them)
 #   MOIM_BENCH_NOTE=<text>    a sentence for the report's header (a shared machine, say)
+#   MOIM_BENCH_SFU_MEMBERS=10,20,30,40,50   room sizes of the SFU's media load
 #   MOIM_BENCH_DESKTOP=1      also build the desktop app (release) and measure its idle RSS
 #
 # Only loopback is loaded; every process this starts is stopped by its own pid.
@@ -94,6 +95,11 @@ fi
 echo "# Under attack, once:" >>"$commands"
 bench abuse abuse --host-bin "$HOST_BIN"
 
+# The SFU's media load (issue 18): large meetings of str0m clients forwarded by the host's SFU
+# and by a plain UDP copier (the floor), side by side; its Markdown section is appended below.
+echo "# The SFU, once:" >>"$commands"
+bench sfu sfu --host-bin "$HOST_BIN" --members "${MOIM_BENCH_SFU_MEMBERS:-10,20,30,40,50}" --markdown "$results/sfu.md"
+
 # A benchmark that is a test: record the command line shown ($2), run the rest; its output goes
 # to $results/<name>.log and is shown if it fails.
 test_bench() {
@@ -141,6 +147,7 @@ if [ -n "$(GIT_OPTIONAL_LOCKS=0 git status --porcelain --untracked-files=no 2>/d
 fi
 "$BENCH" report --dir "$results" --out "$OUT" --date "$(date -u '+%Y-%m-%d %H:%M UTC')" --commit "$commit"
 [ -f "$results/abuse.md" ] && cat "$results/abuse.md" >>"$OUT"
+[ -f "$results/sfu.md" ] && cat "$results/sfu.md" >>"$OUT"
 [ -f "$results/file-transfer.md" ] && cat "$results/file-transfer.md" >>"$OUT"
 echo "bench: wrote $OUT" >&2
 exit "$status"

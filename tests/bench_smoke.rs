@@ -126,3 +126,52 @@ fn bench_run_over_socket_io_against_the_node_seed_loses_nothing() {
         "the server's RSS read: {r}"
     );
 }
+
+/// The SFU's media load (`moim-bench sfu`, issue 18) on a small large meeting, forwarded by a
+/// host started from this build and by the floor: every member hears every voice frame written
+/// in the window, receives the cameras it asked for (the last two speakers', at one layer), and
+/// the report's section is written.
+#[test]
+fn sfu_media_load_forwards_every_voice_frame_and_the_cameras_asked_for() {
+    let base = std::env::temp_dir().join(format!(
+        "moim-bench-sfu-{}-{}",
+        std::process::id(),
+        rand_nonce()
+    ));
+    let (json, md) = (base.with_extension("json"), base.with_extension("md"));
+    let out = Command::new(env!("CARGO_BIN_EXE_moim-bench"))
+        .args(["sfu", "--host-bin", env!("CARGO_BIN_EXE_moim")])
+        .args(["--members", "4", "--speakers", "2", "--last-n", "2"])
+        .args(["--warmup-secs", "1", "--secs", "2"])
+        .arg("--json")
+        .arg(&json)
+        .arg("--markdown")
+        .arg(&md)
+        .output()
+        .expect("moim-bench runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "moim-bench sfu failed:\n{stdout}\n{stderr}"
+    );
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("result file")).expect("JSON");
+    let section = std::fs::read_to_string(&md).expect("the Markdown section");
+    let _ = (std::fs::remove_file(&json), std::fs::remove_file(&md));
+    let results = results.as_array().expect("one result per forwarder");
+    assert_eq!(results.len(), 2, "{results:?}");
+    for (r, target) in results.iter().zip(["host", "copier"]) {
+        assert_eq!(r["target"], target, "{r}");
+        assert!(r["failure"].is_null(), "{r}");
+        let expected = r["voice_expected"].as_u64().unwrap();
+        // 4 members × 3 others × about 100 frames in 2 s
+        assert!(expected >= 4 * 3 * 80, "{r}");
+        assert_eq!(r["voice_received"], expected, "{r}");
+        // each member receives two cameras at 30 frames/s
+        assert!(r["camera_frames"].as_u64().unwrap() >= 4 * 2 * 40, "{r}");
+        assert!(r["latency"]["p99_us"].as_f64().unwrap() > 0.0, "{r}");
+    }
+    assert!(section.contains("| 4 | moim SFU |"), "{section}");
+    assert!(section.contains("| 4 | UDP copier (floor) |"), "{section}");
+}

@@ -32,6 +32,8 @@ mod abuse;
 mod echo;
 #[path = "moim_bench/load.rs"]
 mod load;
+#[path = "moim_bench/media.rs"]
+mod media;
 #[path = "moim_bench/payload.rs"]
 mod payload;
 #[path = "moim_bench/process.rs"]
@@ -77,6 +79,21 @@ enum Command {
     Report(report::ReportArgs),
     /// The good pair's delivery while one client runs every attack class (issue 12).
     Abuse(abuse::AbuseArgs),
+    /// The SFU's media load: a large meeting of str0m clients publishing simulcast (issue 18).
+    Sfu(media::SfuArgs),
+    /// The SFU benchmark's floor: copies datagrams, nothing else (started by `sfu --target copier`).
+    UdpCopier {
+        /// Loopback port (0: any; the port is printed).
+        #[arg(long)]
+        port: u16,
+        #[arg(long)]
+        members: usize,
+        #[arg(long)]
+        last_n: usize,
+        /// The camera layer copied (0 q, 1 h, 2 f).
+        #[arg(long)]
+        layer: u8,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -164,6 +181,13 @@ fn main() -> anyhow::Result<()> {
         Command::EchoServer { port } => echo::serve(port),
         Command::Report(args) => report::write(args),
         Command::Abuse(args) => abuse::run(args),
+        Command::Sfu(args) => media::run(args),
+        Command::UdpCopier {
+            port,
+            members,
+            last_n,
+            layer,
+        } => media::copier(port, members, last_n, layer),
     }
 }
 
