@@ -12,6 +12,7 @@
 //! moim-bench run --target echo --rooms 250 --peers 4 --json echo.json
 //! moim-bench run --target node --rooms 250 --peers 4 --window 1,4,16 --json node.json
 //! moim-bench footprint --host-bin target/release/moim --json footprint.json
+//! moim-bench sfu --host-bin target/release/moim --members 10,30,50 --json sfu.json
 //! moim-bench report --dir <results> --out docs/benchmarks.md
 //! ```
 //!
@@ -24,6 +25,8 @@
 //! - `stats`: histogram, `/proc` readings.
 //! - `report`: targets, verdicts and the Markdown of `docs/benchmarks.md`.
 //! - `abuse`: the good pair's delivery while the host is attacked (`moim-bench abuse`).
+//! - `media`: the SFU's media load, str0m clients in a large meeting, and its floor, a plain
+//!   UDP copier (`moim-bench sfu`, `moim-bench udp-copier`).
 #![forbid(unsafe_code)]
 
 #[path = "moim_bench/abuse.rs"]
