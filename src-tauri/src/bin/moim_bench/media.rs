@@ -165,6 +165,9 @@ pub struct SfuResult {
     /// Camera frames missing in a layer's sequence at a receiver.
     pub camera_gaps: u64,
     pub camera_frames: u64,
+    /// The longest SDP a member said or heard (the host's offers and a member's answers grow
+    /// with the room: an m-line per track of every other member).
+    pub largest_sdp_bytes: u64,
     /// Why the run did not finish.
     pub failure: Option<String>,
 }
@@ -185,6 +188,8 @@ struct Shared {
     camera_frames: AtomicU64,
     camera_gaps: AtomicU64,
     connected: AtomicU64,
+    /// The longest SDP any member said or heard.
+    largest_sdp: AtomicU64,
 }
 
 impl Shared {
@@ -201,6 +206,7 @@ impl Shared {
             camera_frames: AtomicU64::new(0),
             camera_gaps: AtomicU64::new(0),
             connected: AtomicU64::new(0),
+            largest_sdp: AtomicU64::new(0),
         })
     }
 
@@ -568,6 +574,7 @@ async fn measure(shared: &Arc<Shared>, plan: &Plan, pid: u32) -> SfuResult {
         voice_received,
         camera_gaps: shared.camera_gaps.load(Ordering::Relaxed),
         camera_frames,
+        largest_sdp_bytes: shared.largest_sdp.load(Ordering::Relaxed),
         ..Default::default()
     }
 }
@@ -588,7 +595,16 @@ fn run_host(bin: &std::path::Path, plan: &Plan) -> anyhow::Result<SfuResult> {
     runtime.shutdown_timeout(Duration::from_secs(2));
     server.stop();
     let warnings = server.warnings();
-    let mut result = result.context("the run took over 5 minutes")??;
+    let result = result
+        .context("the run took over 5 minutes")
+        .and_then(|r| r);
+    if result.is_err() {
+        // what the SFU said of its clients: why one was dropped
+        for line in server.log_lines("SFU client").iter().take(40) {
+            eprintln!("  host: {line}");
+        }
+    }
+    let mut result = result?;
     if result.failure.is_none() && warnings.iter().any(|w| w.contains("panicked")) {
         result.failure = Some(format!("the host panicked: {warnings:?}"));
     }
@@ -631,10 +647,13 @@ async fn host_room(url: String, plan: Plan, pid: u32) -> anyhow::Result<SfuResul
                 plan.members
             );
         }
-        for t in &tasks {
-            if t.is_finished() {
-                bail!("a member's task ended before the run");
-            }
+        if let Some(i) = tasks.iter().position(|t| t.is_finished()) {
+            let why = match tasks.swap_remove(i).await {
+                Ok(Ok(())) => "it stopped".to_string(),
+                Ok(Err(e)) => format!("{e:#}"),
+                Err(e) => e.to_string(),
+            };
+            bail!("a member ended before the run: {why}");
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -826,8 +845,10 @@ async fn member(
                     Some("sfu-offer") => {
                         let sdp = msg["sdp"].as_str().context("an offer without sdp")?;
                         let offer = SdpOffer::from_sdp_string(sdp)?;
-                        let answer = rtc.sdp_api().accept_offer(offer)?;
-                        send(&mut ws, json!({"type": "sfu-answer", "sdp": answer.to_sdp_string()})).await?;
+                        let answer = rtc.sdp_api().accept_offer(offer)?.to_sdp_string();
+                        let longest = sdp.len().max(answer.len()) as u64;
+                        shared.largest_sdp.fetch_max(longest, Ordering::Relaxed);
+                        send(&mut ws, json!({"type": "sfu-answer", "sdp": answer})).await?;
                     }
                     Some("peer-joined") => {
                         if let Some(id) = msg["peer"]["id"].as_str() {

@@ -163,6 +163,16 @@ impl Server {
             .collect()
     }
 
+    /// Lines of the server's log that mention `what`.
+    pub fn log_lines(&self, what: &str) -> Vec<String> {
+        std::fs::read_to_string(self.scratch.join("server.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains(what))
+            .map(str::to_string)
+            .collect()
+    }
+
     /// SIGTERM, a moment for the graceful shutdown, then SIGKILL. Only this child's pid.
     pub fn stop(&mut self) {
         if matches!(self.child.try_wait(), Ok(Some(_))) {
