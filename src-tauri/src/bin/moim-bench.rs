@@ -90,8 +90,6 @@ enum Command {
         #[arg(long)]
         port: u16,
         #[arg(long)]
-        members: usize,
-        #[arg(long)]
         last_n: usize,
         /// The camera layer copied (0 q, 1 h, 2 f).
         #[arg(long)]
@@ -187,10 +185,9 @@ fn main() -> anyhow::Result<()> {
         Command::Sfu(args) => media::run(args),
         Command::UdpCopier {
             port,
-            members,
             last_n,
             layer,
-        } => media::copier(port, members, last_n, layer),
+        } => media::copier(port, last_n, layer),
     }
 }
 

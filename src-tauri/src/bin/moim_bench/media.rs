@@ -952,7 +952,7 @@ fn frame(shared: &Shared, seen: &mut Seen, data: &MediaData) {
 
 /// `moim-bench udp-copier`: copy each datagram to the members that should get it, nothing else.
 /// A member says `hello <index>` first; a datagram's tag says whose and which layer it is.
-pub fn copier(port: u16, members: usize, last_n: usize, layer: u8) -> anyhow::Result<()> {
+pub fn copier(port: u16, last_n: usize, layer: u8) -> anyhow::Result<()> {
     let socket = std::net::UdpSocket::bind((LOOPBACK, port))?;
     println!("ready {}", socket.local_addr()?.port());
     let mut addrs: BTreeMap<u16, SocketAddr> = BTreeMap::new();
@@ -968,7 +968,7 @@ pub fn copier(port: u16, members: usize, last_n: usize, layer: u8) -> anyhow::Re
         }
         let Some(tag) = Tag::read(data) else { continue };
         for (&to, addr) in &addrs {
-            if to != tag.member && copies(tag, to, members, last_n, layer) {
+            if to != tag.member && copies(tag, to, last_n, layer) {
                 socket.send_to(data, addr)?;
             }
         }
@@ -978,7 +978,7 @@ pub fn copier(port: u16, members: usize, last_n: usize, layer: u8) -> anyhow::Re
 /// Whether the floor copies a datagram with `tag` to member `to`: every voice; of cameras the
 /// chosen layer of the last N speakers (the speakers are the first members, and those who have
 /// not spoken follow in the order they came: so the first N members but `to` itself).
-fn copies(tag: Tag, to: u16, _members: usize, last_n: usize, layer: u8) -> bool {
+fn copies(tag: Tag, to: u16, last_n: usize, layer: u8) -> bool {
     if tag.layer == AUDIO_LAYER {
         return true;
     }
@@ -993,8 +993,6 @@ fn run_copier(plan: &Plan) -> anyhow::Result<SfuResult> {
             "udp-copier",
             "--port",
             "0",
-            "--members",
-            &plan.members.to_string(),
             "--last-n",
             &plan.last_n.to_string(),
             "--layer",
@@ -1160,10 +1158,10 @@ mod tests {
             counter: 0,
             sent_ns: 0,
         };
-        assert!(copies(tag(30, AUDIO_LAYER), 2, 50, 9, 1));
-        assert!(copies(tag(8, 1), 20, 50, 9, 1), "the ninth camera");
-        assert!(!copies(tag(9, 1), 20, 50, 9, 1), "the tenth");
-        assert!(copies(tag(9, 1), 3, 50, 9, 1), "the ninth for member 3");
-        assert!(!copies(tag(8, 0), 20, 50, 9, 1), "another layer");
+        assert!(copies(tag(30, AUDIO_LAYER), 2, 9, 1));
+        assert!(copies(tag(8, 1), 20, 9, 1), "the ninth camera");
+        assert!(!copies(tag(9, 1), 20, 9, 1), "the tenth");
+        assert!(copies(tag(9, 1), 3, 9, 1), "the ninth for member 3");
+        assert!(!copies(tag(8, 0), 20, 9, 1), "another layer");
     }
 }
