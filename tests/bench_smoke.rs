@@ -128,8 +128,8 @@ fn bench_run_over_socket_io_against_the_node_seed_loses_nothing() {
 }
 
 /// The SFU's media load (`moim-bench sfu`, issue 18) on a small large meeting, forwarded by a
-/// host started from this build and by the floor: every member hears every voice frame written
-/// in the window, receives the cameras it asked for (the last two speakers', at one layer), and
+/// host started from this build and by the floor: every member hears every speaker's voice
+/// frame written in the window, receives the cameras it asked for (the last two speakers', at one layer), and
 /// the report's section is written.
 #[test]
 fn sfu_media_load_forwards_every_voice_frame_and_the_cameras_asked_for() {
@@ -165,8 +165,8 @@ fn sfu_media_load_forwards_every_voice_frame_and_the_cameras_asked_for() {
         assert_eq!(r["target"], target, "{r}");
         assert!(r["failure"].is_null(), "{r}");
         let expected = r["voice_expected"].as_u64().unwrap();
-        // 4 members × 3 others × about 100 frames in 2 s
-        assert!(expected >= 4 * 3 * 80, "{r}");
+        // 2 speakers × 3 others × about 100 frames in 2 s (speech is what counts)
+        assert!(expected >= 2 * 3 * 80, "{r}");
         assert_eq!(r["voice_received"], expected, "{r}");
         // each member receives two cameras at 30 frames/s
         assert!(r["camera_frames"].as_u64().unwrap() >= 4 * 2 * 40, "{r}");

@@ -229,7 +229,7 @@ async fn garbage_sdp_gets_bad_sdp_and_changes_nothing() {
     }
     b.send(json!({"type": "sfu-answer", "sdp": "v=0"})).await;
     b.expect_error("bad-sdp").await;
-    b.send(json!({"type": "sfu-offer", "sdp": "x".repeat(33 * 1024)}))
+    b.send(json!({"type": "sfu-offer", "sdp": "x".repeat(257 * 1024)}))
         .await;
     b.expect_error("too-large").await;
     b.send(json!({"type": "sfu-offer"})).await;

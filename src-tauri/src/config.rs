@@ -21,9 +21,13 @@ pub const DEFAULT_MAX_PEERS_PER_LARGE_ROOM: usize = 50;
 pub const DEFAULT_SFU_THRESHOLD: usize = 5;
 
 /// Largest WebSocket frame or message the host reads; larger ones close the socket with 1009.
-pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Room for the largest SDP of a large meeting, JSON-escaped.
+pub const MAX_FRAME_BYTES: usize = MAX_SFU_SDP_BYTES + 32 * 1024;
 /// Largest `signal.data`. An SDP offer for a few tracks is 3 to 10 KiB.
 pub const MAX_SIGNAL_BYTES: usize = 32 * 1024;
+/// Largest SDP of `sfu-offer` / `sfu-answer`. A large meeting's grows with the room: an m-line
+/// for each track of every other member (two each, a hundred in a room of 50).
+pub const MAX_SFU_SDP_BYTES: usize = 256 * 1024;
 /// Bytes queued for one client (WebSocket or event stream) before the host drops it rather
 /// than buffer without bound: a reader that stops reading costs the host at most this much,
 /// and never delays anyone else. A busy good peer holds a few KiB; this is 32 full-size signals.

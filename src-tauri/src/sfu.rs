@@ -3,7 +3,7 @@
 //! owns the UDP sockets and every client's sans-IO `str0m::Rtc` (`docs/sfu.md`); the hub talks
 //! to it through [`Sfu`], and it answers clients through the hub.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,6 +26,17 @@ use udp::{Datagram, Udp};
 
 /// The longest the loop sleeps when no client asked to be woken sooner.
 const IDLE_WAKE: Duration = Duration::from_millis(500);
+
+/// Datagrams taken off the readers' channel in one go, before the loop looks at its other
+/// events again.
+const DATAGRAM_BATCH: usize = 64;
+/// A muted microphone's frames (−127 dBov, digital silence) are forwarded only of this many
+/// of a room's last speakers (the cameras' default last N): a muted class of fifty would
+/// otherwise send each member 2,450 packets a second of nothing, while the listeners of the
+/// recent speakers keep a steady stream. A frame with any sound is always forwarded.
+const SILENCE_FORWARDED_OF: usize = DEFAULT_LAST_N;
+/// The audio level (str0m's sign, −dBov) of digital silence.
+const SILENCE_DBOV: i8 = -127;
 
 /// What the hub asks of the SFU.
 #[derive(Debug)]
@@ -98,6 +109,8 @@ impl Sfu {
             clients: Vec::new(),
             speakers: BTreeMap::new(),
             notify,
+            work: VecDeque::new(),
+            offer_due: Vec::new(),
         };
         tokio::spawn(engine.run(rx, datagrams, shutdown));
         Ok(Sfu { tx, port })
@@ -142,10 +155,23 @@ struct Engine {
     crypto: Arc<CryptoProvider>,
     clients: Vec<Client>,
     /// Each room's speakers (by room id), for the cameras each subscriber receives.
-    speakers: BTreeMap<String, Speakers>,
+    speakers: BTreeMap<Arc<str>, Speakers>,
     notify: Notify,
+    /// What drained clients produced for the others, passed on by [`Engine::settle`].
+    work: VecDeque<(usize, Happened)>,
+    /// Clients whose forwarded tracks changed (not their `Rtc`): drained once what is in
+    /// `work` is passed on, so one offer carries all of a publisher's new tracks.
+    offer_due: Vec<usize>,
 }
 
+/// str0m's one rule (its "single-mutation invariant"): every change to a client's `Rtc` (a
+/// datagram, its time, a frame written, a keyframe asked, a negotiation) is followed by
+/// draining that client's output until it waits for time, before the next change. So every
+/// method here that changes a client calls [`Engine::drained`] for it at once; what that
+/// produced for the others waits in `work`, and each of the loop's events ends with
+/// [`Engine::settle`]. (A change of what a client is to be offered is no change to its `Rtc`
+/// until it is polled: those wait in `offer_due`.) A client given nothing is not polled: a datagram costs the client it is
+/// for and those its media goes to, not the whole host.
 impl Engine {
     async fn run(
         mut self,
@@ -154,7 +180,8 @@ impl Engine {
         shutdown: CancellationToken,
     ) {
         loop {
-            let wake = self.poll_all();
+            self.drop_dead();
+            let wake = self.earliest_wake();
             let sleep = tokio::time::sleep_until(tokio::time::Instant::from_std(wake));
             tokio::select! {
                 _ = shutdown.cancelled() => break,
@@ -163,15 +190,21 @@ impl Engine {
                     None => break,
                 },
                 got = datagrams.recv() => match got {
-                    Some(d) => self.receive(d),
+                    Some(d) => {
+                        self.receive(d);
+                        // what else has come in, without going round the loop for each
+                        for _ in 1..DATAGRAM_BATCH {
+                            match datagrams.try_recv() {
+                                Ok(d) => self.receive(d),
+                                Err(_) => break,
+                            }
+                        }
+                    }
                     None => break,
                 },
                 _ = sleep => {}
             }
-            let now = Instant::now();
-            for client in &mut self.clients {
-                client.input(Input::Timeout(now));
-            }
+            self.wake_due();
         }
         tracing::info!("SFU stopped");
     }
@@ -189,13 +222,34 @@ impl Engine {
                 contents,
             },
         );
-        match self.clients.iter_mut().find(|c| c.accepts(&input)) {
-            Some(client) => client.input(input),
+        match self.clients.iter().position(|c| c.accepts(&input)) {
+            Some(i) => {
+                self.clients[i].input(input);
+                self.drained(i);
+                self.settle();
+            }
             None => tracing::trace!(from = %d.source, "a datagram for no SFU client"),
         }
     }
 
+    /// Give the clients whose time has come their time (only those).
+    fn wake_due(&mut self) {
+        let now = Instant::now();
+        for i in 0..self.clients.len() {
+            if self.clients[i].wake <= now {
+                self.clients[i].input(Input::Timeout(now));
+                self.drained(i);
+            }
+        }
+        self.settle();
+    }
+
     fn command(&mut self, cmd: Command) {
+        self.obey(cmd);
+        self.settle();
+    }
+
+    fn obey(&mut self, cmd: Command) {
         match cmd {
             Command::Offer {
                 peer,
@@ -207,7 +261,9 @@ impl Engine {
                 let Some(i) = self.index(peer) else {
                     return self.refuse(peer, "There is no connection to the host to answer for.");
                 };
-                match self.clients[i].answer(&sdp) {
+                let answered = self.clients[i].answer(&sdp);
+                self.drained(i);
+                match answered {
                     Ok(opened) => {
                         for source in opened {
                             self.keyframe(source, None, KeyframeRequestKind::Pli);
@@ -231,10 +287,12 @@ impl Engine {
     fn offer(&mut self, peer: PeerId, room: String, sdp: &str, fresh: bool) {
         let current = self
             .index(peer)
-            .filter(|i| !fresh && self.clients[*i].room == room);
+            .filter(|i| !fresh && *self.clients[*i].room == *room);
         if let Some(i) = current {
             if self.clients[i].is_alive() {
-                match self.clients[i].offer(sdp) {
+                let answered = self.clients[i].offer(sdp);
+                self.drained(i);
+                match answered {
                     Ok(Some(answer)) => self.say_answer(i, answer),
                     Ok(None) => tracing::debug!(%peer, "client offer ignored: ours is pending"),
                     Err(e) => self.refuse(peer, &e.to_string()),
@@ -262,8 +320,10 @@ impl Engine {
         let room = client.room.clone();
         self.speakers.entry(room.clone()).or_default().joined(peer);
         self.clients.push(client);
-        self.say_answer(self.clients.len() - 1, answer);
+        let i = self.clients.len() - 1;
+        self.say_answer(i, answer);
         self.choose_cameras_in(&room);
+        self.drained(i);
     }
 
     fn say_answer(&self, i: usize, sdp: String) {
@@ -288,13 +348,16 @@ impl Engine {
         };
         let gone = self.clients.swap_remove(i);
         tracing::info!(%peer, room = %gone.room, "SFU client dropped");
-        for other in self.clients.iter_mut().filter(|c| c.room == gone.room) {
-            other.source_gone(peer);
+        for j in 0..self.clients.len() {
+            if self.clients[j].room == gone.room {
+                self.clients[j].source_gone(peer);
+                self.offer_due(j);
+            }
         }
-        if let Some(speakers) = self.speakers.get_mut(&gone.room) {
+        if let Some(speakers) = self.speakers.get_mut(&*gone.room) {
             speakers.left(peer);
             if speakers.is_empty() {
-                self.speakers.remove(&gone.room);
+                self.speakers.remove(&*gone.room);
             }
         }
         self.choose_cameras_in(&gone.room);
@@ -304,7 +367,7 @@ impl Engine {
     /// changed, or its members).
     fn choose_cameras_in(&mut self, room: &str) {
         for i in 0..self.clients.len() {
-            if self.clients[i].room == room {
+            if *self.clients[i].room == *room {
                 self.choose_cameras(i);
             }
         }
@@ -314,7 +377,7 @@ impl Engine {
     /// it pinned, leaving out those it does not show; told to it when that changed.
     fn choose_cameras(&mut self, i: usize) {
         let client = &self.clients[i];
-        let Some(speakers) = self.speakers.get(&client.room) else {
+        let Some(speakers) = self.speakers.get(&*client.room) else {
             return;
         };
         let view = client.view();
@@ -335,10 +398,9 @@ impl Engine {
         }
     }
 
-    /// Poll every client until each waits for time, passing on what each produced (which may
-    /// make more for the others: a forwarded frame is packets to send); again until nothing
-    /// more is passed on. The earliest time any client wants to be woken.
-    fn poll_all(&mut self) -> Instant {
+    /// Drop the clients whose connection ended (before anything of theirs is queued: `work`
+    /// holds indices).
+    fn drop_dead(&mut self) {
         let dead: Vec<PeerId> = self
             .clients
             .iter()
@@ -346,37 +408,58 @@ impl Engine {
             .map(|c| c.peer)
             .collect();
         for peer in dead {
+            // settled before the next is removed: the queues hold indices
             self.drop_client(peer);
-        }
-        loop {
-            let mut wake = Instant::now() + IDLE_WAKE;
-            let mut produced = Vec::new();
-            for i in 0..self.clients.len() {
-                wake = wake.min(self.drain(i, &mut produced));
-            }
-            if produced.is_empty() {
-                return wake;
-            }
-            for (from, happened) in produced {
-                self.propagate(from, happened);
-            }
+            self.settle();
         }
     }
 
-    /// Poll client `i` until it waits for time: its datagrams are sent, its offers said, and
-    /// what is for the others goes into `produced`.
-    fn drain(&mut self, i: usize, produced: &mut Vec<(usize, Happened)>) -> Instant {
+    /// Pass on what the drained clients produced, and what that made the others produce, until
+    /// nothing is left.
+    fn settle(&mut self) {
+        loop {
+            while let Some((from, happened)) = self.work.pop_front() {
+                self.propagate(from, happened);
+            }
+            let Some(i) = self.offer_due.pop() else {
+                return;
+            };
+            self.drained(i);
+        }
+    }
+
+    /// Client `i`'s forwarded tracks changed: an offer is due once the others are settled.
+    fn offer_due(&mut self, i: usize) {
+        if !self.offer_due.contains(&i) {
+            self.offer_due.push(i);
+        }
+    }
+
+    /// The earliest time a client wants to be woken (at most [`IDLE_WAKE`] away).
+    fn earliest_wake(&self) -> Instant {
+        self.clients
+            .iter()
+            .map(|c| c.wake)
+            .fold(Instant::now() + IDLE_WAKE, Instant::min)
+    }
+
+    /// Poll client `i` (just changed) until it waits for time: its datagrams are sent, its
+    /// offers said, and what is for the others is queued in `work`.
+    fn drained(&mut self, i: usize) {
         loop {
             let udp = &self.udp;
             let mut send = |from, to, data: &[u8]| udp.send(from, to, data);
             match self.clients[i].poll(&mut send) {
-                Happened::Timeout(t) => return t,
+                Happened::Timeout(t) => {
+                    self.clients[i].wake = t;
+                    return;
+                }
                 Happened::Nothing => {}
                 Happened::Offer(sdp, tracks) => {
                     let peer = self.clients[i].peer;
                     (self.notify)(peer, ServerMessage::SfuOffer { sdp, tracks });
                 }
-                other => produced.push((i, other)),
+                other => self.work.push_back((i, other)),
             }
         }
     }
@@ -386,9 +469,10 @@ impl Engine {
         let room = self.clients[from].room.clone();
         match happened {
             Happened::Published(source, kind) => {
-                for (j, c) in self.clients.iter_mut().enumerate() {
-                    if j != from && c.room == room {
-                        c.subscribe(source, kind);
+                for j in 0..self.clients.len() {
+                    if j != from && self.clients[j].room == room {
+                        self.clients[j].subscribe(source, kind);
+                        self.offer_due(j);
                     }
                 }
             }
@@ -400,35 +484,42 @@ impl Engine {
 
     fn forward(&mut self, from: usize, room: &str, source: Source, data: &MediaData) {
         if let Some(level) = data.ext_vals.audio_level {
-            let spoke = self
-                .speakers
-                .get_mut(room)
-                .is_some_and(|s| s.heard(source.peer, level, data.network_time));
-            if spoke {
-                self.choose_cameras_in(room);
+            if let Some(speakers) = self.speakers.get_mut(room) {
+                let quiet = !speakers.among_first(SILENCE_FORWARDED_OF, source.peer);
+                if level <= SILENCE_DBOV && quiet {
+                    return;
+                }
+                if speakers.heard(source.peer, level, data.network_time) {
+                    self.choose_cameras_in(room);
+                }
             }
         }
         // (the publisher's layers as it sends them now: copied, at most a few)
         let layers = self.clients[from].layers(source.mid).to_vec();
         let mut wanted: Vec<Option<Rid>> = Vec::new();
-        for (j, c) in self.clients.iter_mut().enumerate() {
-            if j != from && c.room == room {
-                if let Some(rid) = c.forward(source, data, &layers) {
-                    if !wanted.contains(&rid) {
-                        wanted.push(rid);
-                    }
-                }
+        for j in 0..self.clients.len() {
+            if j == from || *self.clients[j].room != *room {
+                continue;
+            }
+            let (wrote, keyframe) = self.clients[j].forward(source, data, &layers);
+            if wrote {
+                self.drained(j);
+            }
+            if let Some(rid) = keyframe.filter(|rid| !wanted.contains(rid)) {
+                wanted.push(rid);
             }
         }
         for rid in wanted {
-            self.clients[from].request_keyframe(source.mid, rid, KeyframeRequestKind::Pli);
+            self.keyframe(source, rid, KeyframeRequestKind::Pli);
         }
     }
 
     /// Ask `source`'s publisher for a keyframe (of layer `rid`; throttled there).
     fn keyframe(&mut self, source: Source, rid: Option<Rid>, kind: KeyframeRequestKind) {
         if let Some(i) = self.index(source.peer) {
-            self.clients[i].request_keyframe(source.mid, rid, kind);
+            if self.clients[i].request_keyframe(source.mid, rid, kind) {
+                self.drained(i);
+            }
         }
     }
 }

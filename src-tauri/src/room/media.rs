@@ -4,7 +4,7 @@
 
 use super::{not_in_room, text, Hub, Room, State};
 
-use crate::config::MAX_SIGNAL_BYTES;
+use crate::config::MAX_SFU_SDP_BYTES;
 use crate::protocol::{
     ErrorBody, ErrorCode, MediaReason, PeerId, RoomMedia, ServerMessage, SfuInfo, MAX_SFU_PINNED,
     MAX_SFU_VIEW_ENTRIES, MAX_SFU_VIEW_HEIGHT,
@@ -121,12 +121,12 @@ impl Hub {
         sdp: String,
         offer: Option<bool>,
     ) -> Result<(), ErrorBody> {
-        if sdp.len() > MAX_SIGNAL_BYTES {
+        if sdp.len() > MAX_SFU_SDP_BYTES {
             let mut err = ErrorBody::new(
                 ErrorCode::TooLarge,
-                format!("An SDP is limited to {MAX_SIGNAL_BYTES} bytes."),
+                format!("An SDP is limited to {MAX_SFU_SDP_BYTES} bytes."),
             );
-            err.limit = Some(MAX_SIGNAL_BYTES);
+            err.limit = Some(MAX_SFU_SDP_BYTES);
             return Err(err);
         }
         let state = self.state.lock();

@@ -111,7 +111,8 @@ pub(super) enum SdpRefused {
 
 pub(super) struct Client {
     pub peer: PeerId,
-    pub room: String,
+    /// Its room's id (shared: the engine holds it for each frame it passes on).
+    pub room: Arc<str>,
     rtc: Rtc,
     pending: Option<SdpPendingOffer>,
     published: Vec<Published>,
@@ -120,6 +121,11 @@ pub(super) struct Client {
     view: View,
     /// Whose cameras it receives now (chosen by the engine from its view and the speakers).
     cameras: Vec<PeerId>,
+    /// When its `Rtc` wants its time next (its last `Output::Timeout`).
+    pub wake: Instant,
+    /// Its forwarded tracks changed since the last offer was made (or it could not be made):
+    /// [`Client::negotiate`] looks at them only then, not on every poll.
+    renegotiate: bool,
 }
 
 impl Client {
@@ -133,8 +139,14 @@ impl Client {
         now: Instant,
     ) -> Result<(Client, String), SdpRefused> {
         let offer = parse_offer(offer)?;
+        // one codec of each kind: a subscriber must decode what a publisher sends, as the host
+        // forwards and never transcodes, and every m-line of a large meeting's SDP lists each
+        // codec (a room of 50 has a hundred: docs/sfu.md "Limits")
         let mut rtc = Rtc::builder()
             .set_crypto_provider(crypto.clone())
+            .clear_codecs()
+            .enable_opus(true)
+            .enable_vp8(true)
             .build(now);
         for addr in addrs {
             if let Ok(c) = Candidate::host(*addr, "udp") {
@@ -147,13 +159,15 @@ impl Client {
             .map_err(|e| SdpRefused::Refused(e.to_string()))?;
         let client = Client {
             peer,
-            room,
+            room: room.into(),
             rtc,
             pending: None,
             published: Vec::new(),
             forwarded: Vec::new(),
             view: View::default(),
             cameras: Vec::new(),
+            wake: now,
+            renegotiate: false,
         };
         Ok((client, answer.to_sdp_string()))
     }
@@ -218,6 +232,7 @@ impl Client {
 
     /// Forward `source`'s tracks of this kind to this client from the next negotiation on.
     pub fn subscribe(&mut self, source: Source, kind: MediaKind) {
+        self.renegotiate = true;
         self.forwarded.push(Forwarded {
             source,
             kind,
@@ -265,6 +280,7 @@ impl Client {
 
     /// `peer` left: stop forwarding its tracks.
     pub fn source_gone(&mut self, peer: PeerId) {
+        self.renegotiate = true;
         self.forwarded
             .retain(|t| t.source.peer != peer || t.state != OutState::ToOpen);
         for track in self.forwarded.iter_mut().filter(|t| t.source.peer == peer) {
@@ -393,37 +409,59 @@ impl Client {
 
     /// Ask this client (a publisher) for a keyframe of its track `mid` (of its simulcast layer
     /// `rid`), at most once a second each. Without a layer, a simulcast track is not asked:
-    /// each subscriber asks for the layer it needs when it forwards.
-    pub fn request_keyframe(&mut self, mid: Mid, rid: Option<Rid>, kind: KeyframeRequestKind) {
+    /// each subscriber asks for the layer it needs when it forwards. Whether it was asked (its
+    /// `Rtc` changed: drain it).
+    pub fn request_keyframe(
+        &mut self,
+        mid: Mid,
+        rid: Option<Rid>,
+        kind: KeyframeRequestKind,
+    ) -> bool {
         let now = Instant::now();
         let Some(track) = self.published.iter_mut().find(|p| p.mid == mid) else {
-            return;
+            return false;
         };
         let recent = track
             .keyframe_requests
             .iter()
             .any(|(r, t)| *r == rid && now.duration_since(*t) < KEYFRAME_EVERY);
         if track.kind != MediaKind::Video || recent || (rid.is_none() && !track.layers.is_empty()) {
-            return;
+            return false;
         }
-        if let Some(mut writer) = self.rtc.writer(mid) {
-            if writer.request_keyframe(rid, kind).is_ok() {
-                track.keyframe_requests.retain(|(r, _)| *r != rid);
-                track.keyframe_requests.push((rid, now));
-            }
+        let Some(mut writer) = self.rtc.writer(mid) else {
+            return false;
+        };
+        if writer.request_keyframe(rid, kind).is_err() {
+            return false;
         }
+        track.keyframe_requests.retain(|(r, _)| *r != rid);
+        track.keyframe_requests.push((rid, now));
+        true
     }
 
     /// Send a frame of `source` on the m-line that forwards it, if that one is open and, of a
     /// camera, if this client receives that camera now. Of a simulcast camera (`layers`, as its
     /// publisher sends them) only the layer that fits this subscriber's tile is sent: a switch
-    /// waits for a keyframe of the new layer. The keyframe wanted of the publisher, if any.
+    /// waits for a keyframe of the new layer. Whether it was written (its `Rtc` changed: drain
+    /// it), and the keyframe wanted of the publisher, if any.
     pub fn forward(
         &mut self,
         source: Source,
         data: &MediaData,
         layers: &[Layer],
-    ) -> Option<KeyframeOf> {
+    ) -> (bool, Option<KeyframeOf>) {
+        let mut keyframe = None;
+        let wrote = self.write(source, data, layers, &mut keyframe).is_some();
+        (wrote, keyframe)
+    }
+
+    fn write(
+        &mut self,
+        source: Source,
+        data: &MediaData,
+        layers: &[Layer],
+        keyframe: &mut Option<KeyframeOf>,
+    ) -> Option<()> {
         let want = self
             .view
             .sizes
@@ -440,20 +478,21 @@ impl Client {
         if track.kind == MediaKind::Video && !self.cameras.contains(&source.peer) {
             return None;
         }
-        let mut keyframe_of = None;
         if let Some(rid) = data.rid {
             let target = pick_layer(layers, want, data.network_time).unwrap_or(rid);
             if track.layer == Some(rid) {
                 // on the layer sent now; a move to another waits for its keyframe
-                keyframe_of = (target != rid).then_some(Some(target));
+                *keyframe = (target != rid).then_some(Some(target));
             } else if rid == target && is_keyframe(data) {
                 track.layer = Some(rid);
             } else {
-                return (rid == target).then_some(Some(target));
+                *keyframe = (rid == target).then_some(Some(target));
+                return None;
             }
         } else if track.needs_keyframe {
             if !is_keyframe(data) {
-                return Some(None);
+                *keyframe = Some(None);
+                return None;
             }
             track.needs_keyframe = false;
         }
@@ -467,14 +506,15 @@ impl Client {
             tracing::info!(peer = %self.peer, %e, "SFU forward failed");
             self.rtc.disconnect();
         }
-        keyframe_of
+        Some(())
     }
 
     /// An offer for the tracks that wait for one (none while one is unanswered).
     fn negotiate(&mut self) -> Option<Happened> {
-        if self.pending.is_some() {
+        if self.pending.is_some() || !self.renegotiate {
             return None;
         }
+        self.renegotiate = false;
         for track in &mut self.forwarded {
             if let OutState::Open(mid) = track.state {
                 if track.gone {

@@ -74,6 +74,11 @@ impl Speakers {
         true
     }
 
+    /// Whether `peer` is among the first `n` of the order.
+    pub fn among_first(&self, n: usize, peer: PeerId) -> bool {
+        self.order.iter().take(n).any(|p| *p == peer)
+    }
+
     /// The first `n` of the order, leaving out `except` (the subscriber itself).
     pub fn last(&self, n: usize, except: PeerId) -> impl Iterator<Item = PeerId> + '_ {
         self.order

@@ -19,14 +19,17 @@ pub(super) struct Datagram {
     pub source: SocketAddr,
     pub destination: SocketAddr,
     /// When it was read off the socket: its arrival time for the transport-wide congestion
-    /// feedback the client's bandwidth estimate runs on (the engine may take it from the
-    /// channel later, and a late stamp reads as a congested network).
+    /// feedback the client's bandwidth estimate runs on. Read by a task of its own, so a busy
+    /// engine does not stamp it late (a late stamp reads as a congested network: a browser
+    /// would switch its top simulcast layers off).
     pub at: Instant,
 }
 
 /// The bound sockets.
 pub(super) struct Udp {
     sockets: Vec<Arc<UdpSocket>>,
+    /// Each socket's address (asked once: [`Udp::send`] picks the socket by it per datagram).
+    local: Vec<SocketAddr>,
     /// The reader tasks (see [`Udp::readers`]), ended with the sockets.
     readers: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -58,26 +61,25 @@ impl Udp {
             port = socket.local_addr()?.port();
             sockets.push(Arc::new(socket));
         }
+        let local = sockets
+            .iter()
+            .map(|s| s.local_addr())
+            .collect::<io::Result<_>>()?;
         Ok(Udp {
             sockets,
+            local,
             readers: Vec::new(),
         })
     }
 
     /// The port every socket is bound to.
     pub fn port(&self) -> u16 {
-        self.sockets
-            .first()
-            .and_then(|s| s.local_addr().ok())
-            .map_or(0, |a| a.port())
+        self.local.first().map_or(0, |a| a.port())
     }
 
     /// The addresses clients may send to (the host candidates).
     pub fn addrs(&self) -> Vec<SocketAddr> {
-        self.sockets
-            .iter()
-            .filter_map(|s| s.local_addr().ok())
-            .collect()
+        self.local.clone()
     }
 
     /// One reader task per socket, each sending what it reads into one channel. The tasks end
@@ -122,10 +124,10 @@ impl Udp {
     /// datagram the kernel has no room for is dropped, as the network could drop it.
     pub fn send(&self, source: SocketAddr, destination: SocketAddr, data: &[u8]) {
         let socket = self
-            .sockets
+            .local
             .iter()
-            .find(|s| s.local_addr().is_ok_and(|a| a == source))
-            .or(self.sockets.first());
+            .position(|a| *a == source)
+            .map_or(self.sockets.first(), |i| self.sockets.get(i));
         if let Some(socket) = socket {
             let _ = socket.try_send_to(data, destination);
         }

@@ -8,14 +8,16 @@
 //! layer switching is exercised) at 30 frames a second, and a microphone of Opus-sized frames
 //! every 20 ms carrying the audio-level header extension: the first `speakers` members speak
 //! (−20 dBov), the others are muted (silence frames at −127, as a muted browser still sends).
-//! Every member asks (`sfu-view`) for the last `last_n` speakers' cameras at the size of one
-//! layer. Each frame carries the member, layer, a counter and the instant it was written, so
-//! every receiver measures one-way latency (write → frame out of its own `Rtc`) and loss.
+//! The host forwards every speaker's voice, and silence only of the first 9 of a room's
+//! speakers (`SILENCE_OF`): loss is counted of speech. Every member asks (`sfu-view`) for the
+//! last `last_n` speakers' cameras at the size of one layer. Each frame carries the member,
+//! layer, a counter and the instant it was written, so every receiver measures one-way latency
+//! (write → frame out of its own `Rtc`) and loss.
 //!
-//! The floor (`--target copier`): the same members and the same fan-out (every voice to every
-//! other member, the chosen layer of the first `last_n` cameras), as plain UDP datagrams of the
-//! same sizes through `moim-bench udp-copier`, a process that only copies datagrams: no ICE,
-//! no encryption, no RTP. What the SFU adds is the difference.
+//! The floor (`--target copier`): the same members and the same fan-out (every speaker's voice
+//! and the first 9 members' silence to every other member, the chosen layer of the first
+//! `last_n` cameras), as plain UDP datagrams of the same sizes through `moim-bench udp-copier`,
+//! a process that only copies datagrams: no ICE, no encryption, no RTP. What the SFU adds is the difference.
 //!
 //! Host CPU is read from `/proc` over the measured window; the load generator's own CPU too
 //! (it shares the machine's two cores with the host).
@@ -69,8 +71,14 @@ const SILENCE_BYTES: usize = TAG_BYTES;
 /// Where the tag starts in a camera frame: after the largest VP8 header (a keyframe's 10 bytes).
 const TAG_AT: usize = 10;
 const MAGIC: [u8; 2] = *b"mb";
-/// The layer byte of a voice frame.
+/// The layer byte of a voice frame (a speaker's).
 const AUDIO_LAYER: u8 = 255;
+/// The layer byte of a muted microphone's frame.
+const SILENCE_LAYER: u8 = 254;
+/// Muted microphones whose silence is forwarded: the host forwards it of the first 9 of a
+/// room's speakers (its `SILENCE_FORWARDED_OF`, the default last N), the floor of the first 9
+/// members. Only speech counts as voice: its loss is the loss reported.
+const SILENCE_OF: usize = 9;
 /// The most a floor datagram holds (a frame is cut into datagrams of this size, as into RTP
 /// packets).
 const DATAGRAM: usize = 1_200;
@@ -143,7 +151,8 @@ pub struct SfuResult {
     pub last_n: usize,
     pub layer: String,
     pub secs: f64,
-    /// Streams forwarded: every voice to every other member, the cameras each asked for.
+    /// Streams forwarded: the voices (of the speakers, and the silence of the first 9) to every
+    /// other member, the cameras each asked for.
     pub streams: usize,
     /// Datagrams the members' sockets received a second (media, and RTCP from the host).
     pub delivered_per_sec: f64,
@@ -274,6 +283,15 @@ fn camera_frame(layer: usize, key: bool, tag: Tag) -> Vec<u8> {
     out
 }
 
+/// The tag's layer of a microphone's frames.
+fn voice_layer(speaks: bool) -> u8 {
+    if speaks {
+        AUDIO_LAYER
+    } else {
+        SILENCE_LAYER
+    }
+}
+
 fn voice_frame(speaks: bool, tag: Tag) -> Vec<u8> {
     let mut out = vec![0u8; if speaks { VOICE_BYTES } else { SILENCE_BYTES }];
     tag.write(&mut out);
@@ -301,8 +319,8 @@ impl Seen {
                 .latency
                 .record(shared.now_ns().saturating_sub(tag.sent_ns));
         }
-        if tag.layer == AUDIO_LAYER {
-            if measured {
+        if tag.layer == AUDIO_LAYER || tag.layer == SILENCE_LAYER {
+            if measured && tag.layer == AUDIO_LAYER {
                 shared.voice_received.fetch_add(1, Ordering::Relaxed);
             }
             return;
@@ -405,11 +423,12 @@ pub fn run(args: SfuArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Streams forwarded in a room: every voice to every other member, and the cameras each asks
-/// for (the last N of the others).
+/// Streams forwarded in a room: the speakers' voices and the first 9 members' silence to every
+/// other member, and the cameras each asks for (the last N of the others).
 fn streams(plan: &Plan) -> usize {
     let m = plan.members;
-    m * (m - 1) + m * plan.last_n.min(m - 1)
+    let voices = plan.speakers.max(SILENCE_OF).min(m);
+    voices * (m - 1) + m * plan.last_n.min(m - 1)
 }
 
 pub fn summary(r: &SfuResult) -> String {
@@ -452,9 +471,10 @@ pub fn markdown(results: &[SfuResult], command: &str) -> String {
          simulcast layers of VP8-shaped frames (30 frames/s; 150, 500 and 1,500 kbit/s) and a \
          microphone (Opus-sized frames every 20 ms with the audio-level extension; the first \
          speakers at −20 dBov, the others muted, sending silence frames as a muted browser \
-         does), each asking for the last N speakers' cameras at one layer. The floor is the \
-         same members and fan-out as plain datagrams of the same sizes through a process that \
-         only copies them (no ICE, no SRTP, no RTP). Latency: a frame written by its \
+         does), each asking for the last N speakers' cameras at one layer. Every speaker's \
+         voice is forwarded, silence only of the first 9 (the host's rule); voice loss is \
+         counted of speech. The floor is the same members and fan-out as plain datagrams of \
+         the same sizes through a process that only copies them (no ICE, no SRTP, no RTP). Latency: a frame written by its \
          publisher's stack → out of the receiver's stack, both in the load generator, so it \
          includes both clients' work. Host CPU from `/proc` over the window; the load \
          generator shares the two cores.\n\n",
@@ -599,8 +619,12 @@ fn run_host(bin: &std::path::Path, plan: &Plan) -> anyhow::Result<SfuResult> {
         .context("the run took over 5 minutes")
         .and_then(|r| r);
     if result.is_err() {
-        // what the SFU said of its clients: why one was dropped
-        for line in server.log_lines("SFU client").iter().take(40) {
+        // what the SFU said of its clients (why one was dropped), and the host's warnings
+        let said = server.log_lines("");
+        let worth = |l: &&String| {
+            (l.contains("SFU") || l.contains("WARN")) && !l.contains("client connected")
+        };
+        for line in said.iter().filter(worth).take(40) {
             eprintln!("  host: {line}");
         }
     }
@@ -871,7 +895,7 @@ async fn member(
                 rtc.handle_input(Input::Receive(Instant::now(), receive))?;
             }
             _ = audio_tick.tick(), if connected => {
-                let tag = Tag { member: i as u16, layer: AUDIO_LAYER, counter: out.voice, sent_ns: shared.now_ns() };
+                let tag = Tag { member: i as u16, layer: voice_layer(speaks), counter: out.voice, sent_ns: shared.now_ns() };
                 out.voice += 1;
                 if let Some(writer) = rtc.writer(out.audio) {
                     let pt = writer.payload_params().find(|p| p.spec().codec == Codec::Opus).map(|p| p.pt());
@@ -879,7 +903,7 @@ async fn member(
                         let level = if speaks { -20 } else { -127 };
                         let time = MediaTime::from_micros(start.elapsed().as_micros() as u64).rebase(str0m::media::Frequency::FORTY_EIGHT_KHZ);
                         writer.audio_level(level, speaks).write(pt, Instant::now(), time, voice_frame(speaks, tag))?;
-                        if shared.measured(tag.sent_ns) {
+                        if speaks && shared.measured(tag.sent_ns) {
                             shared.voice_sent.fetch_add(1, Ordering::Relaxed);
                         }
                     }
@@ -975,12 +999,15 @@ pub fn copier(port: u16, last_n: usize, layer: u8) -> anyhow::Result<()> {
     }
 }
 
-/// Whether the floor copies a datagram with `tag` to member `to`: every voice; of cameras the
+/// Whether the floor copies a datagram with `tag` to member `to`: every speaker's voice, the
+/// silence of the first [`SILENCE_OF`] members; of cameras the
 /// chosen layer of the last N speakers (the speakers are the first members, and those who have
 /// not spoken follow in the order they came: so the first N members but `to` itself).
 fn copies(tag: Tag, to: u16, last_n: usize, layer: u8) -> bool {
-    if tag.layer == AUDIO_LAYER {
-        return true;
+    match tag.layer {
+        AUDIO_LAYER => return true,
+        SILENCE_LAYER => return usize::from(tag.member) < SILENCE_OF,
+        _ => {}
     }
     let rank = usize::from(tag.member) - usize::from(to < tag.member);
     tag.layer == layer && rank < last_n
@@ -1088,10 +1115,10 @@ async fn copier_member(
                 }
             }
             _ = audio_tick.tick() => {
-                let tag = Tag { member: i as u16, layer: AUDIO_LAYER, counter: voice, sent_ns: shared.now_ns() };
+                let tag = Tag { member: i as u16, layer: voice_layer(speaks), counter: voice, sent_ns: shared.now_ns() };
                 voice += 1;
                 send_datagrams(&socket, voice_frame(speaks, tag).len(), tag).await?;
-                if shared.measured(tag.sent_ns) {
+                if speaks && shared.measured(tag.sent_ns) {
                     shared.voice_sent.fetch_add(1, Ordering::Relaxed);
                 }
             }
@@ -1158,7 +1185,15 @@ mod tests {
             counter: 0,
             sent_ns: 0,
         };
-        assert!(copies(tag(30, AUDIO_LAYER), 2, 9, 1));
+        assert!(
+            copies(tag(30, AUDIO_LAYER), 2, 9, 1),
+            "every speaker's voice"
+        );
+        assert!(
+            copies(tag(8, SILENCE_LAYER), 2, 9, 1),
+            "the ninth member's silence"
+        );
+        assert!(!copies(tag(9, SILENCE_LAYER), 2, 9, 1), "not the tenth's");
         assert!(copies(tag(8, 1), 20, 9, 1), "the ninth camera");
         assert!(!copies(tag(9, 1), 20, 9, 1), "the tenth");
         assert!(copies(tag(9, 1), 3, 9, 1), "the ninth for member 3");
