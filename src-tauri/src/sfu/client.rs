@@ -27,6 +27,8 @@ const LAYER_STALE: Duration = Duration::from_millis(1500);
 const FIT_PERCENT: u32 = 90;
 /// Tracks one client may publish (camera, microphone, a screen and its sound).
 pub(super) const MAX_PUBLISHED: usize = 4;
+/// Times an offer is drawn again when str0m gave two of its new m-lines the same mid.
+const MID_DRAWS: usize = 8;
 /// Simulcast layers of one track the host keeps track of (clients send three); frames of
 /// further ones are never forwarded.
 const MAX_LAYERS: usize = 4;
@@ -522,27 +524,50 @@ impl Client {
                 }
             }
         }
-        let mut change = self.rtc.sdp_api();
-        for track in &mut self.forwarded {
-            match track.state {
-                OutState::ToOpen => {
-                    let stream = Some(track.source.peer.to_string());
-                    let mid = change.add_media(track.kind, Direction::SendOnly, stream, None, None);
-                    track.state = OutState::Negotiating(mid);
-                }
-                OutState::ToStop(mid) => {
-                    change.stop_media(mid);
-                    track.state = OutState::NegotiatingStop(mid);
-                }
-                _ => {}
+        // str0m draws each new m-line's mid at random (three characters) and checks it only
+        // against the session, not against the others added in the same offer: a host adding
+        // a hundred m-lines at once drew the same mid twice about once in fifty offers, and the
+        // client refused the offer. So an offer whose new mids repeat is dropped unmade and
+        // drawn again.
+        for _ in 0..MID_DRAWS {
+            let mut change = self.rtc.sdp_api();
+            let mut mids: Vec<Option<Mid>> = Vec::with_capacity(self.forwarded.len());
+            for track in &self.forwarded {
+                mids.push(match track.state {
+                    OutState::ToOpen => {
+                        let stream = Some(track.source.peer.to_string());
+                        Some(change.add_media(track.kind, Direction::SendOnly, stream, None, None))
+                    }
+                    OutState::ToStop(mid) => {
+                        change.stop_media(mid);
+                        None
+                    }
+                    _ => None,
+                });
             }
+            let mut new: Vec<Mid> = mids.iter().flatten().copied().collect();
+            new.sort();
+            new.dedup();
+            if new.len() < mids.iter().flatten().count() {
+                continue;
+            }
+            if !change.has_changes() {
+                return None;
+            }
+            let (offer, pending) = change.apply()?;
+            for (track, mid) in self.forwarded.iter_mut().zip(mids) {
+                match (track.state, mid) {
+                    (OutState::ToOpen, Some(mid)) => track.state = OutState::Negotiating(mid),
+                    (OutState::ToStop(mid), _) => track.state = OutState::NegotiatingStop(mid),
+                    _ => {}
+                }
+            }
+            self.pending = Some(pending);
+            return Some(Happened::Offer(offer.to_sdp_string(), self.tracks(true)));
         }
-        if !change.has_changes() {
-            return None;
-        }
-        let (offer, pending) = change.apply()?;
-        self.pending = Some(pending);
-        Some(Happened::Offer(offer.to_sdp_string(), self.tracks(true)))
+        tracing::warn!(peer = %self.peer, "SFU offer not made: its new mids kept repeating");
+        self.renegotiate = true;
+        None
     }
 
     /// Whose media each of our m-lines carries (with `negotiating`: also those of the offer
