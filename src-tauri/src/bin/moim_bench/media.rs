@@ -521,34 +521,38 @@ pub fn markdown(results: &[SfuResult], command: &str) -> String {
         .collect();
     md.push_str("\nTargets (issue 18, this 2-core machine):\n\n");
     let verdict = |ok: bool| if ok { "met" } else { "**MISSED**" };
+    // a forwarder that fell behind (frames queued, then lost) does not carry its room, whatever
+    // its CPU reads
+    let lost = |r: &SfuResult| r.voice_expected.saturating_sub(r.voice_received) + r.camera_gaps;
+    let carried = |r: &SfuResult| r.host_cpu_percent < ONE_CORE_PERCENT && lost(r) == 0;
     match sfu.iter().find(|r| r.members == TARGET_ROOM) {
         Some(r) => {
+            let behind = if lost(r) == 0 {
+                ""
+            } else {
+                ", falling behind (frames lost)"
+            };
             md.push_str(&format!(
-                "- a room of {TARGET_ROOM} (last {}, {} speaking) within one core: {:.0} % — {}\n",
+                "- a room of {TARGET_ROOM} (last {}, {} speaking) within one core: {:.0} %{behind} \
+                 — {}\n",
                 r.last_n,
                 r.speakers,
                 r.host_cpu_percent,
-                verdict(r.host_cpu_percent < ONE_CORE_PERCENT)
+                verdict(carried(r))
             ));
             md.push_str(&format!(
                 "- forwarding latency p99 under {P99_TARGET_MS} ms: {:.2} ms — {}\n",
                 r.latency.p99_us / 1e3,
                 verdict(r.latency.p99_us / 1e3 < P99_TARGET_MS)
             ));
-            let lost = r.voice_expected.saturating_sub(r.voice_received) + r.camera_gaps;
             md.push_str(&format!(
-                "- no packet lost on loopback: {lost} frames lost — {}\n",
-                verdict(lost == 0)
+                "- no packet lost on loopback: {} frames lost — {}\n",
+                lost(r),
+                verdict(lost(r) == 0)
             ));
         }
         None => md.push_str(&format!("- a room of {TARGET_ROOM}: not run\n")),
     }
-    // a forwarder that fell behind (frames queued, then lost) does not carry its room, whatever
-    // its CPU reads
-    let carried = |r: &SfuResult| {
-        let lost = r.voice_expected.saturating_sub(r.voice_received) + r.camera_gaps;
-        r.host_cpu_percent < ONE_CORE_PERCENT && lost == 0
-    };
     let largest = |quick: bool| {
         sfu.iter()
             .filter(|r| carried(r) && (!quick || r.latency.p99_us / 1e3 < P99_TARGET_MS))
