@@ -339,8 +339,8 @@ impl Seen {
 }
 
 /// Which camera layers a member publishes when it is not told otherwise: all three.
-fn rids() -> Vec<Rid> {
-    LAYERS.iter().map(|(r, _, _)| Rid::from(*r)).collect()
+fn rids() -> [Rid; 3] {
+    LAYERS.map(|(r, _, _)| Rid::from(r))
 }
 
 /// The plan of one room.
@@ -654,18 +654,11 @@ async fn host_room(url: String, plan: Plan, pid: u32) -> anyhow::Result<SfuResul
     let (room_tx, room_rx) = watch::channel(String::new());
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = Vec::new();
-    let (first, others) = member_session(&url, 0, None, &room_tx).await?;
-    tasks.push(tokio::spawn(member(
-        first,
-        others,
-        0,
-        plan.clone(),
-        shared.clone(),
-        stop_rx.clone(),
-    )));
-    let room = room_rx.borrow().clone();
-    for i in 1..plan.members {
-        let (ws, others) = member_session(&url, i, Some(&room), &room_tx).await?;
+    // the first member creates the room, the others join it
+    let mut room: Option<String> = None;
+    for i in 0..plan.members {
+        let (ws, others) = member_session(&url, i, room.as_deref(), &room_tx).await?;
+        room.get_or_insert_with(|| room_rx.borrow().clone());
         tasks.push(tokio::spawn(member(
             ws,
             others,
