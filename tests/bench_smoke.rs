@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::path::PathBuf;
 use std::process::Command;
 
 use common::*;
@@ -17,39 +18,65 @@ fn bench(args: &[&str]) -> Value {
 }
 
 fn bench_with_env(args: &[&str], env: &[(&str, &str)]) -> Value {
-    let json = std::env::temp_dir().join(format!(
-        "moim-bench-smoke-{}-{}.json",
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.extend([
+        "--rooms",
+        "3",
+        "--peers",
+        "4",
+        "--pace-rate",
+        "200",
+        "--pace-secs",
+        "1",
+    ]);
+    all.extend([
+        "--sat-warmup-secs",
+        "0.2",
+        "--sat-secs",
+        "1",
+        "--window",
+        "8",
+    ]);
+    run_bench(&all, env, &[]).0
+}
+
+/// A scratch file for one run's output.
+fn scratch(ext: &str) -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "moim-bench-smoke-{}-{}.{ext}",
         std::process::id(),
         rand_nonce()
-    ));
-    let out = Command::new(env!("CARGO_BIN_EXE_moim-bench"))
-        .envs(env.iter().copied())
-        .arg("run")
+    ))
+}
+
+/// Run moim-bench with `args` (and `env`) and `--json`, plus `--<flag> <file>` for each of
+/// `outputs` (their text is returned with the JSON, in order); it must succeed.
+fn run_bench(args: &[&str], env: &[(&str, &str)], outputs: &[&str]) -> (Value, Vec<String>) {
+    let json = scratch("json");
+    let files: Vec<PathBuf> = outputs.iter().map(|_| scratch("out")).collect();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_moim-bench"));
+    cmd.envs(env.iter().copied())
         .args(args)
-        .args(["--rooms", "3", "--peers", "4"])
-        .args(["--pace-rate", "200", "--pace-secs", "1"])
-        .args([
-            "--sat-warmup-secs",
-            "0.2",
-            "--sat-secs",
-            "1",
-            "--window",
-            "8",
-        ])
         .arg("--json")
-        .arg(&json)
-        .output()
-        .expect("moim-bench runs");
+        .arg(&json);
+    for (flag, file) in outputs.iter().zip(&files) {
+        cmd.arg(format!("--{flag}")).arg(file);
+    }
+    let out = cmd.output().expect("moim-bench runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success(),
-        "moim-bench failed:\n{stdout}\n{stderr}"
+        "moim-bench {args:?} failed:\n{stdout}\n{stderr}"
     );
-    let result: Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).expect("result file")).expect("JSON");
-    let _ = std::fs::remove_file(&json);
-    result
+    let read = |f: &PathBuf| {
+        let text = std::fs::read_to_string(f).expect("an output file");
+        let _ = std::fs::remove_file(f);
+        text
+    };
+    let result = serde_json::from_str(&read(&json)).expect("JSON");
+    (result, files.iter().map(read).collect())
 }
 
 fn assert_every_signal_arrived(r: &Value) {
@@ -133,32 +160,23 @@ fn bench_run_over_socket_io_against_the_node_seed_loses_nothing() {
 /// the report's section is written.
 #[test]
 fn sfu_media_load_forwards_every_voice_frame_and_the_cameras_asked_for() {
-    let base = std::env::temp_dir().join(format!(
-        "moim-bench-sfu-{}-{}",
-        std::process::id(),
-        rand_nonce()
-    ));
-    let (json, md) = (base.with_extension("json"), base.with_extension("md"));
-    let out = Command::new(env!("CARGO_BIN_EXE_moim-bench"))
-        .args(["sfu", "--host-bin", env!("CARGO_BIN_EXE_moim")])
-        .args(["--members", "4", "--speakers", "2", "--last-n", "2"])
-        .args(["--warmup-secs", "1", "--secs", "2"])
-        .arg("--json")
-        .arg(&json)
-        .arg("--markdown")
-        .arg(&md)
-        .output()
-        .expect("moim-bench runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "moim-bench sfu failed:\n{stdout}\n{stderr}"
-    );
-    let results: Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).expect("result file")).expect("JSON");
-    let section = std::fs::read_to_string(&md).expect("the Markdown section");
-    let _ = (std::fs::remove_file(&json), std::fs::remove_file(&md));
+    let args = [
+        "sfu",
+        "--host-bin",
+        env!("CARGO_BIN_EXE_moim"),
+        "--members",
+        "4",
+        "--speakers",
+        "2",
+        "--last-n",
+        "2",
+        "--warmup-secs",
+        "1",
+        "--secs",
+        "2",
+    ];
+    let (results, outputs) = run_bench(&args, &[], &["markdown"]);
+    let section = &outputs[0];
     let results = results.as_array().expect("one result per forwarder");
     assert_eq!(results.len(), 2, "{results:?}");
     for (r, target) in results.iter().zip(["host", "copier"]) {
