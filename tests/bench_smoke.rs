@@ -193,3 +193,41 @@ fn sfu_media_load_forwards_every_voice_frame_and_the_cameras_asked_for() {
     assert!(section.contains("| 4 | moim SFU |"), "{section}");
     assert!(section.contains("| 4 | UDP copier (floor) |"), "{section}");
 }
+
+/// In a meeting of eleven, one speaking, a muted member's silence reaches the others only while
+/// it is among the room's first nine speakers (`SILENCE_FORWARDED_OF`), on the host and on the
+/// floor alike: 80 of the 100 silent streams there would be without the rule, and every frame
+/// of speech still arrives.
+#[test]
+fn silence_is_forwarded_only_of_the_first_nine_speakers() {
+    let args = [
+        "sfu",
+        "--host-bin",
+        env!("CARGO_BIN_EXE_moim"),
+        "--members",
+        "11",
+        "--speakers",
+        "1",
+        "--last-n",
+        "1",
+        "--layer",
+        "q",
+        "--warmup-secs",
+        "1",
+        "--secs",
+        "2",
+    ];
+    let (results, _) = run_bench(&args, &[], &[]);
+    for r in results.as_array().expect("one result per forwarder") {
+        assert!(r["failure"].is_null(), "{r}");
+        assert_eq!(r["voice_received"], r["voice_expected"], "{r}");
+        // the first nine: the speaker and eight muted members. Each of those eight is heard
+        // by the nine others but itself (8 × 10 = 80 streams); the two muted members after
+        // them by nobody. Without the rule: each of the ten muted by ten (100 streams).
+        let sent = r["silence_sent"].as_u64().unwrap() as f64;
+        let received = r["silence_received"].as_u64().unwrap() as f64;
+        let streams = received / (sent / 10.0);
+        assert!(sent >= 10.0 * 80.0, "about 100 frames each in 2 s: {r}");
+        assert!((78.0..=82.0).contains(&streams), "{streams} streams: {r}");
+    }
+}

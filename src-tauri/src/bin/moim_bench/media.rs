@@ -171,6 +171,10 @@ pub struct SfuResult {
     /// Voice frames written in the window times the members who should hear them.
     pub voice_expected: u64,
     pub voice_received: u64,
+    /// Silence frames the muted members wrote in the window, and those the members received
+    /// (the host forwards the first 9 speakers' silence only: see `SILENCE_OF`).
+    pub silence_sent: u64,
+    pub silence_received: u64,
     /// Camera frames missing in a layer's sequence at a receiver.
     pub camera_gaps: u64,
     pub camera_frames: u64,
@@ -194,6 +198,8 @@ struct Shared {
     datagrams: AtomicU64,
     voice_sent: AtomicU64,
     voice_received: AtomicU64,
+    silence_sent: AtomicU64,
+    silence_received: AtomicU64,
     camera_frames: AtomicU64,
     camera_gaps: AtomicU64,
     connected: AtomicU64,
@@ -212,6 +218,8 @@ impl Shared {
             datagrams: AtomicU64::new(0),
             voice_sent: AtomicU64::new(0),
             voice_received: AtomicU64::new(0),
+            silence_sent: AtomicU64::new(0),
+            silence_received: AtomicU64::new(0),
             camera_frames: AtomicU64::new(0),
             camera_gaps: AtomicU64::new(0),
             connected: AtomicU64::new(0),
@@ -227,6 +235,16 @@ impl Shared {
     fn measured(&self, sent_ns: u64) -> bool {
         sent_ns >= self.window_start.load(Ordering::Relaxed)
             && sent_ns < self.window_end.load(Ordering::Relaxed)
+    }
+
+    /// A microphone frame was written in the window: speech, or a muted member's silence.
+    fn spoke(&self, speech: bool) {
+        let count = if speech {
+            &self.voice_sent
+        } else {
+            &self.silence_sent
+        };
+        count.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -320,8 +338,13 @@ impl Seen {
                 .record(shared.now_ns().saturating_sub(tag.sent_ns));
         }
         if tag.layer == AUDIO_LAYER || tag.layer == SILENCE_LAYER {
-            if measured && tag.layer == AUDIO_LAYER {
-                shared.voice_received.fetch_add(1, Ordering::Relaxed);
+            if measured {
+                let count = if tag.layer == AUDIO_LAYER {
+                    &shared.voice_received
+                } else {
+                    &shared.silence_received
+                };
+                count.fetch_add(1, Ordering::Relaxed);
             }
             return;
         }
@@ -606,6 +629,8 @@ async fn measure(shared: &Arc<Shared>, plan: &Plan, pid: u32) -> SfuResult {
         latency: shared.latency.summary(),
         voice_expected: shared.voice_sent.load(Ordering::Relaxed) * (plan.members as u64 - 1),
         voice_received,
+        silence_sent: shared.silence_sent.load(Ordering::Relaxed),
+        silence_received: shared.silence_received.load(Ordering::Relaxed),
         camera_gaps: shared.camera_gaps.load(Ordering::Relaxed),
         camera_frames,
         largest_sdp_bytes: shared.largest_sdp.load(Ordering::Relaxed),
@@ -910,8 +935,8 @@ async fn member(
                         let level = if speaks { -20 } else { -127 };
                         let time = MediaTime::from_micros(start.elapsed().as_micros() as u64).rebase(str0m::media::Frequency::FORTY_EIGHT_KHZ);
                         writer.audio_level(level, speaks).write(pt, Instant::now(), time, voice_frame(speaks, tag))?;
-                        if speaks && shared.measured(tag.sent_ns) {
-                            shared.voice_sent.fetch_add(1, Ordering::Relaxed);
+                        if shared.measured(tag.sent_ns) {
+                            shared.spoke(speaks);
                         }
                     }
                 }
@@ -1125,8 +1150,8 @@ async fn copier_member(
                 let tag = Tag { member: i as u16, layer: voice_layer(speaks), counter: voice, sent_ns: shared.now_ns() };
                 voice += 1;
                 send_datagrams(&socket, voice_frame(speaks, tag).len(), tag).await?;
-                if speaks && shared.measured(tag.sent_ns) {
-                    shared.voice_sent.fetch_add(1, Ordering::Relaxed);
+                if shared.measured(tag.sent_ns) {
+                    shared.spoke(speaks);
                 }
             }
             _ = video_tick.tick() => {
