@@ -4,7 +4,7 @@
 //! to it through [`Sfu`], and it answers clients through the hub.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -103,7 +103,6 @@ impl Sfu {
         tracing::info!(port, addrs = ?udp.addrs(), "SFU listening");
         let (tx, rx) = mpsc::unbounded_channel();
         let engine = Engine {
-            addrs: udp.addrs(),
             udp,
             crypto: Arc::new(str0m::crypto::from_feature_flags()),
             clients: Vec::new(),
@@ -151,7 +150,6 @@ impl Sfu {
 /// The SFU task's state.
 struct Engine {
     udp: Udp,
-    addrs: Vec<SocketAddr>,
     crypto: Arc<CryptoProvider>,
     clients: Vec<Client>,
     /// Each room's speakers (by room id), for the cameras each subscriber receives.
@@ -170,8 +168,8 @@ struct Engine {
 /// method here that changes a client calls [`Engine::drained`] for it at once; what that
 /// produced for the others waits in `work`, and each of the loop's events ends with
 /// [`Engine::settle`]. (A change of what a client is to be offered is no change to its `Rtc`
-/// until it is polled: those wait in `offer_due`.) A client given nothing is not polled: a datagram costs the client it is
-/// for and those its media goes to, not the whole host.
+/// until it is polled: those wait in `offer_due`.) A client given nothing is not polled: a
+/// datagram costs the client it is for and those its media goes to, not the whole host.
 impl Engine {
     async fn run(
         mut self,
@@ -302,7 +300,7 @@ impl Engine {
         }
         let now = Instant::now();
         let (mut client, answer) =
-            match Client::accept(peer, room, sdp, &self.addrs, &self.crypto, now) {
+            match Client::accept(peer, room, sdp, self.udp.addrs(), &self.crypto, now) {
                 Ok(accepted) => accepted,
                 Err(e) => return self.refuse(peer, &e.to_string()),
             };
@@ -485,8 +483,8 @@ impl Engine {
     fn forward(&mut self, from: usize, room: &str, source: Source, data: &MediaData) {
         if let Some(level) = data.ext_vals.audio_level {
             if let Some(speakers) = self.speakers.get_mut(room) {
-                let quiet = !speakers.among_first(SILENCE_FORWARDED_OF, source.peer);
-                if level <= SILENCE_DBOV && quiet {
+                let silent = level <= SILENCE_DBOV;
+                if silent && !speakers.among_first(SILENCE_FORWARDED_OF, source.peer) {
                     return;
                 }
                 if speakers.heard(source.peer, level, data.network_time) {

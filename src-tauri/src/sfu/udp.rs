@@ -78,8 +78,8 @@ impl Udp {
     }
 
     /// The addresses clients may send to (the host candidates).
-    pub fn addrs(&self) -> Vec<SocketAddr> {
-        self.local.clone()
+    pub fn addrs(&self) -> &[SocketAddr] {
+        &self.local
     }
 
     /// One reader task per socket, each sending what it reads into one channel. The tasks end

@@ -17,7 +17,8 @@
 //! The floor (`--target copier`): the same members and the same fan-out (every speaker's voice
 //! and the first 9 members' silence to every other member, the chosen layer of the first
 //! `last_n` cameras), as plain UDP datagrams of the same sizes through `moim-bench udp-copier`,
-//! a process that only copies datagrams: no ICE, no encryption, no RTP. What the SFU adds is the difference.
+//! a process that only copies datagrams: no ICE, no encryption, no RTP. What the SFU adds is
+//! the difference.
 //!
 //! Host CPU is read from `/proc` over the measured window; the load generator's own CPU too
 //! (it shares the machine's two cores with the host).
@@ -78,7 +79,7 @@ const SILENCE_LAYER: u8 = 254;
 /// Muted microphones whose silence is forwarded: the host forwards it of the first 9 of a
 /// room's speakers (its `SILENCE_FORWARDED_OF`, the default last N), the floor of the first 9
 /// members. Only speech counts as voice: its loss is the loss reported.
-const SILENCE_OF: usize = 9;
+const SILENCE_OF: usize = moim::protocol::DEFAULT_LAST_N;
 /// The most a floor datagram holds (a frame is cut into datagrams of this size, as into RTP
 /// packets).
 const DATAGRAM: usize = 1_200;
@@ -497,7 +498,8 @@ pub fn markdown(results: &[SfuResult], command: &str) -> String {
          does), each asking for the last N speakers' cameras at one layer. Every speaker's \
          voice is forwarded, silence only of the first 9 (the host's rule); voice loss is \
          counted of speech. The floor is the same members and fan-out as plain datagrams of \
-         the same sizes through a process that only copies them (no ICE, no SRTP, no RTP). Latency: a frame written by its \
+         the same sizes through a process that only copies them (no ICE, no SRTP, no RTP). \
+         Latency: a frame written by its \
          publisher's stack → out of the receiver's stack, both in the load generator, so it \
          includes both clients' work. Host CPU from `/proc` over the window; the load \
          generator shares the two cores.\n\n",
